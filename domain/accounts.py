@@ -1,0 +1,131 @@
+"""Accounts: registration, login with throttling, and resolving a bearer token to its user."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from domain.errors import BadInput, Conflict, RateLimited, Unauthenticated
+from domain.security import Passwords, Tokens
+from storage.accounts import DuplicateEmail, User, UserRepository
+from storage.counters import Counters
+from storage.db import transaction, utcnow
+
+MAX_EMAIL_LENGTH = 254
+MAX_PASSWORD_LENGTH = 256
+BAD_CREDENTIALS = "Invalid email or password"
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """What register and login hand back: a bearer token and whose it is."""
+
+    token: str
+    expires_at: datetime
+    user: User
+
+
+def normalise_email(raw: str) -> str:
+    """Trimmed, syntax-checked and lower-cased, so one mailbox is one account."""
+    text = raw.strip()
+    if not text:
+        raise BadInput("Email is required", field="email")
+    if len(text) > MAX_EMAIL_LENGTH:
+        raise BadInput(f"Email must be at most {MAX_EMAIL_LENGTH} characters", field="email")
+    try:
+        checked = validate_email(text, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise BadInput(f"Email is not valid: {exc}", field="email") from exc
+    return checked.normalized.lower()
+
+
+def check_password(password: str, min_length: int) -> None:
+    if len(password) < min_length:
+        raise BadInput(f"Password must be at least {min_length} characters", field="password")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise BadInput(f"Password must be at most {MAX_PASSWORD_LENGTH} characters", field="password")
+    if not password.strip():
+        raise BadInput("Password must not be only spaces", field="password")
+
+
+class AccountService:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        passwords: Passwords,
+        tokens: Tokens,
+        counters: Counters,
+        *,
+        password_min_length: int,
+        login_max_attempts: int,
+        login_window_seconds: int,
+    ) -> None:
+        self._sessions = sessions
+        self._passwords = passwords
+        self._tokens = tokens
+        self._counters = counters
+        self._password_min_length = password_min_length
+        self._max_attempts = login_max_attempts
+        self._window = login_window_seconds
+        self._decoy_hash: str | None = None
+
+    async def register(self, email: str, password: str) -> Session:
+        address = normalise_email(email)
+        check_password(password, self._password_min_length)
+        password_hash = await self._passwords.hash(password)
+        try:
+            async with transaction(self._sessions) as session:
+                user = await UserRepository(session).add(address, password_hash)
+        except DuplicateEmail as exc:
+            raise Conflict("An account with this email already exists", field="email") from exc
+        return self._session_for(user)
+
+    async def login(self, email: str, password: str, client: str) -> Session:
+        """Unknown email and wrong password look the same, in answer and in time."""
+        try:
+            address = normalise_email(email)
+        except BadInput:
+            address = email.strip().lower()
+        key = self._throttle_key(address, client)
+        attempts, retry_after = await self._counters.peek(key)
+        if attempts >= self._max_attempts:
+            raise RateLimited(
+                f"Too many login attempts; try again in {retry_after} seconds", retry_after=retry_after
+            )
+        async with self._sessions() as session:
+            user = await UserRepository(session).by_email(address)
+        valid = await self._passwords.verify(user.password_hash if user else await self._decoy(), password)
+        if user is None or not valid:
+            await self._counters.hit(key, self._window)
+            raise Unauthenticated(BAD_CREDENTIALS)
+        new_hash = await self._passwords.hash(password) if self._passwords.needs_rehash(user.password_hash) else None
+        async with transaction(self._sessions) as session:
+            await UserRepository(session).record_login(user.id, utcnow(), new_hash)
+        await self._counters.reset(key)
+        return self._session_for(user)
+
+    async def user_for_token(self, token: str) -> User:
+        user_id = self._tokens.subject(token)
+        async with self._sessions() as session:
+            user = await UserRepository(session).get(user_id)
+        if user is None:
+            raise Unauthenticated("The account for this token no longer exists")
+        return user
+
+    def _session_for(self, user: User) -> Session:
+        issued = self._tokens.issue(user.id)
+        return Session(token=issued.token, expires_at=issued.expires_at, user=user)
+
+    async def _decoy(self) -> str:
+        """A real hash to verify against when the email is unknown, so timing reveals nothing."""
+        if self._decoy_hash is None:
+            self._decoy_hash = await self._passwords.hash("decoy password for unknown accounts")
+        return self._decoy_hash
+
+    @staticmethod
+    def _throttle_key(address: str, client: str) -> str:
+        return "login:" + hashlib.sha256(f"{address}\x00{client}".encode()).hexdigest()

@@ -1,0 +1,101 @@
+"""Typed domain errors. Each carries the API code it maps to; `graph/errors.py` does the mapping."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class DomainError(Exception):
+    """An expected failure with a message fit for the person who caused it."""
+
+    code: ClassVar[str] = "INTERNAL"
+
+    def __init__(self, message: str, *, field: str | None = None, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.details = details
+
+
+class Unauthenticated(DomainError):
+    code = "UNAUTHENTICATED"
+
+
+class NotFound(DomainError):
+    code = "NOT_FOUND"
+
+
+class BadInput(DomainError):
+    code = "BAD_USER_INPUT"
+
+
+class Conflict(DomainError):
+    code = "CONFLICT"
+
+
+class PreconditionFailed(DomainError):
+    code = "PRECONDITION_FAILED"
+
+
+class PayloadTooLarge(DomainError):
+    code = "PAYLOAD_TOO_LARGE"
+
+
+class UnsupportedMediaType(DomainError):
+    code = "UNSUPPORTED_MEDIA_TYPE"
+
+
+class UnprocessableDocument(DomainError):
+    code = "UNPROCESSABLE_DOCUMENT"
+
+
+class ResumeParsingFailed(DomainError):
+    code = "RESUME_PARSING_FAILED"
+
+
+class JobParsingFailed(DomainError):
+    code = "JOB_PARSING_FAILED"
+
+
+class KeywordExtractionFailed(DomainError):
+    code = "KEYWORD_EXTRACTION_FAILED"
+
+
+class LLMTimeout(DomainError):
+    code = "LLM_TIMEOUT"
+
+
+class LLMUnavailable(DomainError):
+    code = "LLM_UNAVAILABLE"
+
+
+class RateLimited(DomainError):
+    code = "RATE_LIMITED"
+
+    def __init__(self, message: str, *, retry_after: int, **details: Any) -> None:
+        super().__init__(message, retryAfter=retry_after, **details)
+        self.retry_after = retry_after
+
+
+class QueryTooComplex(DomainError):
+    code = "QUERY_TOO_COMPLEX"
+
+
+ERROR_CODES: tuple[str, ...] = (
+    "UNAUTHENTICATED",
+    "NOT_FOUND",
+    "BAD_USER_INPUT",
+    "CONFLICT",
+    "PRECONDITION_FAILED",
+    "PAYLOAD_TOO_LARGE",
+    "UNSUPPORTED_MEDIA_TYPE",
+    "UNPROCESSABLE_DOCUMENT",
+    "RESUME_PARSING_FAILED",
+    "JOB_PARSING_FAILED",
+    "KEYWORD_EXTRACTION_FAILED",
+    "LLM_TIMEOUT",
+    "LLM_UNAVAILABLE",
+    "RATE_LIMITED",
+    "QUERY_TOO_COMPLEX",
+    "INTERNAL",
+)

@@ -1,0 +1,77 @@
+"""Password hashing (argon2) and access tokens (JWT, HS256)."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import jwt
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from domain.errors import Unauthenticated
+
+
+class Passwords:
+    """argon2id; hashing runs in a worker thread because it is deliberately slow."""
+
+    def __init__(self, *, time_cost: int, memory_cost_kib: int, parallelism: int) -> None:
+        self._hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_cost_kib, parallelism=parallelism)
+
+    async def hash(self, password: str) -> str:
+        return await asyncio.to_thread(self._hasher.hash, password)
+
+    async def verify(self, password_hash: str, password: str) -> bool:
+        def check() -> bool:
+            try:
+                return self._hasher.verify(password_hash, password)
+            except (VerificationError, InvalidHashError):
+                return False
+
+        return await asyncio.to_thread(check)
+
+    def needs_rehash(self, password_hash: str) -> bool:
+        return self._hasher.check_needs_rehash(password_hash)
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedToken:
+    token: str
+    expires_at: datetime
+
+
+class Tokens:
+    """Signed, expiring bearer tokens naming the user; nothing else is trusted from them."""
+
+    algorithm = "HS256"
+
+    def __init__(self, *, secret: str, issuer: str, lifetime: timedelta) -> None:
+        self._secret = secret
+        self._issuer = issuer
+        self._lifetime = lifetime
+
+    def issue(self, user_id: str, *, now: datetime | None = None) -> IssuedToken:
+        issued = (now or datetime.now(UTC)).replace(microsecond=0)
+        expires = issued + self._lifetime
+        claims = {"sub": user_id, "iss": self._issuer, "iat": issued, "exp": expires}
+        return IssuedToken(jwt.encode(claims, self._secret, algorithm=self.algorithm), expires)
+
+    def subject(self, token: str) -> str:
+        """The user id a valid token names; UNAUTHENTICATED for expired, forged or garbled ones."""
+        try:
+            claims = jwt.decode(
+                token,
+                self._secret,
+                algorithms=[self.algorithm],
+                issuer=self._issuer,
+                options={"require": ["sub", "exp", "iat", "iss"]},
+            )
+        except jwt.ExpiredSignatureError as exc:
+            raise Unauthenticated("Your session has expired; log in again") from exc
+        except jwt.PyJWTError as exc:
+            raise Unauthenticated("The access token is invalid") from exc
+        subject = claims.get("sub")
+        if not isinstance(subject, str) or not subject:
+            raise Unauthenticated("The access token is invalid")
+        return subject

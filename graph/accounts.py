@@ -1,0 +1,65 @@
+"""Accounts at the edge: the User type, `me`, `register` and `login`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+
+import strawberry
+from strawberry.types import Info
+
+from graph.context import Context
+from storage.accounts import User as UserRow
+
+
+@strawberry.enum
+class Role(Enum):
+    USER = "USER"
+    ADMIN = "ADMIN"
+
+
+@strawberry.type
+class User:
+    id: strawberry.ID
+    email: str
+    role: Role
+    created_at: datetime
+    last_login_at: datetime | None
+
+    @classmethod
+    def of(cls, row: UserRow) -> User:
+        return cls(
+            id=strawberry.ID(row.id),
+            email=row.email,
+            role=Role(row.role),
+            created_at=row.created_at,
+            last_login_at=row.last_login_at,
+        )
+
+
+@strawberry.type
+class AuthPayload:
+    token: str = strawberry.field(description="Send as `Authorization: Bearer <token>`.")
+    expires_at: datetime
+    user: User
+
+
+@strawberry.type
+class AccountQuery:
+    @strawberry.field(description="The caller, or null when no token was sent.")
+    async def me(self, info: Info[Context, None]) -> User | None:
+        user = await info.context.current_user()
+        return User.of(user) if user else None
+
+
+@strawberry.type
+class AccountMutation:
+    @strawberry.mutation(description="Create an account (password of at least 8 characters) and log in.")
+    async def register(self, info: Info[Context, None], email: str, password: str) -> AuthPayload:
+        session = await info.context.services.accounts.register(email, password)
+        return AuthPayload(token=session.token, expires_at=session.expires_at, user=User.of(session.user))
+
+    @strawberry.mutation(description="Exchange email and password for a token.")
+    async def login(self, info: Info[Context, None], email: str, password: str) -> AuthPayload:
+        session = await info.context.services.accounts.login(email, password, info.context.client_address)
+        return AuthPayload(token=session.token, expires_at=session.expires_at, user=User.of(session.user))

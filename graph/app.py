@@ -1,0 +1,100 @@
+"""The composition root: settings → engine, services, schema → one Starlette app."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+
+from redis.asyncio import Redis
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.routing import Route, WebSocketRoute
+
+from domain.accounts import AccountService
+from domain.security import Passwords, Tokens
+from domain.settings import Settings
+from graph.context import Services
+from graph.http import BodyLimitMiddleware, RequestIdMiddleware, health_endpoint
+from graph.schema import build_schema
+from graph.view import TailorGraphQL
+from storage import migrate
+from storage.counters import Counters, MemoryCounters, RedisCounters
+from storage.db import create_engine, session_factory
+
+log = logging.getLogger("tailor.app")
+
+
+def build_services(settings: Settings) -> Services:
+    """Everything long-lived, built once; nothing connects until first used."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(settings.resolved_database_url, echo=settings.database_echo)
+    sessions = session_factory(engine)
+    redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+    counters: Counters = RedisCounters(redis) if redis is not None else MemoryCounters()
+    passwords = Passwords(
+        time_cost=settings.argon2_time_cost,
+        memory_cost_kib=settings.argon2_memory_cost_kib,
+        parallelism=settings.argon2_parallelism,
+    )
+    tokens = Tokens(
+        secret=settings.resolve_jwt_secret(),
+        issuer=settings.jwt_issuer,
+        lifetime=timedelta(minutes=settings.token_lifetime_minutes),
+    )
+    accounts = AccountService(
+        sessions,
+        passwords,
+        tokens,
+        counters,
+        password_min_length=settings.password_min_length,
+        login_max_attempts=settings.login_max_attempts,
+        login_window_seconds=settings.login_window_seconds,
+    )
+    return Services(settings=settings, engine=engine, sessions=sessions, accounts=accounts, redis=redis)
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or Settings()
+    services = build_services(settings)
+    graphql = TailorGraphQL(build_schema(settings), services)
+
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        if settings.migrate_on_start:
+            await migrate.upgrade(services.engine)
+        log.info("tailor ready", extra={"database": services.engine.url.render_as_string(hide_password=True)})
+        try:
+            yield
+        finally:
+            await services.aclose()
+            log.info("tailor stopped")
+
+    app = Starlette(
+        routes=[
+            Route("/healthz", health_endpoint(services.engine), methods=["GET"]),
+            Route("/graphql", graphql),  # every method: the view answers 405 as a GraphQL error
+            WebSocketRoute("/graphql", graphql),
+        ],
+        middleware=[
+            Middleware(RequestIdMiddleware),
+            Middleware(
+                CORSMiddleware,
+                allow_origins=settings.cors_origins,
+                allow_methods=["GET", "POST", "OPTIONS"],
+                allow_headers=["authorization", "content-type", "x-request-id", "apollo-require-preflight"],
+                expose_headers=["x-request-id"],
+                max_age=600,
+            ),
+            Middleware(
+                BodyLimitMiddleware,
+                max_body_bytes=settings.max_body_bytes,
+                max_upload_bytes=settings.max_upload_bytes,
+            ),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.services = services
+    return app

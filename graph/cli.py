@@ -1,0 +1,80 @@
+"""The `tailor` command: serve, migrate, export-schema."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from pydantic import ValidationError
+
+from domain.settings import Settings
+from graph.logs import configure_logging
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(str(err["msg"]).removeprefix("Value error, ") for err in exc.errors())
+        sys.exit(f"tailor: invalid settings: {problems}")
+
+
+def serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    settings = _settings()
+    configure_logging(settings.log_level, settings.log_json)
+    uvicorn.run(
+        "graph.app:create_app",
+        factory=True,
+        host=args.host or settings.host,
+        port=args.port if args.port is not None else settings.port,
+        workers=settings.workers,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
+        proxy_headers=False,
+    )
+
+
+def migrate(_: argparse.Namespace) -> None:
+    from storage import migrate as migrations
+    from storage.db import create_engine
+
+    settings = _settings()
+    configure_logging(settings.log_level, settings.log_json)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+
+    async def run() -> str | None:
+        engine = create_engine(settings.resolved_database_url)
+        try:
+            await migrations.upgrade(engine)
+            return await migrations.current_revision(engine)
+        finally:
+            await engine.dispose()
+
+    print(f"database at revision {asyncio.run(run())}")
+
+
+def export_schema(_: argparse.Namespace) -> None:
+    from graph.schema import export_sdl
+
+    sys.stdout.write(export_sdl())
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="tailor", description="Tailor GraphQL API server")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve_cmd = commands.add_parser("serve", help="apply migrations and serve the API")
+    serve_cmd.add_argument("--host", help="overrides TAILOR_HOST")
+    serve_cmd.add_argument("--port", type=int, help="overrides TAILOR_PORT")
+    serve_cmd.set_defaults(run=serve)
+    commands.add_parser("migrate", help="apply database migrations").set_defaults(run=migrate)
+    commands.add_parser("export-schema", help="print the GraphQL SDL").set_defaults(run=export_schema)
+    args = parser.parse_args(argv)
+    args.run(args)
+
+
+if __name__ == "__main__":
+    main()

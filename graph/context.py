@@ -1,0 +1,73 @@
+"""Per-operation context: the services, the caller, and how the caller proved who they are."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.websockets import WebSocket
+
+from domain.accounts import AccountService
+from domain.errors import Unauthenticated
+from domain.settings import Settings
+from storage.accounts import User
+
+
+@dataclass
+class Services:
+    """Everything the composition root builds once per process and hands down."""
+
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    accounts: AccountService
+    redis: Redis | None = None
+
+    async def aclose(self) -> None:
+        if self.redis is not None:
+            await self.redis.aclose()
+        await self.engine.dispose()
+
+
+def bearer_token(value: str | None) -> str | None:
+    """The token of an `Authorization: Bearer <token>` value; None when there is no value."""
+    if value is None or not value.strip():
+        return None
+    scheme, _, token = value.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated("Authorization must be 'Bearer <token>'")
+    return token.strip()
+
+
+@dataclass
+class Context:
+    services: Services
+    request: Request | WebSocket
+    response: Response | WebSocket | None = None
+    connection_params: dict[str, Any] | None = None  # websocket connection_init payload
+    _authorization: str | None = None
+    _user: User | None = None
+    _resolved: bool = field(default=False)
+
+    @property
+    def client_address(self) -> str:
+        client = self.request.client
+        return client.host if client else "unknown"
+
+    async def current_user(self) -> User | None:
+        """The caller, or None when no token came; a bad token is UNAUTHENTICATED, not anonymous."""
+        if not self._resolved:
+            token = bearer_token(self._authorization)
+            self._user = await self.services.accounts.user_for_token(token) if token else None
+            self._resolved = True
+        return self._user
+
+    async def require_user(self) -> User:
+        user = await self.current_user()
+        if user is None:
+            raise Unauthenticated("You must be logged in")
+        return user

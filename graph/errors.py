@@ -1,0 +1,94 @@
+"""The one place errors become API errors: every error leaves with an `extensions.code`."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+from graphql import ExecutionResult as GraphQLExecutionResult
+from graphql import GraphQLError
+from starlette.responses import JSONResponse
+from strawberry.extensions import SchemaExtension
+from strawberry.types.execution import ExecutionResult
+
+from domain.errors import DomainError
+from graph.logs import request_id
+
+log = logging.getLogger("tailor.errors")
+
+TOKEN_LIMIT_PREFIX = "Document contains more than"  # graphql-core's max_tokens parse error
+HTTP_STATUS_CODES = {413: "PAYLOAD_TOO_LARGE", 415: "UNSUPPORTED_MEDIA_TYPE", 429: "RATE_LIMITED"}
+
+
+def coded_error(message: str, code: str, **extensions: Any) -> GraphQLError:
+    return GraphQLError(message, extensions={"code": code, **extensions})
+
+
+def is_unexpected(error: GraphQLError) -> bool:
+    """A failure of ours rather than of the request: a non-domain exception raised while resolving."""
+    original = error.original_error
+    if original is None or isinstance(original, (DomainError, GraphQLError)):
+        return False
+    if error.path is None and isinstance(original, (ValueError, TypeError)):
+        return False  # variable coercion: the caller sent a value of the wrong shape
+    return True
+
+
+def to_api_error(error: GraphQLError) -> GraphQLError:
+    """A new error (cached validation errors must not be mutated) with its code and safe message."""
+    original = error.original_error
+    if isinstance(original, DomainError):
+        extensions: dict[str, Any] = {"code": original.code}
+        if original.field:
+            extensions["field"] = original.field
+        extensions.update(original.details)
+        message = original.message
+    elif error.extensions and "code" in error.extensions:
+        return error
+    elif is_unexpected(error):
+        rid = request_id.get()
+        extensions = {"code": "INTERNAL"}
+        if rid:
+            extensions["requestId"] = rid
+        message = f"Internal server error (request id {rid})" if rid else "Internal server error"
+    elif error.message.startswith(TOKEN_LIMIT_PREFIX):
+        extensions, message = {"code": "QUERY_TOO_COMPLEX"}, error.message
+    else:
+        extensions, message = {"code": "BAD_USER_INPUT"}, error.message
+    return GraphQLError(
+        message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        original_error=None,
+        extensions={**(error.extensions or {}), **extensions},
+    )
+
+
+def log_unexpected(errors: list[GraphQLError]) -> None:
+    for error in errors:
+        if is_unexpected(error):
+            original = error.original_error
+            log.error(
+                "unexpected error resolving %s",
+                ".".join(map(str, error.path or [])) or "operation",
+                exc_info=(type(original), original, original.__traceback__) if original else None,
+            )
+
+
+class ErrorCodes(SchemaExtension):
+    """Rewrites the errors of every result, after the schema has logged the originals."""
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        if isinstance(result, (GraphQLExecutionResult, ExecutionResult)) and result.errors:
+            result.errors = [to_api_error(error) for error in result.errors]
+
+
+def error_response(status: int, message: str, code: str | None = None) -> JSONResponse:
+    """A GraphQL-shaped error body for failures before execution (bad JSON, size, method)."""
+    code = code or HTTP_STATUS_CODES.get(status, "BAD_USER_INPUT")
+    return JSONResponse({"errors": [{"message": message, "extensions": {"code": code}}]}, status)

@@ -1,0 +1,67 @@
+"""The schema: every feature's Query/Mutation merged, with limits, error codes and a timeout."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext, ExecutionResult
+
+from domain.settings import Settings
+from graph.accounts import AccountMutation, AccountQuery
+from graph.errors import coded_error, log_unexpected
+from graph.limits import schema_extensions
+
+Query = merge_types("Query", (AccountQuery,))
+Mutation = merge_types("Mutation", (AccountMutation,))
+
+
+class TailorSchema(strawberry.Schema):
+    """Adds what Strawberry lacks: a per-operation time limit and a query length limit."""
+
+    def __init__(self, settings: Settings, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.operation_timeout = settings.operation_timeout_seconds
+        self.max_query_chars = settings.max_query_chars
+
+    async def execute(self, query: str | None, *args: Any, **kwargs: Any) -> ExecutionResult:  # type: ignore[override]
+        if query is not None and len(query) > self.max_query_chars:
+            return ExecutionResult(
+                data=None,
+                errors=[coded_error(f"The query is longer than {self.max_query_chars} characters", "QUERY_TOO_COMPLEX")],
+            )
+        try:
+            async with asyncio.timeout(self.operation_timeout):
+                return await super().execute(query, *args, **kwargs)
+        except TimeoutError:
+            return ExecutionResult(
+                data=None,
+                errors=[
+                    coded_error(
+                        f"The operation took longer than {self.operation_timeout:g} seconds and was stopped",
+                        "QUERY_TOO_COMPLEX",
+                    )
+                ],
+            )
+
+    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+        log_unexpected(errors)  # expected errors are answers, not incidents
+
+
+def build_schema(settings: Settings) -> TailorSchema:
+    return TailorSchema(
+        settings,
+        query=Query,
+        mutation=Mutation,
+        extensions=schema_extensions(settings),
+        config=StrawberryConfig(sort_schema=True, disable_field_suggestions=not settings.introspection),
+    )
+
+
+def export_sdl() -> str:
+    """The SDL committed as `schema.graphql` (settings do not change the types)."""
+    return build_schema(Settings()).as_str() + "\n"
