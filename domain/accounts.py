@@ -104,9 +104,11 @@ class AccountService:
             raise Unauthenticated(BAD_CREDENTIALS)
         new_hash = await self._passwords.hash(password) if self._passwords.needs_rehash(user.password_hash) else None
         async with transaction(self._sessions) as session:
-            await UserRepository(session).record_login(user.id, utcnow(), new_hash)
+            current = await UserRepository(session).record_login(user.id, utcnow(), new_hash)
+        if current is None:  # deleted between the two reads
+            raise Unauthenticated(BAD_CREDENTIALS)
         await self._counters.reset(key)
-        return self._session_for(user)
+        return self._session_for(current)
 
     async def user_for_token(self, token: str) -> User:
         user_id = self._tokens.subject(token)

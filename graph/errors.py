@@ -26,12 +26,16 @@ def coded_error(message: str, code: str, **extensions: Any) -> GraphQLError:
 
 
 def is_unexpected(error: GraphQLError) -> bool:
-    """A failure of ours rather than of the request: a non-domain exception raised while resolving."""
+    """A failure of ours rather than of the request.
+
+    Domain errors are answers. Errors without a path come from parsing, validation or variable
+    coercion: the request was wrong. Anything else raised while resolving is our bug.
+    """
     original = error.original_error
-    if original is None or isinstance(original, (DomainError, GraphQLError)):
+    if isinstance(original, DomainError) or (error.extensions and "code" in error.extensions):
         return False
-    if error.path is None and isinstance(original, (ValueError, TypeError)):
-        return False  # variable coercion: the caller sent a value of the wrong shape
+    if error.path is None:
+        return original is not None and not isinstance(original, (ValueError, TypeError, GraphQLError))
     return True
 
 

@@ -48,5 +48,5 @@ def configure_logging(level: str = "INFO", as_json: bool = True) -> None:
     for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
-    logging.getLogger("uvicorn.access").disabled = True
-    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # graph/http.py writes the access log
+    logging.getLogger("uvicorn.access").disabled = True  # graph/http.py writes the access log
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)

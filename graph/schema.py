@@ -58,7 +58,7 @@ def build_schema(settings: Settings) -> TailorSchema:
         query=Query,
         mutation=Mutation,
         extensions=schema_extensions(settings),
-        config=StrawberryConfig(sort_schema=True, disable_field_suggestions=not settings.introspection),
+        config=StrawberryConfig(disable_field_suggestions=not settings.introspection),
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String, func, select, update
+from sqlalchemy import String, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
@@ -47,12 +47,15 @@ class UserRepository:
             raise DuplicateEmail(email) from exc
         return user
 
-    async def record_login(self, user_id: str, at: datetime, password_hash: str | None = None) -> None:
+    async def record_login(self, user_id: str, at: datetime, password_hash: str | None = None) -> User | None:
         """Stamp the login, and store a rehashed password when the hashing parameters changed."""
-        values: dict[str, object] = {"last_login_at": at}
-        if password_hash is not None:
-            values["password_hash"] = password_hash
-        await self.session.execute(update(User).where(User.id == user_id).values(**values))
+        user = await self.get(user_id)
+        if user is not None:
+            user.last_login_at = at
+            if password_hash is not None:
+                user.password_hash = password_hash
+            await self.session.flush()
+        return user
 
     async def count(self) -> int:
         return int(await self.session.scalar(select(func.count()).select_from(User)) or 0)
