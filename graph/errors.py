@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from typing import Any
 
-from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql import GraphQLError
 from starlette.responses import JSONResponse
-from strawberry.extensions import SchemaExtension
-from strawberry.types.execution import ExecutionResult
 
 from domain.errors import DomainError
 from graph.logs import request_id
@@ -79,17 +75,8 @@ def log_unexpected(errors: list[GraphQLError]) -> None:
                 "unexpected error resolving %s",
                 ".".join(map(str, error.path or [])) or "operation",
                 exc_info=(type(original), original, original.__traceback__) if original else None,
+                extra={"request_id": request_id.get()},
             )
-
-
-class ErrorCodes(SchemaExtension):
-    """Rewrites the errors of every result, after the schema has logged the originals."""
-
-    def on_operation(self) -> Iterator[None]:
-        yield
-        result = self.execution_context.result
-        if isinstance(result, (GraphQLExecutionResult, ExecutionResult)) and result.errors:
-            result.errors = [to_api_error(error) for error in result.errors]
 
 
 def error_response(status: int, message: str, code: str | None = None) -> JSONResponse:

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from graphql import ASTValidationRule, GraphQLError, ValidationContext
+from graphql import (
+    ASTValidationRule,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    ValidationContext,
+    ValidationRule,
+)
 from strawberry.extensions import (
     AddValidationRules,
     DisableIntrospection,
@@ -14,10 +25,8 @@ from strawberry.extensions import (
     ValidationCache,
 )
 from strawberry.extensions.max_aliases import create_validator as alias_validator
-from strawberry.extensions.query_depth_limiter import create_validator as depth_validator
 
 from domain.settings import Settings
-from graph.errors import ErrorCodes
 
 CACHE_SIZE = 1000
 
@@ -46,16 +55,61 @@ def coded(rule: type[ASTValidationRule], code: str = "QUERY_TOO_COMPLEX") -> typ
     return Coded
 
 
+def depth_rule(max_depth: int) -> type[ASTValidationRule]:
+    """Field nesting depth of each operation, fragments included and introspection not exempt
+    (Strawberry's limiter skips `__type { fields { type { ofType ... } } }`, a known abuse)."""
+
+    class MaxDepth(ValidationRule):
+        def __init__(self, context: ValidationContext) -> None:
+            super().__init__(context)
+            definitions = context.document.definitions
+            self._fragments = {d.name.value: d for d in definitions if isinstance(d, FragmentDefinitionNode)}
+            self._memo: dict[str, int] = {}
+            for definition in definitions:
+                if isinstance(definition, OperationDefinitionNode):
+                    depth = self._depth(definition.selection_set, set())
+                    if depth > max_depth:
+                        name = definition.name.value if definition.name else "anonymous"
+                        context.report_error(
+                            GraphQLError(
+                                f"Operation '{name}' nests {depth} levels deep; the limit is {max_depth}",
+                                definition,
+                            )
+                        )
+
+        def _depth(self, selection_set: SelectionSetNode | None, visiting: set[str]) -> int:
+            deepest = 0
+            for selection in selection_set.selections if selection_set else ():
+                if isinstance(selection, FieldNode):
+                    deepest = max(deepest, 1 + self._depth(selection.selection_set, visiting))
+                elif isinstance(selection, InlineFragmentNode):
+                    deepest = max(deepest, self._depth(selection.selection_set, visiting))
+                elif isinstance(selection, FragmentSpreadNode):
+                    deepest = max(deepest, self._fragment_depth(selection.name.value, visiting))
+            return deepest
+
+        def _fragment_depth(self, name: str, visiting: set[str]) -> int:
+            if name in self._memo:
+                return self._memo[name]
+            fragment = self._fragments.get(name)
+            if fragment is None or name in visiting:  # unknown or cyclic: other rules report those
+                return 0
+            depth = self._depth(fragment.selection_set, visiting | {name})
+            self._memo[name] = depth
+            return depth
+
+    return MaxDepth
+
+
 def schema_extensions(settings: Settings) -> list[type[SchemaExtension] | Any]:
-    """In order: error codes wrap everything; caches; limits; introspection switch."""
+    """Caches first (validation is the costly part of a small query), then limits."""
     extensions: list[Any] = [
-        ErrorCodes,
         lambda: ParserCache(maxsize=CACHE_SIZE),
         lambda: ValidationCache(maxsize=CACHE_SIZE),
         lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
         lambda: AddValidationRules(
             [
-                coded(depth_validator(settings.max_query_depth, should_ignore=None)),
+                coded(depth_rule(settings.max_query_depth)),
                 coded(alias_validator(settings.max_query_aliases)),
             ]
         ),

@@ -13,7 +13,7 @@ from strawberry.types import ExecutionContext, ExecutionResult
 
 from domain.settings import Settings
 from graph.accounts import AccountMutation, AccountQuery
-from graph.errors import coded_error, log_unexpected
+from graph.errors import coded_error, log_unexpected, to_api_error
 from graph.limits import schema_extensions
 
 Query = merge_types("Query", (AccountQuery,))
@@ -21,7 +21,8 @@ Mutation = merge_types("Mutation", (AccountMutation,))
 
 
 class TailorSchema(strawberry.Schema):
-    """Adds what Strawberry lacks: a per-operation time limit and a query length limit."""
+    """Adds what Strawberry lacks: error codes on every result, a per-operation time limit and a
+    query length limit. (An extension's `on_operation` misses parse errors, so codes go on here.)"""
 
     def __init__(self, settings: Settings, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -36,7 +37,7 @@ class TailorSchema(strawberry.Schema):
             )
         try:
             async with asyncio.timeout(self.operation_timeout):
-                return await super().execute(query, *args, **kwargs)
+                result = await super().execute(query, *args, **kwargs)
         except TimeoutError:
             return ExecutionResult(
                 data=None,
@@ -47,6 +48,9 @@ class TailorSchema(strawberry.Schema):
                     )
                 ],
             )
+        if result.errors:  # every error leaves with a code, whichever stage raised it
+            result.errors = [to_api_error(error) for error in result.errors]
+        return result
 
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         log_unexpected(errors)  # expected errors are answers, not incidents

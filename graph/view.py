@@ -46,6 +46,13 @@ class TailorGraphQL(GraphQL[Context, None]):
             response = error_response(400, exc.message, exc.code)
         await response(scope, receive, send)
 
+    def parse_json(self, data: str | bytes) -> Any:
+        """Strawberry assumes an object or a list; anything else would crash it into a 500."""
+        parsed = super().parse_json(data)
+        if not isinstance(parsed, (dict, list)):
+            raise HTTPException(400, "The request body must be a JSON object with a `query`")
+        return parsed
+
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         authorization = None if isinstance(request, WebSocket) else request.headers.get("authorization")
         return Context(services=self.services, request=request, response=response, _authorization=authorization)

@@ -1,0 +1,237 @@
+"""The HTTP edge: bad requests answer GraphQL errors with codes, limits, CORS, request ids, health."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from domain.errors import ERROR_CODES
+from graph.app import create_app
+from tests.conftest import GraphQL, error_codes, http_client, make_settings, register, running
+
+JSON = {"content-type": "application/json"}
+
+
+def assert_error_body(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    body: dict[str, Any] = response.json()
+    assert error_codes(body) == [code], body
+    assert "Traceback" not in response.text
+    return body
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+class TestBadRequests:
+    async def test_malformed_json(self, client: httpx.AsyncClient) -> None:
+        response = await client.post("/graphql", content=b'{"query": "{ me', headers=JSON)
+        assert_error_body(response, 400, "BAD_USER_INPUT")
+
+    async def test_non_graphql_bodies(self, client: httpx.AsyncClient) -> None:
+        for body in [b"[]", b'"just a string"', b"42", b'{"variables": {}}', b'{"query": 7}']:
+            response = await client.post("/graphql", content=body, headers=JSON)
+            assert response.status_code in (400, 200), body
+            assert error_codes(response.json()) == ["BAD_USER_INPUT"], body
+
+    async def test_unsupported_content_type(self, client: httpx.AsyncClient) -> None:
+        response = await client.post("/graphql", content=b"query=x", headers={"content-type": "text/plain"})
+        assert_error_body(response, 400, "BAD_USER_INPUT")
+
+    async def test_unknown_operation_name(self, client: httpx.AsyncClient) -> None:
+        payload = {"query": "query A { me { id } } query B { me { email } }", "operationName": "C"}
+        assert_error_body(await client.post("/graphql", json=payload), 400, "BAD_USER_INPUT")
+
+    async def test_syntax_and_validation_errors(self, gql: GraphQL) -> None:
+        assert error_codes(await gql("{ me { id ")) == ["BAD_USER_INPUT"]
+        assert error_codes(await gql("{ nope }")) == ["BAD_USER_INPUT"]
+        body = await gql("mutation ($e: String!) { register(email: $e, password: 5) { token } }", {"e": 1})
+        assert set(error_codes(body)) == {"BAD_USER_INPUT"}
+
+    async def test_wrong_variable_types(self, gql: GraphQL) -> None:
+        body = await gql(
+            "mutation ($e: String!, $p: String!) { register(email: $e, password: $p) { token } }",
+            {"e": {"x": 1}, "p": None},
+        )
+        assert body["errors"] and set(error_codes(body)) == {"BAD_USER_INPUT"}
+
+    async def test_mutation_over_get_is_refused(self, client: httpx.AsyncClient) -> None:
+        response = await client.get(
+            "/graphql", params={"query": 'mutation { login(email: "a@b.co", password: "x") { token } }'}
+        )
+        assert response.status_code in (400, 405)
+        assert error_codes(response.json()) == ["BAD_USER_INPUT"]
+
+    async def test_query_over_get(self, client: httpx.AsyncClient) -> None:
+        response = await client.get("/graphql", params={"query": "{ __typename }"})
+        assert response.json() == {"data": {"__typename": "Query"}}
+
+    async def test_other_methods(self, client: httpx.AsyncClient) -> None:
+        response = await client.put("/graphql", json={"query": "{ __typename }"})
+        assert_error_body(response, 405, "BAD_USER_INPUT")
+
+    async def test_batched_operations_are_refused(self, client: httpx.AsyncClient) -> None:
+        response = await client.post("/graphql", json=[{"query": "{ __typename }"}, {"query": "{ __typename }"}])
+        assert_error_body(response, 400, "BAD_USER_INPUT")
+
+    async def test_oversize_body_declared(self, client: httpx.AsyncClient, settings: Any) -> None:
+        padding = "x" * (settings.max_body_bytes + 10)
+        response = await client.post("/graphql", json={"query": "{ __typename }", "variables": {"pad": padding}})
+        body = assert_error_body(response, 413, "PAYLOAD_TOO_LARGE")
+        assert str(settings.max_body_bytes) in body["errors"][0]["message"]
+
+    async def test_oversize_body_streamed_without_length(self, client: httpx.AsyncClient, settings: Any) -> None:
+        chunk = b" " * 65536
+
+        async def stream() -> Any:
+            yield b'{"query": "{ __typename }",'
+            for _ in range(settings.max_body_bytes // len(chunk) + 2):
+                yield chunk
+            yield b'"variables": {}}'
+
+        response = await client.post("/graphql", content=stream(), headers=JSON)
+        assert_error_body(response, 413, "PAYLOAD_TOO_LARGE")
+
+    async def test_deep_query_is_too_complex(self, gql: GraphQL, settings: Any) -> None:
+        # __type -> fields -> type -> ofType ... nests as deep as we like without real types.
+        depth = settings.max_query_depth + 2
+        inner = "name"
+        for _ in range(depth):
+            inner = f"ofType {{ {inner} }}"
+        body = await gql(f'{{ __type(name: "User") {{ fields {{ type {{ {inner} }} }} }} }}')
+        assert error_codes(body) == ["QUERY_TOO_COMPLEX"]
+        assert "levels deep" in body["errors"][0]["message"]
+
+    async def test_depth_counts_through_fragments(self, gql: GraphQL, settings: Any) -> None:
+        inner = "name"
+        for _ in range(settings.max_query_depth):
+            inner = f"ofType {{ {inner} }}"
+        query = f'{{ __type(name: "User") {{ ...F }} }} fragment F on __Type {{ fields {{ type {{ {inner} }} }} }}'
+        assert error_codes(await gql(query)) == ["QUERY_TOO_COMPLEX"]
+        shallow = '{ __type(name: "User") { ...F } } fragment F on __Type { fields { name type { name } } }'
+        assert "errors" not in await gql(shallow)
+
+    async def test_alias_bomb_is_too_complex(self, gql: GraphQL, settings: Any) -> None:
+        aliases = " ".join(f"a{i}: __typename" for i in range(settings.max_query_aliases + 1))
+        assert error_codes(await gql(f"{{ {aliases} }}")) == ["QUERY_TOO_COMPLEX"]
+        allowed = " ".join(f"a{i}: __typename" for i in range(settings.max_query_aliases))
+        assert "errors" not in await gql(f"{{ {allowed} }}")
+
+    async def test_token_limit_is_too_complex(self, gql: GraphQL, settings: Any) -> None:
+        fields = " ".join(["__typename"] * (settings.max_query_tokens + 1))
+        assert error_codes(await gql(f"{{ {fields} }}")) == ["QUERY_TOO_COMPLEX"]
+
+    async def test_query_length_limit(self, gql: GraphQL, settings: Any) -> None:
+        query = "{ __typename }" + " " * settings.max_query_chars
+        assert error_codes(await gql(query)) == ["QUERY_TOO_COMPLEX"]
+
+    async def test_fragment_cycles_are_refused(self, gql: GraphQL) -> None:
+        body = await gql("{ me { ...A } } fragment A on User { ...B } fragment B on User { ...A }")
+        assert error_codes(body) and set(error_codes(body)) <= {"BAD_USER_INPUT", "QUERY_TOO_COMPLEX"}
+
+    async def test_every_code_is_known(self, gql: GraphQL) -> None:
+        for query in ["{", "{ me { nope } }", "query { __schema { types { name } } }"]:
+            assert set(error_codes(await gql(query))) <= set(ERROR_CODES)
+
+
+async def test_unexpected_errors_are_masked_and_logged(
+    gql: GraphQL, app: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    token = (await register(gql))["token"]
+
+    async def broken(_: str) -> None:
+        raise RuntimeError("secret database detail")
+
+    monkeypatch.setattr(app.state.services.accounts, "user_for_token", broken)
+    with caplog.at_level(logging.ERROR, logger="tailor.errors"):
+        response = await gql.client.post(
+            "/graphql", json={"query": "{ me { id } }"}, headers={"Authorization": f"Bearer {token}", "X-Request-ID": "req-42"}
+        )
+    body = response.json()
+    assert error_codes(body) == ["INTERNAL"]
+    assert body["errors"][0]["extensions"]["requestId"] == "req-42"
+    assert "secret database detail" not in response.text
+    logged = [r for r in caplog.records if r.name == "tailor.errors"]
+    assert len(logged) == 1
+    assert logged[0].request_id == "req-42"  # type: ignore[attr-defined]
+    assert logged[0].exc_info and "secret database detail" in str(logged[0].exc_info[1])
+
+
+async def test_slow_operations_time_out(tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = make_settings(tmp_path, database_url, operation_timeout_seconds=0.2)
+    async with running(create_app(settings)) as app, http_client(app) as client:
+        token = (await register(GraphQL(client)))["token"]
+
+        async def slow(_: str) -> None:
+            await asyncio.sleep(5)
+
+        monkeypatch.setattr(app.state.services.accounts, "user_for_token", slow)
+        body = await GraphQL(client)("{ me { id } }", token=token)
+        assert error_codes(body) == ["QUERY_TOO_COMPLEX"]
+        assert "0.2 seconds" in body["errors"][0]["message"]
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+async def test_request_id_is_echoed_or_made(client: httpx.AsyncClient) -> None:
+    given = await client.post("/graphql", json={"query": "{ __typename }"}, headers={"X-Request-ID": "abc-123"})
+    assert given.headers["x-request-id"] == "abc-123"
+    made = await client.post("/graphql", json={"query": "{ __typename }"}, headers={"X-Request-ID": "bad id\n"})
+    assert len(made.headers["x-request-id"]) == 32
+
+
+async def test_healthz_checks_the_database(client: httpx.AsyncClient, app: Any) -> None:
+    response = await client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+
+
+async def test_healthz_reports_an_unreachable_database(tmp_path: Path) -> None:
+    settings = make_settings(
+        tmp_path, "postgresql+asyncpg://nobody@127.0.0.1:1/none", migrate_on_start=False
+    )
+    app = create_app(settings)
+    async with running(app), http_client(app) as client:
+        response = await client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["status"] == "unavailable"
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+async def test_cors_allows_configured_origins_only(tmp_path: Path, database_url: str) -> None:
+    settings = make_settings(tmp_path, database_url, cors_origins=["https://app.example.com"])
+    async with running(create_app(settings)) as app, http_client(app) as client:
+        preflight = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization,content-type"}
+        ok = await client.options("/graphql", headers={"Origin": "https://app.example.com", **preflight})
+        assert ok.status_code == 200
+        assert ok.headers["access-control-allow-origin"] == "https://app.example.com"
+        bad = await client.options("/graphql", headers={"Origin": "https://evil.example.com", **preflight})
+        assert "access-control-allow-origin" not in bad.headers
+        simple = await client.post("/graphql", json={"query": "{ __typename }"}, headers={"Origin": "https://app.example.com"})
+        assert simple.headers["access-control-allow-origin"] == "https://app.example.com"
+        assert "x-request-id" in simple.headers["access-control-expose-headers"].lower()
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+async def test_introspection_and_graphiql_switches(tmp_path: Path, database_url: str) -> None:
+    browser = {"Accept": "text/html"}
+    async with running(create_app(make_settings(tmp_path, database_url))) as app, http_client(app) as client:
+        assert "graphiql" in (await client.get("/graphql", headers=browser)).text.lower()
+        body = (await client.post("/graphql", json={"query": "{ __schema { queryType { name } } }"})).json()
+        assert body == {"data": {"__schema": {"queryType": {"name": "Query"}}}}
+
+    off = make_settings(tmp_path, database_url, introspection=False, graphiql=False)
+    async with running(create_app(off)) as app, http_client(app) as client:
+        page = await client.get("/graphql", headers=browser)
+        assert page.status_code == 404
+        assert error_codes(page.json()) == ["BAD_USER_INPUT"]
+        body = (await client.post("/graphql", json={"query": "{ __schema { queryType { name } } }"})).json()
+        assert body.get("data") is None and set(error_codes(body)) == {"BAD_USER_INPUT"}
+        assert all("introspection" in error["message"].lower() for error in body["errors"])
+        typo = (await client.post("/graphql", json={"query": "{ mee { id } }"})).json()
+        assert "Did you mean" not in json.dumps(typo)
+        assert (await client.post("/graphql", json={"query": "{ __typename }"})).json() == {"data": {"__typename": "Query"}}
