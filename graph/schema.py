@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncGenerator, AsyncIterator
+from contextlib import aclosing
 from typing import Any
 
 import strawberry
@@ -10,6 +12,7 @@ from graphql import GraphQLError
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext, ExecutionResult
+from strawberry.types.execution import PreExecutionError
 
 from domain.settings import Settings
 from graph.accounts import AccountMutation, AccountQuery
@@ -29,12 +32,14 @@ class TailorSchema(strawberry.Schema):
         self.operation_timeout = settings.operation_timeout_seconds
         self.max_query_chars = settings.max_query_chars
 
-    async def execute(self, query: str | None, *args: Any, **kwargs: Any) -> ExecutionResult:  # type: ignore[override]
+    def _too_long(self, query: str | None) -> list[GraphQLError] | None:
         if query is not None and len(query) > self.max_query_chars:
-            return ExecutionResult(
-                data=None,
-                errors=[coded_error(f"The query is longer than {self.max_query_chars} characters", "QUERY_TOO_COMPLEX")],
-            )
+            return [coded_error(f"The query is longer than {self.max_query_chars} characters", "QUERY_TOO_COMPLEX")]
+        return None
+
+    async def execute(self, query: str | None, *args: Any, **kwargs: Any) -> ExecutionResult:  # type: ignore[override]
+        if errors := self._too_long(query):
+            return ExecutionResult(data=None, errors=errors)
         try:
             async with asyncio.timeout(self.operation_timeout):
                 result = await super().execute(query, *args, **kwargs)
@@ -52,8 +57,26 @@ class TailorSchema(strawberry.Schema):
             result.errors = [to_api_error(error) for error in result.errors]
         return result
 
+    async def stream(self, query: str | None, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        """The websocket path: the same codes on every streamed result."""
+        if errors := self._too_long(query):
+            return _one(PreExecutionError(data=None, errors=errors))
+        return _coded(await super().stream(query, *args, **kwargs))
+
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         log_unexpected(errors)  # expected errors are answers, not incidents
+
+
+async def _one(result: Any) -> AsyncIterator[Any]:
+    yield result
+
+
+async def _coded(source: AsyncGenerator[Any, None]) -> AsyncIterator[Any]:
+    async with aclosing(source):
+        async for result in source:
+            if getattr(result, "errors", None):
+                result.errors = [to_api_error(error) for error in result.errors]
+            yield result
 
 
 def build_schema(settings: Settings) -> TailorSchema:

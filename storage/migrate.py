@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import fcntl
-from collections.abc import Iterator
-from contextlib import contextmanager
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from alembic import command
@@ -29,8 +30,9 @@ def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
-@contextmanager
-def _sqlite_file_lock(engine: AsyncEngine) -> Iterator[None]:
+@asynccontextmanager
+async def _sqlite_file_lock(engine: AsyncEngine) -> AsyncIterator[None]:
+    """SQLite has no advisory locks: serialise migrating processes on a lock file beside the db."""
     database = engine.url.database
     if not database or database == ":memory:":
         yield
@@ -38,7 +40,7 @@ def _sqlite_file_lock(engine: AsyncEngine) -> Iterator[None]:
     lock_path = Path(database).with_name(Path(database).name + ".migrate-lock")
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     with lock_path.open("w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+        await asyncio.to_thread(fcntl.flock, handle, fcntl.LOCK_EX)  # waiting must not block the loop
         try:
             yield
         finally:
@@ -54,7 +56,7 @@ async def _run(engine: AsyncEngine, action: str, revision: str) -> None:
         getattr(command, action)(config, revision)
 
     if engine.dialect.name == "sqlite":
-        with _sqlite_file_lock(engine):
+        async with _sqlite_file_lock(engine):
             async with engine.begin() as conn:
                 await conn.run_sync(apply)
     else:

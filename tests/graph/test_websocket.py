@@ -1,0 +1,112 @@
+"""Websockets over a real uvicorn on 127.0.0.1: graphql-transport-ws, auth in connection_init."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+
+from graph.app import create_app
+from tests.conftest import live_server, make_settings
+
+TRANSPORT_WS = "graphql-transport-ws"
+LEGACY_WS = "graphql-ws"
+
+
+async def receive(ws: ClientConnection) -> dict[str, Any]:
+    message: dict[str, Any] = json.loads(await ws.recv(decode=True))
+    return message
+
+
+async def register_over_http(address: str) -> str:
+    async with httpx.AsyncClient(base_url=f"http://{address}") as client:
+        response = await client.post(
+            "/graphql",
+            json={
+                "query": 'mutation { register(email: "ws@example.com", password: "correct horse") { token } }'
+            },
+        )
+    token: str = response.json()["data"]["register"]["token"]
+    return token
+
+
+async def test_connection_init_authenticates_the_socket(tmp_path: Path, database_url: str) -> None:
+    async with live_server(create_app(make_settings(tmp_path, database_url))) as address:
+        token = await register_over_http(address)
+        async with connect(f"ws://{address}/graphql", subprotocols=[TRANSPORT_WS]) as ws:  # type: ignore[list-item]
+            assert ws.subprotocol == TRANSPORT_WS
+            await ws.send(json.dumps({"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}}))
+            ack = await receive(ws)
+            assert ack["type"] == "connection_ack"
+            assert ack["payload"]["userId"]
+            await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": "{ me { email } }"}}))
+            assert await receive(ws) == {"id": "1", "type": "next", "payload": {"data": {"me": {"email": "ws@example.com"}}}}
+            assert await receive(ws) == {"id": "1", "type": "complete"}
+
+
+async def test_anonymous_socket_sees_no_user(tmp_path: Path, database_url: str) -> None:
+    async with live_server(create_app(make_settings(tmp_path, database_url))) as address:
+        async with connect(f"ws://{address}/graphql", subprotocols=[TRANSPORT_WS]) as ws:  # type: ignore[list-item]
+            await ws.send(json.dumps({"type": "connection_init"}))
+            assert (await receive(ws))["type"] == "connection_ack"
+            await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": "{ me { email } }"}}))
+            assert (await receive(ws))["payload"] == {"data": {"me": None}}
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("authorization", ["Bearer forged.token.value", "Basic abc", 42])
+async def test_bad_token_closes_with_4403(tmp_path: Path, database_url: str, authorization: Any) -> None:
+    async with live_server(create_app(make_settings(tmp_path, database_url))) as address:
+        async with connect(f"ws://{address}/graphql", subprotocols=[TRANSPORT_WS]) as ws:  # type: ignore[list-item]
+            await ws.send(json.dumps({"type": "connection_init", "payload": {"authorization": authorization}}))
+            with pytest.raises(ConnectionClosed) as closed:
+                await ws.recv()
+            assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+async def test_errors_over_the_socket_carry_codes(tmp_path: Path, database_url: str) -> None:
+    async with live_server(create_app(make_settings(tmp_path, database_url))) as address:
+        async with connect(f"ws://{address}/graphql", subprotocols=[TRANSPORT_WS]) as ws:  # type: ignore[list-item]
+            await ws.send(json.dumps({"type": "connection_init"}))
+            await receive(ws)
+            mutation = 'mutation { register(email: "nope", password: "correct horse") { token } }'
+            await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": mutation}}))
+            message = await receive(ws)
+            assert message["type"] == "next"
+            assert message["payload"]["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT", "field": "email"}
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+async def test_legacy_protocol_only_when_enabled(tmp_path: Path, database_url: str) -> None:
+    async with live_server(create_app(make_settings(tmp_path, database_url))) as address:
+        async with connect(f"ws://{address}/graphql", subprotocols=[LEGACY_WS]) as ws:  # type: ignore[list-item]
+            with pytest.raises(ConnectionClosed) as closed:
+                await ws.recv()
+            assert closed.value.rcvd is not None and closed.value.rcvd.code == 4406
+
+    enabled = make_settings(tmp_path, database_url, legacy_graphql_ws=True)
+    async with live_server(create_app(enabled)) as address:
+        async with connect(f"ws://{address}/graphql", subprotocols=[LEGACY_WS]) as ws:  # type: ignore[list-item]
+            assert ws.subprotocol == LEGACY_WS
+            await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
+            assert (await receive(ws))["type"] == "connection_ack"
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+async def test_browser_origins_come_from_settings(tmp_path: Path, database_url: str) -> None:
+    settings = make_settings(tmp_path, database_url, cors_origins=["https://app.example.com"])
+    async with live_server(create_app(settings)) as address:
+        url = f"ws://{address}/graphql"
+        async with connect(url, subprotocols=[TRANSPORT_WS], origin="https://app.example.com") as ws:  # type: ignore[list-item,arg-type]
+            await ws.send(json.dumps({"type": "connection_init"}))
+            assert (await receive(ws))["type"] == "connection_ack"
+        with pytest.raises(InvalidStatus) as refused:
+            async with connect(url, subprotocols=[TRANSPORT_WS], origin="https://evil.example.com"):  # type: ignore[list-item,arg-type]
+                pass
+        assert refused.value.response.status_code == 403

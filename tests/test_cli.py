@@ -1,0 +1,104 @@
+"""The `tailor` command as a newcomer uses it: export-schema, migrate, serve (a real process)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from websockets.asyncio.client import connect
+
+from graph.schema import export_sdl
+from tests.conftest import TEST_SECRET, free_port
+
+ROOT = Path(__file__).resolve().parents[1]
+TAILOR = [sys.executable, "-m", "graph.cli"]
+
+
+def cli_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TAILOR_")}
+    env.update({"TAILOR_DATA_DIR": str(tmp_path / "data"), "TAILOR_ARGON2_TIME_COST": "1",
+                "TAILOR_ARGON2_MEMORY_COST_KIB": "64", "TAILOR_ARGON2_PARALLELISM": "1", **extra})
+    return env
+
+
+def test_committed_schema_matches_the_code() -> None:
+    committed = (ROOT / "schema.graphql").read_text()
+    assert committed == export_sdl(), "schema.graphql is stale: run `make schema` and commit it"
+
+
+def test_export_schema_prints_the_sdl(tmp_path: Path) -> None:
+    out = subprocess.run([*TAILOR, "export-schema"], capture_output=True, text=True, env=cli_env(tmp_path), check=True)
+    assert out.stdout == export_sdl()
+    assert "type Query" in out.stdout and "register(email: String!, password: String!): AuthPayload!" in out.stdout
+
+
+def test_migrate_creates_the_database(tmp_path: Path) -> None:
+    out = subprocess.run([*TAILOR, "migrate"], capture_output=True, text=True, env=cli_env(tmp_path), check=True)
+    assert "database at revision" in out.stdout
+    assert (tmp_path / "data" / "tailor.db").exists()
+    again = subprocess.run([*TAILOR, "migrate"], capture_output=True, text=True, env=cli_env(tmp_path), check=True)
+    assert again.stdout == out.stdout
+
+
+def test_production_refuses_to_start_without_a_secret(tmp_path: Path) -> None:
+    out = subprocess.run([*TAILOR, "serve"], capture_output=True, text=True, env=cli_env(tmp_path, TAILOR_ENV="production"))
+    assert out.returncode != 0
+    assert "TAILOR_JWT_SECRET must be set" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+async def test_serve_round_trip_over_http_and_websocket(tmp_path: Path) -> None:
+    """`tailor serve` as `make run` starts it: register → login → me, then an authenticated socket."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [*TAILOR, "serve"], env=cli_env(tmp_path, TAILOR_PORT=str(port)), stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        async with httpx.AsyncClient(base_url=base) as client:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    if (await client.get("/healthz")).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                assert time.monotonic() < deadline and proc.poll() is None, "server did not start"
+                await asyncio.sleep(0.1)
+            register = await client.post("/graphql", json={
+                "query": 'mutation { register(email: "new@example.com", password: "correct horse") { user { id } } }'})
+            user_id = register.json()["data"]["register"]["user"]["id"]
+            login = await client.post("/graphql", json={
+                "query": 'mutation { login(email: "new@example.com", password: "correct horse") { token } }'})
+            token = login.json()["data"]["login"]["token"]
+            me = await client.post("/graphql", json={"query": "{ me { id email } }"},
+                                   headers={"Authorization": f"Bearer {token}"})
+            assert me.json() == {"data": {"me": {"id": user_id, "email": "new@example.com"}}}
+            assert me.headers["x-request-id"]
+
+        async with connect(f"ws://127.0.0.1:{port}/graphql", subprotocols=["graphql-transport-ws"]) as ws:  # type: ignore[list-item]
+            await ws.send(json.dumps({"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}}))
+            assert json.loads(await ws.recv())["type"] == "connection_ack"
+            await ws.send(json.dumps({"id": "a", "type": "subscribe", "payload": {"query": "{ me { email } }"}}))
+            assert json.loads(await ws.recv())["payload"] == {"data": {"me": {"email": "new@example.com"}}}
+    finally:
+        proc.terminate()
+        output, _ = proc.communicate(timeout=20)
+    # SIGTERM shuts down gracefully (uvicorn re-raises the signal once the lifespan has finished).
+    assert proc.returncode in (0, -15), output
+    assert "Application shutdown complete" in output
+    # The development secret was generated once and kept, so tokens survive restarts.
+    secret_file = tmp_path / "data" / "jwt_secret"
+    assert secret_file.exists() and oct(secret_file.stat().st_mode & 0o777) == "0o600"
+    lines = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    assert any(entry.get("logger") == "tailor.access" and entry.get("request_id") for entry in lines)
+    assert any(entry.get("msg") == "tailor stopped" for entry in lines)
+    assert TEST_SECRET not in output
