@@ -1,5 +1,5 @@
 # Two commands: `make run` serves the API, `make test` runs the suite. Both install what they need.
-PYTHON ?= python3.11
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed

@@ -139,3 +139,23 @@ async def test_token_of_a_vanished_user_is_unauthenticated(gql: GraphQL, app) ->
     async with app.state.services.sessions() as session, session.begin():
         await session.delete(await session.scalar(select(User)))
     assert error_codes(await gql(ME, token=token)) == ["UNAUTHENTICATED"]
+
+
+async def test_login_throttle_is_shared_through_redis(tmp_path, database_url) -> None:  # type: ignore[no-untyped-def]
+    """With TAILOR_REDIS_URL, two server processes count the same attempts."""
+    import secrets
+
+    from graph.app import create_app
+    from tests.conftest import REDIS_URL, http_client, make_settings, running
+
+    settings = make_settings(tmp_path, database_url, redis_url=REDIS_URL, login_max_attempts=4)
+    email = f"shared-{secrets.token_hex(6)}@example.com"
+    async with running(create_app(settings)) as one, running(create_app(settings)) as two:
+        async with http_client(one) as c1, http_client(two) as c2:
+            await register(GraphQL(c1), email, "correct horse")
+            for client in [c1, c2, c1, c2]:
+                body = await GraphQL(client)(LOGIN, {"email": email, "password": "wrong horse"})
+                assert error_codes(body) == ["UNAUTHENTICATED"]
+            for client in [c1, c2]:
+                body = await GraphQL(client)(LOGIN, {"email": email, "password": "correct horse"})
+                assert error_codes(body) == ["RATE_LIMITED"]

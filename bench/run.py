@@ -1,0 +1,155 @@
+"""Benchmark harness: starts the real server (uvicorn, 127.0.0.1, a temp data dir) and prints
+p50/p95 latency and requests/s per operation, with ratios against `{ __typename }` measured in
+the same run. Bounded: a fixed number of requests per operation. Never part of CI.
+
+    make bench                      # defaults
+    .venv/bin/python bench/run.py --requests 2000 --concurrency 16
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass
+class Operation:
+    name: str
+    query: str
+    variables: dict[str, Any] | None = None
+    authenticated: bool = False
+
+
+@dataclass
+class Figures:
+    name: str
+    p50_ms: float
+    p95_ms: float
+    rps: float
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def wait_ready(base: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    async with httpx.AsyncClient(base_url=base) as client:
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise SystemExit("server exited during start-up")
+            try:
+                if (await client.get("/healthz")).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.1)
+    raise SystemExit("server did not become ready")
+
+
+def percentile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def measure(
+    client: httpx.AsyncClient, op: Operation, headers: dict[str, str], requests: int, concurrency: int
+) -> Figures:
+    body = {"query": op.query, "variables": op.variables}
+
+    async def one() -> float:
+        started = time.perf_counter()
+        response = await client.post("/graphql", json=body, headers=headers)
+        elapsed = time.perf_counter() - started
+        payload = response.json()
+        if response.status_code != 200 or payload.get("errors"):
+            raise SystemExit(f"{op.name} failed: {response.status_code} {payload}")
+        return elapsed
+
+    for _ in range(min(50, requests)):  # warm caches and connections
+        await one()
+    latencies = [await one() for _ in range(requests)]  # sequential: latency without queueing
+
+    remaining = requests
+    async def worker() -> None:
+        nonlocal remaining
+        while remaining > 0:
+            remaining -= 1
+            await one()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    rps = requests / (time.perf_counter() - started)
+    return Figures(op.name, percentile(latencies, 0.5) * 1000, percentile(latencies, 0.95) * 1000, rps)
+
+
+async def operations(client: httpx.AsyncClient, auth: dict[str, str]) -> list[Operation]:
+    """What is measured; the first is the floor the others are compared with. Features add theirs here
+    (loading the data they need through `client` first)."""
+    return [
+        Operation("{ __typename }", "{ __typename }"),
+        Operation("me (with token)", "{ me { id email role createdAt } }", authenticated=True),
+    ]
+
+
+async def run(requests: int, concurrency: int) -> list[Figures]:
+    data_dir = Path(tempfile.mkdtemp(prefix="tailor-bench-"))
+    port = free_port()
+    env = {**os.environ, "TAILOR_DATA_DIR": str(data_dir), "TAILOR_PORT": str(port), "TAILOR_LOG_LEVEL": "WARNING"}
+    proc = subprocess.Popen([sys.executable, "-m", "graph.cli", "serve"], cwd=ROOT, env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        await wait_ready(base, proc)
+        limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+        async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
+            signup = await client.post("/graphql", json={
+                "query": 'mutation { register(email: "bench@example.com", password: "bench password") { token } }'})
+            token = signup.json()["data"]["register"]["token"]
+            auth = {"Authorization": f"Bearer {token}"}
+            return [
+                await measure(client, op, auth if op.authenticated else {}, requests, concurrency)
+                for op in await operations(client, auth)
+            ]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def report(figures: list[Figures], requests: int, concurrency: int) -> None:
+    floor = figures[0]
+    print(f"\nTailor bench — {requests} requests per operation; sequential latency, then {concurrency} concurrent clients")
+    print("(the httpx client shares this machine's cores with the server: req/s is a floor, not a ceiling)\n")
+    print(f"{'operation':<28}{'p50 ms':>9}{'p95 ms':>9}{'req/s':>9}{'p50 × floor':>13}{'req/s ÷ floor':>15}")
+    for f in figures:
+        print(f"{f.name:<28}{f.p50_ms:>9.2f}{f.p95_ms:>9.2f}{f.rps:>9.0f}{f.p50_ms / floor.p50_ms:>13.2f}{f.rps / floor.rps:>15.2f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requests", type=int, default=500)
+    parser.add_argument("--concurrency", type=int, default=16)
+    args = parser.parse_args()
+    figures = asyncio.run(run(args.requests, args.concurrency))
+    report(figures, args.requests, args.concurrency)
+
+
+if __name__ == "__main__":
+    main()
