@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 TORCH  ?= torch==2.13.0
 PYTEST_ARGS ?=
 
-.PHONY: run test install migrate schema bench fuzz clean
+.PHONY: run test lint install migrate schema bench clean
 
 # pyproject.toml changes reinstall; torch goes first so pip keeps the local CPU build (see STACK.md).
 $(STAMP): pyproject.toml
@@ -27,8 +27,12 @@ migrate: install
 schema: install
 	$(BIN)/tailor export-schema > schema.graphql
 
-test: install
+test: install lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check graph domain storage tests bench
+	$(BIN)/ruff format --check graph domain storage tests bench
 
 bench: install
 	$(BIN)/python bench/run.py

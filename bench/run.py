@@ -13,7 +13,6 @@ import asyncio
 import os
 import shutil
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -49,8 +48,8 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-async def wait_ready(base: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
+async def wait_ready(base: str, proc: subprocess.Popen[bytes], within: float = 60) -> None:
+    deadline = time.monotonic() + within
     async with httpx.AsyncClient(base_url=base) as client:
         while time.monotonic() < deadline:
             if proc.poll() is not None:
@@ -88,6 +87,7 @@ async def measure(
     latencies = [await one() for _ in range(requests)]  # sequential: latency without queueing
 
     remaining = requests
+
     async def worker() -> None:
         nonlocal remaining
         while remaining > 0:
@@ -119,8 +119,12 @@ async def run(requests: int, concurrency: int) -> list[Figures]:
         await wait_ready(base, proc)
         limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
         async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
-            signup = await client.post("/graphql", json={
-                "query": 'mutation { register(email: "bench@example.com", password: "bench password") { token } }'})
+            signup = await client.post(
+                "/graphql",
+                json={
+                    "query": 'mutation { register(email: "bench@example.com", password: "bench password") { token } }'
+                },
+            )
             token = signup.json()["data"]["register"]["token"]
             auth = {"Authorization": f"Bearer {token}"}
             return [
@@ -135,11 +139,16 @@ async def run(requests: int, concurrency: int) -> list[Figures]:
 
 def report(figures: list[Figures], requests: int, concurrency: int) -> None:
     floor = figures[0]
-    print(f"\nTailor bench — {requests} requests per operation; sequential latency, then {concurrency} concurrent clients")
+    print(
+        f"\nTailor bench — {requests} requests per operation; sequential latency, then {concurrency} concurrent clients"
+    )
     print("(the httpx client shares this machine's cores with the server: req/s is a floor, not a ceiling)\n")
     print(f"{'operation':<28}{'p50 ms':>9}{'p95 ms':>9}{'req/s':>9}{'p50 × floor':>13}{'req/s ÷ floor':>15}")
     for f in figures:
-        print(f"{f.name:<28}{f.p50_ms:>9.2f}{f.p95_ms:>9.2f}{f.rps:>9.0f}{f.p50_ms / floor.p50_ms:>13.2f}{f.rps / floor.rps:>15.2f}")
+        print(
+            f"{f.name:<28}{f.p50_ms:>9.2f}{f.p95_ms:>9.2f}{f.rps:>9.0f}"
+            f"{f.p50_ms / floor.p50_ms:>13.2f}{f.rps / floor.rps:>15.2f}"
+        )
 
 
 def main() -> None:

@@ -93,9 +93,7 @@ class AccountService:
         key = self._throttle_key(address, client)
         attempts, retry_after = await self._counters.peek(key)
         if attempts >= self._max_attempts:
-            raise RateLimited(
-                f"Too many login attempts; try again in {retry_after} seconds", retry_after=retry_after
-            )
+            raise RateLimited(f"Too many login attempts; try again in {retry_after} seconds", retry_after=retry_after)
         async with self._sessions() as session:
             user = await UserRepository(session).by_email(address)
         valid = await self._passwords.verify(user.password_hash if user else await self._decoy(), password)

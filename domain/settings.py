@@ -75,9 +75,7 @@ class Settings(BaseSettings):
 
     # AI and the scale-out services
     llm_provider: LLMProviderName = LLMProviderName.AUTO
-    groq_api_key: SecretStr | None = Field(
-        None, validation_alias=AliasChoices("TAILOR_GROQ_API_KEY", "GROQ_API_KEY")
-    )
+    groq_api_key: SecretStr | None = Field(None, validation_alias=AliasChoices("TAILOR_GROQ_API_KEY", "GROQ_API_KEY"))
     groq_base_url: str | None = None
     groq_quality_model: str = "openai/gpt-oss-120b"
     groq_fast_model: str = "openai/gpt-oss-20b"

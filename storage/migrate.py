@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import fcntl
 import asyncio
+import fcntl
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path

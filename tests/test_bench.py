@@ -12,7 +12,11 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_bench_harness_runs() -> None:
     out = subprocess.run(
         [sys.executable, "bench/run.py", "--requests", "5", "--concurrency", "2"],
-        cwd=ROOT, capture_output=True, text=True, timeout=120, check=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
     )
     lines = [line for line in out.stdout.splitlines() if line.startswith(("{ __typename }", "me (with token)"))]
     assert len(lines) == 2

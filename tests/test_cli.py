@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 import httpx
-import pytest
 from websockets.asyncio.client import connect
 
 from graph.schema import export_sdl
@@ -23,8 +22,15 @@ TAILOR = [sys.executable, "-m", "graph.cli"]
 
 def cli_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TAILOR_")}
-    env.update({"TAILOR_DATA_DIR": str(tmp_path / "data"), "TAILOR_ARGON2_TIME_COST": "1",
-                "TAILOR_ARGON2_MEMORY_COST_KIB": "64", "TAILOR_ARGON2_PARALLELISM": "1", **extra})
+    env.update(
+        {
+            "TAILOR_DATA_DIR": str(tmp_path / "data"),
+            "TAILOR_ARGON2_TIME_COST": "1",
+            "TAILOR_ARGON2_MEMORY_COST_KIB": "64",
+            "TAILOR_ARGON2_PARALLELISM": "1",
+            **extra,
+        }
+    )
     return env
 
 
@@ -48,7 +54,9 @@ def test_migrate_creates_the_database(tmp_path: Path) -> None:
 
 
 def test_production_refuses_to_start_without_a_secret(tmp_path: Path) -> None:
-    out = subprocess.run([*TAILOR, "serve"], capture_output=True, text=True, env=cli_env(tmp_path, TAILOR_ENV="production"))
+    out = subprocess.run(
+        [*TAILOR, "serve"], capture_output=True, text=True, env=cli_env(tmp_path, TAILOR_ENV="production")
+    )
     assert out.returncode != 0
     assert "TAILOR_JWT_SECRET must be set" in out.stderr
     assert "Traceback" not in out.stderr
@@ -58,8 +66,11 @@ async def test_serve_round_trip_over_http_and_websocket(tmp_path: Path) -> None:
     """`tailor serve` as `make run` starts it: register → login → me, then an authenticated socket."""
     port = free_port()
     proc = subprocess.Popen(
-        [*TAILOR, "serve"], env=cli_env(tmp_path, TAILOR_PORT=str(port)), stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, text=True,
+        [*TAILOR, "serve"],
+        env=cli_env(tmp_path, TAILOR_PORT=str(port)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -73,14 +84,22 @@ async def test_serve_round_trip_over_http_and_websocket(tmp_path: Path) -> None:
                     pass
                 assert time.monotonic() < deadline and proc.poll() is None, "server did not start"
                 await asyncio.sleep(0.1)
-            register = await client.post("/graphql", json={
-                "query": 'mutation { register(email: "new@example.com", password: "correct horse") { user { id } } }'})
+            register = await client.post(
+                "/graphql",
+                json={
+                    "query": 'mutation { register(email: "new@example.com", password: "correct horse") '
+                    "{ user { id } } }"
+                },
+            )
             user_id = register.json()["data"]["register"]["user"]["id"]
-            login = await client.post("/graphql", json={
-                "query": 'mutation { login(email: "new@example.com", password: "correct horse") { token } }'})
+            login = await client.post(
+                "/graphql",
+                json={"query": 'mutation { login(email: "new@example.com", password: "correct horse") { token } }'},
+            )
             token = login.json()["data"]["login"]["token"]
-            me = await client.post("/graphql", json={"query": "{ me { id email } }"},
-                                   headers={"Authorization": f"Bearer {token}"})
+            me = await client.post(
+                "/graphql", json={"query": "{ me { id email } }"}, headers={"Authorization": f"Bearer {token}"}
+            )
             assert me.json() == {"data": {"me": {"id": user_id, "email": "new@example.com"}}}
             assert me.headers["x-request-id"]
 

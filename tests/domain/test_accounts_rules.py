@@ -16,7 +16,10 @@ SECRET = "k" * 40
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [(" Ada@Example.COM ", "ada@example.com"), ("ADA.Lovelace+cv@Mail.Example.org", "ada.lovelace+cv@mail.example.org")],
+    [
+        (" Ada@Example.COM ", "ada@example.com"),
+        ("ADA.Lovelace+cv@Mail.Example.org", "ada.lovelace+cv@mail.example.org"),
+    ],
 )
 def test_emails_are_normalised(raw: str, expected: str) -> None:
     assert normalise_email(raw) == expected
@@ -48,7 +51,9 @@ def test_tokens_round_trip_and_refuse_tampering() -> None:
     wrong_issuer = Tokens(secret=SECRET, issuer="someone-else", lifetime=timedelta(hours=1))
     with pytest.raises(Unauthenticated):
         wrong_issuer.subject(issued.token)
-    no_sub = jwt.encode({"iss": "tailor", "iat": datetime.now(UTC), "exp": datetime.now(UTC) + timedelta(hours=1)}, SECRET)
+    no_sub = jwt.encode(
+        {"iss": "tailor", "iat": datetime.now(UTC), "exp": datetime.now(UTC) + timedelta(hours=1)}, SECRET
+    )
     with pytest.raises(Unauthenticated):
         tokens.subject(no_sub)
     with pytest.raises(Unauthenticated, match="expired"):

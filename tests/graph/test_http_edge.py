@@ -150,7 +150,9 @@ async def test_unexpected_errors_are_masked_and_logged(
     monkeypatch.setattr(app.state.services.accounts, "user_for_token", broken)
     with caplog.at_level(logging.ERROR, logger="tailor.errors"):
         response = await gql.client.post(
-            "/graphql", json={"query": "{ me { id } }"}, headers={"Authorization": f"Bearer {token}", "X-Request-ID": "req-42"}
+            "/graphql",
+            json={"query": "{ me { id } }"},
+            headers={"Authorization": f"Bearer {token}", "X-Request-ID": "req-42"},
         )
     body = response.json()
     assert error_codes(body) == ["INTERNAL"]
@@ -191,9 +193,7 @@ async def test_healthz_checks_the_database(client: httpx.AsyncClient, app: Any) 
 
 
 async def test_healthz_reports_an_unreachable_database(tmp_path: Path) -> None:
-    settings = make_settings(
-        tmp_path, "postgresql+asyncpg://nobody@127.0.0.1:1/none", migrate_on_start=False
-    )
+    settings = make_settings(tmp_path, "postgresql+asyncpg://nobody@127.0.0.1:1/none", migrate_on_start=False)
     app = create_app(settings)
     async with running(app), http_client(app) as client:
         response = await client.get("/healthz")
@@ -205,13 +205,18 @@ async def test_healthz_reports_an_unreachable_database(tmp_path: Path) -> None:
 async def test_cors_allows_configured_origins_only(tmp_path: Path, database_url: str) -> None:
     settings = make_settings(tmp_path, database_url, cors_origins=["https://app.example.com"])
     async with running(create_app(settings)) as app, http_client(app) as client:
-        preflight = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization,content-type"}
+        preflight = {
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization,content-type",
+        }
         ok = await client.options("/graphql", headers={"Origin": "https://app.example.com", **preflight})
         assert ok.status_code == 200
         assert ok.headers["access-control-allow-origin"] == "https://app.example.com"
         bad = await client.options("/graphql", headers={"Origin": "https://evil.example.com", **preflight})
         assert "access-control-allow-origin" not in bad.headers
-        simple = await client.post("/graphql", json={"query": "{ __typename }"}, headers={"Origin": "https://app.example.com"})
+        simple = await client.post(
+            "/graphql", json={"query": "{ __typename }"}, headers={"Origin": "https://app.example.com"}
+        )
         assert simple.headers["access-control-allow-origin"] == "https://app.example.com"
         assert "x-request-id" in simple.headers["access-control-expose-headers"].lower()
 
@@ -234,4 +239,6 @@ async def test_introspection_and_graphiql_switches(tmp_path: Path, database_url:
         assert all("introspection" in error["message"].lower() for error in body["errors"])
         typo = (await client.post("/graphql", json={"query": "{ mee { id } }"})).json()
         assert "Did you mean" not in json.dumps(typo)
-        assert (await client.post("/graphql", json={"query": "{ __typename }"})).json() == {"data": {"__typename": "Query"}}
+        assert (await client.post("/graphql", json={"query": "{ __typename }"})).json() == {
+            "data": {"__typename": "Query"}
+        }

@@ -27,9 +27,7 @@ async def register_over_http(address: str) -> str:
     async with httpx.AsyncClient(base_url=f"http://{address}") as client:
         response = await client.post(
             "/graphql",
-            json={
-                "query": 'mutation { register(email: "ws@example.com", password: "correct horse") { token } }'
-            },
+            json={"query": 'mutation { register(email: "ws@example.com", password: "correct horse") { token } }'},
         )
     token: str = response.json()["data"]["register"]["token"]
     return token
@@ -45,7 +43,11 @@ async def test_connection_init_authenticates_the_socket(tmp_path: Path, database
             assert ack["type"] == "connection_ack"
             assert ack["payload"]["userId"]
             await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": "{ me { email } }"}}))
-            assert await receive(ws) == {"id": "1", "type": "next", "payload": {"data": {"me": {"email": "ws@example.com"}}}}
+            assert await receive(ws) == {
+                "id": "1",
+                "type": "next",
+                "payload": {"data": {"me": {"email": "ws@example.com"}}},
+            }
             assert await receive(ws) == {"id": "1", "type": "complete"}
 
 
