@@ -112,7 +112,8 @@ async def operations(client: httpx.AsyncClient, auth: dict[str, str]) -> list[Op
 async def run(requests: int, concurrency: int) -> list[Figures]:
     data_dir = Path(tempfile.mkdtemp(prefix="tailor-bench-"))
     port = free_port()
-    env = {**os.environ, "TAILOR_DATA_DIR": str(data_dir), "TAILOR_PORT": str(port), "TAILOR_LOG_LEVEL": "WARNING"}
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("TAILOR_")}  # never a shared database
+    env = {**inherited, "TAILOR_DATA_DIR": str(data_dir), "TAILOR_PORT": str(port), "TAILOR_LOG_LEVEL": "WARNING"}
     proc = subprocess.Popen([sys.executable, "-m", "graph.cli", "serve"], cwd=ROOT, env=env)
     base = f"http://127.0.0.1:{port}"
     try:

@@ -32,6 +32,8 @@ class Session:
 def normalise_email(raw: str) -> str:
     """Trimmed, syntax-checked and lower-cased, so one mailbox is one account."""
     text = raw.strip()
+    if not _encodable(text):
+        raise BadInput("Email contains invalid characters", field="email")
     if not text:
         raise BadInput("Email is required", field="email")
     if len(text) > MAX_EMAIL_LENGTH:
@@ -43,7 +45,17 @@ def normalise_email(raw: str) -> str:
     return checked.normalized.lower()
 
 
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def check_password(password: str, min_length: int) -> None:
+    if not _encodable(password):
+        raise BadInput("Password contains invalid characters", field="password")
     if len(password) < min_length:
         raise BadInput(f"Password must be at least {min_length} characters", field="password")
     if len(password) > MAX_PASSWORD_LENGTH:
@@ -63,6 +75,8 @@ class AccountService:
         password_min_length: int,
         login_max_attempts: int,
         login_window_seconds: int,
+        register_max_per_window: int,
+        register_window_seconds: int,
     ) -> None:
         self._sessions = sessions
         self._passwords = passwords
@@ -71,11 +85,19 @@ class AccountService:
         self._password_min_length = password_min_length
         self._max_attempts = login_max_attempts
         self._window = login_window_seconds
+        self._register_max = register_max_per_window
+        self._register_window = register_window_seconds
         self._decoy_hash: str | None = None
 
-    async def register(self, email: str, password: str) -> Session:
+    async def register(self, email: str, password: str, client: str) -> Session:
         address = normalise_email(email)
         check_password(password, self._password_min_length)
+        key = "register:" + hashlib.sha256(client.encode()).hexdigest()
+        count, retry_after = await self._counters.hit(key, self._register_window)
+        if count > self._register_max:
+            raise RateLimited(
+                f"Too many new accounts from this address; try again in {retry_after} seconds", retry_after=retry_after
+            )
         password_hash = await self._passwords.hash(password)
         try:
             async with transaction(self._sessions) as session:
@@ -89,16 +111,18 @@ class AccountService:
         try:
             address = normalise_email(email)
         except BadInput:
-            address = email.strip().lower()
+            raise Unauthenticated(BAD_CREDENTIALS) from None  # no such account can exist
+        if not _encodable(password):
+            raise Unauthenticated(BAD_CREDENTIALS)
         key = self._throttle_key(address, client)
-        attempts, retry_after = await self._counters.peek(key)
-        if attempts >= self._max_attempts:
+        # Count first: checking, then counting failures, lets concurrent guesses all pass the check.
+        attempts, retry_after = await self._counters.hit(key, self._window)
+        if attempts > self._max_attempts:
             raise RateLimited(f"Too many login attempts; try again in {retry_after} seconds", retry_after=retry_after)
         async with self._sessions() as session:
             user = await UserRepository(session).by_email(address)
         valid = await self._passwords.verify(user.password_hash if user else await self._decoy(), password)
         if user is None or not valid:
-            await self._counters.hit(key, self._window)
             raise Unauthenticated(BAD_CREDENTIALS)
         new_hash = await self._passwords.hash(password) if self._passwords.needs_rehash(user.password_hash) else None
         async with transaction(self._sessions) as session:

@@ -16,11 +16,13 @@ from domain.errors import Unauthenticated
 class Passwords:
     """argon2id; hashing runs in a worker thread because it is deliberately slow."""
 
-    def __init__(self, *, time_cost: int, memory_cost_kib: int, parallelism: int) -> None:
+    def __init__(self, *, time_cost: int, memory_cost_kib: int, parallelism: int, concurrency: int = 4) -> None:
         self._hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_cost_kib, parallelism=parallelism)
+        self._slots = asyncio.Semaphore(concurrency)  # each hash holds memory_cost_kib: bound how many at once
 
     async def hash(self, password: str) -> str:
-        return await asyncio.to_thread(self._hasher.hash, password)
+        async with self._slots:
+            return await asyncio.to_thread(self._hasher.hash, password)
 
     async def verify(self, password_hash: str, password: str) -> bool:
         def check() -> bool:
@@ -29,7 +31,8 @@ class Passwords:
             except (VerificationError, InvalidHashError):
                 return False
 
-        return await asyncio.to_thread(check)
+        async with self._slots:
+            return await asyncio.to_thread(check)
 
     def needs_rehash(self, password_hash: str) -> bool:
         return self._hasher.check_needs_rehash(password_hash)

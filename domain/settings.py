@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     argon2_parallelism: int = Field(4, ge=1)
     login_max_attempts: int = Field(10, ge=1)
     login_window_seconds: int = Field(15 * 60, ge=1)
+    register_max_per_window: int = Field(20, ge=1)  # new accounts per client address per window
+    register_window_seconds: int = Field(60 * 60, ge=1)
+    password_hash_concurrency: int = Field(4, ge=1)  # argon2 is memory-hard: bound it
 
     # HTTP edge
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
@@ -126,8 +129,9 @@ class Settings(BaseSettings):
         if not path.exists():
             self.data_dir.mkdir(parents=True, exist_ok=True)
             tmp = path.with_name(f".{SECRET_FILE}.{secrets.token_hex(4)}")
-            tmp.write_text(secrets.token_urlsafe(48))
-            tmp.chmod(0o600)
+            descriptor = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # never world-readable
+            with os.fdopen(descriptor, "w") as handle:
+                handle.write(secrets.token_urlsafe(48))
             try:  # link() is atomic and refuses to overwrite: concurrent starters agree on one secret
                 os.link(tmp, path)
             except FileExistsError:

@@ -56,7 +56,7 @@ class AccountQuery:
 class AccountMutation:
     @strawberry.mutation(description="Create an account (password of at least 8 characters) and log in.")
     async def register(self, info: Info[Context, None], email: str, password: str) -> AuthPayload:
-        session = await info.context.services.accounts.register(email, password)
+        session = await info.context.services.accounts.register(email, password, info.context.client_address)
         return AuthPayload(token=session.token, expires_at=session.expires_at, user=User.of(session.user))
 
     @strawberry.mutation(description="Exchange email and password for a token.")

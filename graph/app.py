@@ -18,6 +18,7 @@ from domain.security import Passwords, Tokens
 from domain.settings import Settings
 from graph.context import Services
 from graph.http import BodyLimitMiddleware, RequestIdMiddleware, health_endpoint
+from graph.logs import configure_logging
 from graph.schema import build_schema
 from graph.view import TailorGraphQL
 from storage import migrate
@@ -38,6 +39,7 @@ def build_services(settings: Settings) -> Services:
         time_cost=settings.argon2_time_cost,
         memory_cost_kib=settings.argon2_memory_cost_kib,
         parallelism=settings.argon2_parallelism,
+        concurrency=settings.password_hash_concurrency,
     )
     tokens = Tokens(
         secret=settings.resolve_jwt_secret(),
@@ -52,8 +54,19 @@ def build_services(settings: Settings) -> Services:
         password_min_length=settings.password_min_length,
         login_max_attempts=settings.login_max_attempts,
         login_window_seconds=settings.login_window_seconds,
+        register_max_per_window=settings.register_max_per_window,
+        register_window_seconds=settings.register_window_seconds,
     )
     return Services(settings=settings, engine=engine, sessions=sessions, accounts=accounts, redis=redis)
+
+
+def serve_app() -> Starlette:
+    """The factory `tailor serve` hands uvicorn: each worker process configures its own logging."""
+    settings = Settings()
+    configure_logging(settings.log_level, settings.log_json)
+    if settings.workers > 1 and settings.redis_url is None:
+        log.warning("several workers without TAILOR_REDIS_URL: each counts login attempts on its own")
+    return create_app(settings)
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -74,7 +87,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     app = Starlette(
         routes=[
-            Route("/healthz", health_endpoint(services.engine), methods=["GET"]),
+            Route("/healthz", health_endpoint(services), methods=["GET"]),
             Route("/graphql", graphql),  # every method: the view answers 405 as a GraphQL error
             WebSocketRoute("/graphql", graphql),
         ],

@@ -26,7 +26,7 @@ def serve(args: argparse.Namespace) -> None:
     settings = _settings()
     configure_logging(settings.log_level, settings.log_json)
     uvicorn.run(
-        "graph.app:create_app",
+        "graph.app:serve_app",
         factory=True,
         host=args.host or settings.host,
         port=args.port if args.port is not None else settings.port,
@@ -35,6 +35,7 @@ def serve(args: argparse.Namespace) -> None:
         access_log=False,
         timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
         proxy_headers=False,
+        ws_max_size=settings.max_body_bytes,
     )
 
 

@@ -33,10 +33,15 @@ class Services:
         await self.engine.dispose()
 
 
+MAX_AUTHORIZATION_CHARS = 4096
+
+
 def bearer_token(value: str | None) -> str | None:
     """The token of an `Authorization: Bearer <token>` value; None when there is no value."""
     if value is None or not value.strip():
         return None
+    if len(value) > MAX_AUTHORIZATION_CHARS:
+        raise Unauthenticated("The access token is invalid")
     scheme, _, token = value.strip().partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated("Authorization must be 'Bearer <token>'")

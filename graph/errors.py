@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
 from graphql import GraphQLError
 from starlette.responses import JSONResponse
+from strawberry.exceptions import MissingQueryError
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 
 from domain.errors import DomainError
 from graph.logs import request_id
@@ -21,6 +24,21 @@ def coded_error(message: str, code: str, **extensions: Any) -> GraphQLError:
     return GraphQLError(message, extensions={"code": code, **extensions})
 
 
+# Strawberry's own "the request is wrong" exceptions, raised before execution.
+REQUEST_ERRORS = (
+    ValueError,
+    TypeError,
+    GraphQLError,
+    MissingQueryError,
+    CannotGetOperationTypeError,
+    InvalidOperationTypeError,
+)
+
+
+def as_graphql_error(exc: Exception) -> GraphQLError:
+    return exc if isinstance(exc, GraphQLError) else GraphQLError(str(exc), original_error=exc)
+
+
 def is_unexpected(error: GraphQLError) -> bool:
     """A failure of ours rather than of the request.
 
@@ -31,7 +49,7 @@ def is_unexpected(error: GraphQLError) -> bool:
     if isinstance(original, DomainError) or (error.extensions and "code" in error.extensions):
         return False
     if error.path is None:
-        return original is not None and not isinstance(original, (ValueError, TypeError, GraphQLError))
+        return original is not None and not isinstance(original, REQUEST_ERRORS)
     return True
 
 
@@ -79,7 +97,17 @@ def log_unexpected(errors: list[GraphQLError]) -> None:
             )
 
 
+class AsciiJSONResponse(JSONResponse):
+    """Escapes non-ASCII, so an echoed lone surrogate cannot break the encoding into a 500."""
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, ensure_ascii=True, separators=(",", ":")).encode("ascii")
+
+
 def error_response(status: int, message: str, code: str | None = None) -> JSONResponse:
     """A GraphQL-shaped error body for failures before execution (bad JSON, size, method)."""
     code = code or HTTP_STATUS_CODES.get(status, "BAD_USER_INPUT")
-    return JSONResponse({"errors": [{"message": message, "extensions": {"code": code}}]}, status)
+    response = AsciiJSONResponse({"errors": [{"message": message, "extensions": {"code": code}}]}, status)
+    if status == 405:
+        response.headers["allow"] = "GET, POST"
+    return response

@@ -8,12 +8,13 @@ import re
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from graph.context import Services
 from graph.errors import error_response
 from graph.logs import request_id
 from storage.db import ping
@@ -118,15 +119,26 @@ class BodyLimitMiddleware:
         await response(scope, receive, send)
 
 
-def health_endpoint(engine: AsyncEngine) -> Callable[[Request], Awaitable[Response]]:
+def health_endpoint(services: Services) -> Callable[[Request], Awaitable[Response]]:
     async def healthz(_: Request) -> Response:
-        """Liveness that means something: the database answers a query."""
-        try:
-            async with asyncio.timeout(HEALTH_TIMEOUT_SECONDS):
-                await ping(engine)
-        except Exception:  # noqa: BLE001 - any failure is "unavailable"; the log says which
-            log.exception("health check failed")
-            return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
-        return JSONResponse({"status": "ok", "database": "ok"})
+        """Liveness that means something: the database (and Redis, when configured) answer."""
+        checks: dict[str, str] = {}
+        for name, check in (("database", lambda: ping(services.engine)), ("redis", _redis_ping(services))):
+            if check is None:
+                continue
+            try:
+                async with asyncio.timeout(HEALTH_TIMEOUT_SECONDS):
+                    await check()
+                checks[name] = "ok"
+            except Exception:  # noqa: BLE001 - any failure is "unreachable"; the log says which
+                log.exception("health check of %s failed", name)
+                checks[name] = "unreachable"
+        healthy = all(value == "ok" for value in checks.values())
+        return JSONResponse({"status": "ok" if healthy else "unavailable", **checks}, 200 if healthy else 503)
 
     return healthz
+
+
+def _redis_ping(services: Services) -> Callable[[], Awaitable[Any]] | None:
+    redis = services.redis
+    return None if redis is None else (lambda: redis.ping())

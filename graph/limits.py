@@ -103,16 +103,13 @@ def depth_rule(max_depth: int) -> type[ASTValidationRule]:
 
 def schema_extensions(settings: Settings) -> list[type[SchemaExtension] | Any]:
     """Caches first (validation is the costly part of a small query), then limits."""
+    # Built once: the validation cache keys on the rule classes, so new classes would never hit.
+    rules = [coded(depth_rule(settings.max_query_depth)), coded(alias_validator(settings.max_query_aliases))]
     extensions: list[Any] = [
         lambda: ParserCache(maxsize=CACHE_SIZE),
         lambda: ValidationCache(maxsize=CACHE_SIZE),
         lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
-        lambda: AddValidationRules(
-            [
-                coded(depth_rule(settings.max_query_depth)),
-                coded(alias_validator(settings.max_query_aliases)),
-            ]
-        ),
+        lambda: AddValidationRules(rules),
     ]
     if not settings.introspection:
         extensions.append(DisableIntrospection)

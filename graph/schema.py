@@ -8,7 +8,7 @@ from contextlib import aclosing
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
+from graphql import GraphQLError, OperationType
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext, ExecutionResult
@@ -16,52 +16,82 @@ from strawberry.types.execution import PreExecutionError
 
 from domain.settings import Settings
 from graph.accounts import AccountMutation, AccountQuery
-from graph.errors import coded_error, log_unexpected, to_api_error
+from graph.errors import as_graphql_error, coded_error, log_unexpected, to_api_error
 from graph.limits import schema_extensions
+from graph.requests import precheck
 
 Query = merge_types("Query", (AccountQuery,))
 Mutation = merge_types("Mutation", (AccountMutation,))
 
 
 class TailorSchema(strawberry.Schema):
-    """Adds what Strawberry lacks: error codes on every result, a per-operation time limit and a
-    query length limit. (An extension's `on_operation` misses parse errors, so codes go on here.)"""
+    """Adds what Strawberry lacks, on HTTP (`execute`) and websockets (`stream`) alike: a code on
+    every error, whichever stage raised it (an extension's `on_operation` misses parse errors);
+    checks before execution; and a time limit on queries and mutations."""
 
     def __init__(self, settings: Settings, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.operation_timeout = settings.operation_timeout_seconds
         self.max_query_chars = settings.max_query_chars
+        self.max_query_tokens = settings.max_query_tokens
 
-    def _too_long(self, query: str | None) -> list[GraphQLError] | None:
-        if query is not None and len(query) > self.max_query_chars:
-            return [coded_error(f"The query is longer than {self.max_query_chars} characters", "QUERY_TOO_COMPLEX")]
-        return None
+    def _precheck(self, query: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        variables = kwargs.get("variable_values", args[0] if args else None)
+        operation_name = kwargs.get("operation_name")
+        return precheck(
+            query, variables, operation_name, max_chars=self.max_query_chars, max_tokens=self.max_query_tokens
+        )
+
+    def _timed_out(self) -> list[GraphQLError]:
+        message = f"The operation took longer than {self.operation_timeout:g} seconds and was stopped"
+        return [coded_error(message, "QUERY_TOO_COMPLEX")]
 
     async def execute(self, query: str | None, *args: Any, **kwargs: Any) -> ExecutionResult:  # type: ignore[override]
-        if errors := self._too_long(query):
+        errors, _ = self._precheck(query, args, kwargs)
+        if errors:
             return ExecutionResult(data=None, errors=errors)
         try:
             async with asyncio.timeout(self.operation_timeout):
                 result = await super().execute(query, *args, **kwargs)
         except TimeoutError:
-            return ExecutionResult(
-                data=None,
-                errors=[
-                    coded_error(
-                        f"The operation took longer than {self.operation_timeout:g} seconds and was stopped",
-                        "QUERY_TOO_COMPLEX",
-                    )
-                ],
-            )
-        if result.errors:  # every error leaves with a code, whichever stage raised it
+            return ExecutionResult(data=None, errors=self._timed_out())
+        if result.errors:
             result.errors = [to_api_error(error) for error in result.errors]
         return result
 
     async def stream(self, query: str | None, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
-        """The websocket path: the same codes on every streamed result."""
-        if errors := self._too_long(query):
+        """The websocket path: the same checks, codes and (for queries and mutations) time limit."""
+        errors, kind = self._precheck(query, args, kwargs)
+        if errors:
             return _one(PreExecutionError(data=None, errors=errors))
-        return _coded(await super().stream(query, *args, **kwargs))
+        try:
+            source = await super().stream(query, *args, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - Strawberry raises request errors here; they get codes
+            error = as_graphql_error(exc)
+            log_unexpected([error])
+            return _one(PreExecutionError(data=None, errors=[to_api_error(error)]))
+        timeout = None if kind is OperationType.SUBSCRIPTION else self.operation_timeout
+        return self._coded(source, timeout)
+
+    async def _coded(self, source: AsyncGenerator[Any, None], limit: float | None) -> AsyncIterator[Any]:
+        async with aclosing(source):
+            while True:
+                try:
+                    async with asyncio.timeout(limit):
+                        result = await anext(source)
+                except StopAsyncIteration:
+                    return
+                except TimeoutError:
+                    yield ExecutionResult(data=None, errors=self._timed_out())
+                    return
+                except Exception as exc:  # noqa: BLE001 - e.g. a parse error raised by the parser cache
+                    error = as_graphql_error(exc)
+                    log_unexpected([error])
+                    yield PreExecutionError(data=None, errors=[to_api_error(error)])
+                    return
+                if getattr(result, "errors", None):
+                    result.errors = [to_api_error(error) for error in result.errors]
+                yield result
 
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         log_unexpected(errors)  # expected errors are answers, not incidents
@@ -69,14 +99,6 @@ class TailorSchema(strawberry.Schema):
 
 async def _one(result: Any) -> AsyncIterator[Any]:
     yield result
-
-
-async def _coded(source: AsyncGenerator[Any, None]) -> AsyncIterator[Any]:
-    async with aclosing(source):
-        async for result in source:
-            if getattr(result, "errors", None):
-                result.errors = [to_api_error(error) for error in result.errors]
-            yield result
 
 
 def build_schema(settings: Settings) -> TailorSchema:

@@ -1,7 +1,9 @@
-"""The Strawberry ASGI view, adapted: our context, websocket auth, and JSON errors for HTTP failures."""
+"""The Strawberry ASGI view, adapted: our context, websocket auth and frame checks, and GraphQL-shaped
+JSON errors for every HTTP failure (Strawberry answers some in plain text, and crashes on others)."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from cross_web import HTTPException
@@ -11,16 +13,50 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http.async_base_view import AsyncHTTPRequestAdapter
+from strawberry.http.parse_content_type import parse_content_type
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
 from strawberry.types.unset import UnsetType
 
 from domain.errors import DomainError
 from graph.context import Context, Services
 from graph.errors import error_response
+from graph.http import BodyTooLarge
+from graph.logs import request_id
 from graph.schema import TailorSchema
+
+log = logging.getLogger("tailor.http")
+_OPTIONAL_OBJECT = (dict, type(None))
+
+
+def valid_subscribe(message: dict[str, Any]) -> bool:
+    payload = message.get("payload")
+    return (
+        isinstance(message.get("id"), str)
+        and isinstance(payload, dict)
+        and isinstance(payload.get("query"), str)
+        and isinstance(payload.get("variables"), _OPTIONAL_OBJECT)
+        and isinstance(payload.get("operationName"), (str, type(None)))
+        and isinstance(payload.get("extensions"), _OPTIONAL_OBJECT)
+    )
+
+
+class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
+    """Closes with 4400 on frames of the wrong shape instead of crashing the connection."""
+
+    async def handle_message(self, message: Any) -> None:
+        if not isinstance(message, dict) or not isinstance(message.get("type"), str):
+            await self.handle_invalid_message("Messages must be JSON objects with a string `type`")
+        elif message["type"] == "subscribe" and not valid_subscribe(message):
+            await self.handle_invalid_message("Invalid subscribe message")
+        else:
+            await super().handle_message(message)
 
 
 class TailorGraphQL(GraphQL[Context, None]):
+    graphql_transport_ws_handler_class = TransportWSHandler
+
     def __init__(self, schema: TailorSchema, services: Services) -> None:
         settings = services.settings
         protocols = [GRAPHQL_TRANSPORT_WS_PROTOCOL]
@@ -40,18 +76,35 @@ class TailorGraphQL(GraphQL[Context, None]):
             return
         try:
             response = await self.run(Request(scope=scope, receive=receive))
-        except HTTPException as exc:  # Strawberry answers these in plain text; clients expect GraphQL errors
+        except HTTPException as exc:
             response = error_response(exc.status_code, exc.reason)
-        except DomainError as exc:  # raised while building the context, e.g. a garbled Authorization header
+        except DomainError as exc:
             response = error_response(400, exc.message, exc.code)
+        except BodyTooLarge:
+            raise  # BodyLimitMiddleware answers 413
+        except Exception:  # noqa: BLE001 - last resort: a coded, logged INTERNAL instead of a bare 500
+            rid = request_id.get()
+            log.exception("unexpected error handling a GraphQL request", extra={"request_id": rid})
+            response = error_response(500, f"Internal server error (request id {rid})", "INTERNAL")
         await response(scope, receive, send)
 
     def parse_json(self, data: str | bytes) -> Any:
-        """Strawberry assumes an object or a list; anything else would crash it into a 500."""
-        parsed = super().parse_json(data)
+        """Strawberry assumes UTF-8 holding an object or a list; anything else would be a 500."""
+        try:
+            parsed = super().parse_json(data)
+        except (UnicodeDecodeError, RecursionError) as exc:
+            raise HTTPException(400, "The request body is not valid UTF-8 JSON") from exc
         if not isinstance(parsed, (dict, list)):
             raise HTTPException(400, "The request body must be a JSON object with a `query`")
         return parsed
+
+    async def parse_http_body(self, request: AsyncHTTPRequestAdapter) -> Any:
+        if request.method == "POST":
+            content_type, _ = parse_content_type(request.content_type or "")
+            multipart = self.multipart_uploads_enabled and content_type == "multipart/form-data"
+            if "application/json" not in content_type and not multipart:
+                raise HTTPException(415, "Send operations as application/json")
+        return await super().parse_http_body(request)
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         authorization = None if isinstance(request, WebSocket) else request.headers.get("authorization")

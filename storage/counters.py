@@ -13,10 +13,6 @@ class Counters(Protocol):
         """Count one event in the current window; returns (count, seconds until the window ends)."""
         ...
 
-    async def peek(self, key: str) -> tuple[int, int]:
-        """The count and remaining seconds without counting."""
-        ...
-
     async def reset(self, key: str) -> None: ...
 
 
@@ -45,13 +41,6 @@ class MemoryCounters:
         self._windows[key] = (count, ends)
         return count, max(1, round(ends - now))
 
-    async def peek(self, key: str) -> tuple[int, int]:
-        now = time.monotonic()
-        entry = self._live(key, now)
-        if entry is None:
-            return 0, 0
-        return entry[0], max(1, round(entry[1] - now))
-
     async def reset(self, key: str) -> None:
         self._windows.pop(key, None)
 
@@ -77,16 +66,6 @@ class RedisCounters:
             pipe.ttl(name)
             count, _, ttl = await pipe.execute()
         return int(count), max(1, int(ttl))
-
-    async def peek(self, key: str) -> tuple[int, int]:
-        name = self._prefix + key
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.get(name)
-            pipe.ttl(name)
-            value, ttl = await pipe.execute()
-        if value is None:
-            return 0, 0
-        return int(value), max(1, int(ttl))
 
     async def reset(self, key: str) -> None:
         await self._redis.delete(self._prefix + key)

@@ -40,12 +40,15 @@ class TestBadRequests:
             assert error_codes(response.json()) == ["BAD_USER_INPUT"], body
 
     async def test_unsupported_content_type(self, client: httpx.AsyncClient) -> None:
-        response = await client.post("/graphql", content=b"query=x", headers={"content-type": "text/plain"})
-        assert_error_body(response, 400, "BAD_USER_INPUT")
+        for content_type in ["text/plain", "application/x-www-form-urlencoded", "application/graphql", ""]:
+            response = await client.post("/graphql", content=b"query=x", headers={"content-type": content_type})
+            assert_error_body(response, 415, "UNSUPPORTED_MEDIA_TYPE")
 
     async def test_unknown_operation_name(self, client: httpx.AsyncClient) -> None:
-        payload = {"query": "query A { me { id } } query B { me { email } }", "operationName": "C"}
-        assert_error_body(await client.post("/graphql", json=payload), 400, "BAD_USER_INPUT")
+        document = "query A { me { id } } query B { me { email } }"
+        for payload in [{"query": document, "operationName": "C"}, {"query": document}]:
+            body = assert_error_body(await client.post("/graphql", json=payload), 200, "BAD_USER_INPUT")
+            assert body["data"] is None
 
     async def test_syntax_and_validation_errors(self, gql: GraphQL) -> None:
         assert error_codes(await gql("{ me { id ")) == ["BAD_USER_INPUT"]

@@ -30,21 +30,24 @@ async def counters(request: pytest.FixtureRequest) -> AsyncIterator[Counters]:
 
 
 async def test_counts_within_a_window(counters: Counters) -> None:
-    assert await counters.peek("k") == (0, 0)
     assert (await counters.hit("k", 60))[0] == 1
     count, remaining = await counters.hit("k", 60)
     assert count == 2 and 0 < remaining <= 60
-    assert (await counters.peek("k"))[0] == 2
-    assert (await counters.peek("other"))[0] == 0
+    assert (await counters.hit("k", 60))[0] == 3
+    assert (await counters.hit("other", 60))[0] == 1
+
+
+async def test_concurrent_hits_are_all_counted(counters: Counters) -> None:
+    counts = await asyncio.gather(*(counters.hit("k", 60) for _ in range(50)))
+    assert sorted(count for count, _ in counts) == list(range(1, 51))
 
 
 async def test_reset_and_expiry(counters: Counters) -> None:
     await counters.hit("k", 60)
     await counters.reset("k")
-    assert (await counters.peek("k"))[0] == 0
+    assert (await counters.hit("k", 60))[0] == 1
     await counters.hit("short", 1)
     await asyncio.sleep(1.2)
-    assert (await counters.peek("short"))[0] == 0
     assert (await counters.hit("short", 1))[0] == 1
 
 
@@ -53,4 +56,4 @@ async def test_memory_counters_stay_bounded() -> None:
     for i in range(50):
         await counters.hit(f"k{i}", 60)
     assert len(counters._windows) <= 10
-    assert (await counters.peek("k49"))[0] == 1
+    assert (await counters.hit("k49", 60))[0] == 2

@@ -1,0 +1,336 @@
+"""Job postings from raw text: title, company, location, level, years, sections, skills, keywords.
+
+Pure: text in, `ParsedJob` out. Copes with headed sections ("Requirements", "Qualifications",
+"What you'll bring", ...), bulleted and numbered lists, inline "Heading: a, b" lines, and postings
+that are one paragraph (sentences are sorted into sections by what they say).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from domain.errors import JobParsingFailed
+from domain.skills import Lexicon
+
+
+class Level(StrEnum):
+    ENTRY = "ENTRY"
+    MID = "MID"
+    SENIOR = "SENIOR"
+    LEAD = "LEAD"
+
+
+class Section(StrEnum):
+    REQUIREMENTS = "requirements"
+    NICE = "nice_to_haves"
+    RESPONSIBILITIES = "responsibilities"
+    OTHER = "other"
+
+
+@dataclass(frozen=True, slots=True)
+class Keyword:
+    term: str
+    weight: float
+
+
+@dataclass
+class ParsedJob:
+    title: str | None = None
+    company: str | None = None
+    location: str | None = None
+    level: Level | None = None
+    years_required: int | None = None
+    requirements: list[str] = field(default_factory=list)
+    nice_to_haves: list[str] = field(default_factory=list)
+    responsibilities: list[str] = field(default_factory=list)
+    skills: list[str] = field(default_factory=list)
+    keywords: list[Keyword] = field(default_factory=list)
+
+
+HEADINGS: dict[Section, tuple[str, ...]] = {
+    Section.NICE: (
+        "nice to have", "nice-to-have", "nice to haves", "bonus", "bonus points", "preferred",
+        "preferred qualifications", "preferred skills", "pluses", "good to have", "extra credit",
+        "it would be great if", "even better if",
+    ),
+    Section.REQUIREMENTS: (
+        "requirements", "key requirements", "qualifications", "minimum qualifications", "basic qualifications",
+        "required qualifications", "what you'll bring", "what you will bring", "what you bring",
+        "what we're looking for", "what we are looking for", "who you are", "you have", "you bring",
+        "must have", "must haves", "must-haves", "skills", "required skills", "skills and experience",
+        "experience", "about you", "your profile", "your background", "what you need",
+    ),
+    Section.RESPONSIBILITIES: (
+        "responsibilities", "key responsibilities", "what you'll do", "what you will do", "your role",
+        "the role", "role", "duties", "day to day", "day-to-day", "in this role", "you will",
+        "your responsibilities", "what you'll be doing", "the job", "your impact", "what you'll work on",
+    ),
+    Section.OTHER: (
+        "about the role", "about us", "about the company", "about the team", "who we are", "benefits",
+        "perks", "what we offer", "compensation", "salary", "how to apply", "why join us", "our stack",
+        "location", "company", "summary", "overview", "description", "job description", "the team",
+    ),
+}  # fmt: skip
+_HEADING_INDEX = {phrase: section for section, phrases in HEADINGS.items() for phrase in phrases}
+
+_BULLET = re.compile(r"^\s*(?:[-*•·◦▪‣–—]|\(?\d{1,2}[.)]|\(?[a-z][.)])\s+")
+_FIELD = re.compile(
+    r"^\s*(title|position|role|job title|company|employer|organi[sz]ation|location|based in)\s*:\s*(.+)$", re.I
+)
+_DASH_SPLIT = re.compile(r"\s+[—–|]\s+|\s+-\s+|\s+@\s+|\s+at\s+(?=[A-Z])")
+_YEARS = re.compile(r"(?<![\d.])(\d{1,2})\s*(?:\+|plus)?\s*(?:(?:-|–|to)\s*(\d{1,2})\s*\+?\s*)?(?:years?|yrs?)\b", re.I)
+_YEARS_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "ten": 10}
+_YEARS_WORD = re.compile(r"\b(" + "|".join(_YEARS_WORDS) + r")\s*\+?\s*(?:\(\d+\)\s*)?years?\b", re.I)
+_CITY_STATE = re.compile(
+    r"\b([A-Z][a-zA-Z.'-]+(?:\s[A-Z][a-zA-Z.'-]+)*,\s*(?:[A-Z]{2}|[A-Z][a-z]+)\b(?:\s*\([^)]*\))?)"
+)
+_REMOTE = re.compile(r"\b(remote|hybrid|on-?site)\b(?:\s*\([^)]*\))?", re.I)
+_COMPANY_SENTENCE = re.compile(
+    r"\b([A-Z][\w&.'-]*(?:\s+[A-Z][\w&.'-]*){0,4})\s+(?:is|are)\s+(?:hiring|building|looking|seeking|a\s|an\s|the\s)"
+)
+_TITLE_WORDS = re.compile(
+    r"\b(engineer|developer|scientist|analyst|designer|manager|architect|administrator|specialist|consultant|"
+    r"lead|director|intern|technician|officer|coordinator|programmer|writer|researcher|accountant|"
+    r"representative|associate|head|vp|president|sre|devops|recruiter|marketer|strategist|editor)s?\b",
+    re.I,
+)
+_NICE_HINT = re.compile(r"\b(is a plus|a plus|nice to have|preferred|bonus|ideally|desirable|not required)\b", re.I)
+_REQ_HINT = re.compile(
+    r"\b(must|required|requirement|you have|you bring|experience (?:with|in)|years|proficien\w*|strong|"
+    r"knowledge of|familiar\w*|degree|expertise)\b",
+    re.I,
+)
+_RESP_HINT = re.compile(
+    r"\b(you will|you'll|responsible for|own|build|design|lead|drive|collaborate|work with)\b", re.I
+)
+_SENTENCES = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9])")
+_STOPWORDS = frozenset(
+    """a about above after all also an and any are as at be been being both but by can could do does each for from
+    has have having he her here him his how i if in into is it its just may me more most must my no nor not of on
+    once only or other our out over own same she should so some such than that the their them then there these
+    they this those through to too under until up very was we were what when where which while who whom why will
+    with would you your yours work working team teams role join looking plus years year experience strong
+    ability including etc new using use across within""".split()
+)
+SENIOR_TITLES = re.compile(r"\b(senior|sr\.?|snr)\b", re.I)
+LEAD_TITLES = re.compile(r"\b(lead|staff|principal|head|director|manager|vp|chief|architect)\b", re.I)
+ENTRY_TITLES = re.compile(r"\b(junior|jr\.?|entry[- ]level|graduate|intern(ship)?|trainee|apprentice|new grad)\b", re.I)
+SECTION_WEIGHTS = {Section.REQUIREMENTS: 1.0, Section.RESPONSIBILITIES: 0.8, Section.OTHER: 0.6, Section.NICE: 0.5}
+MAX_ITEM_CHARS = 500
+
+
+def _clean(text: str) -> str:
+    return " ".join(text.replace("\u00a0", " ").split()).strip(" .;,")
+
+
+def _heading(line: str) -> tuple[Section, str] | None:
+    """A line that names a section, with whatever follows its colon on the same line."""
+    stripped = line.strip().lstrip("#").strip()
+    name, colon, rest = stripped.partition(":")
+    key = _clean(name).lower().rstrip("!?")
+    key = re.sub(r"^(the\s+)?(key|main|core)\s+", r"\2 ", key).strip() if key not in _HEADING_INDEX else key
+    if key in _HEADING_INDEX and (colon or len(stripped) <= 60) and not _BULLET.match(line):
+        return _HEADING_INDEX[key], rest.strip()
+    return None
+
+
+def _items(text: str) -> list[str]:
+    """Inline lists ("401(k) match, hybrid schedule") split on commas outside parentheses."""
+    parts = re.split(r",\s*(?![^()]*\))|;\s*", text)
+    return [p for p in (_clean(part) for part in parts) if p]
+
+
+def parse_job(raw_text: str, lexicon: Lexicon) -> ParsedJob:
+    """Parse a posting; JOB_PARSING_FAILED when nothing in it looks like a job."""
+    text = raw_text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = [line.rstrip() for line in text.split("\n")]
+    job = ParsedJob()
+    fields, header = _explicit_fields(lines)
+    job.title = fields.get("title")
+    job.company = fields.get("company")
+    job.location = fields.get("location")
+    _header_guess(header, job)
+
+    sections = _sections(lines)
+    if not any(sections[s] for s in (Section.REQUIREMENTS, Section.RESPONSIBILITIES, Section.NICE)):
+        sections = _sentence_sections(text)
+    for item in list(sections[Section.REQUIREMENTS]):
+        if _NICE_HINT.search(item):
+            sections[Section.REQUIREMENTS].remove(item)
+            sections[Section.NICE].append(item)
+    job.requirements = sections[Section.REQUIREMENTS]
+    job.nice_to_haves = sections[Section.NICE]
+    job.responsibilities = sections[Section.RESPONSIBILITIES]
+
+    if job.company is None:
+        if match := _COMPANY_SENTENCE.search(text):
+            candidate = match.group(1)
+            if candidate.split()[0].lower() not in {"we", "you", "this", "the", "our", "it", "they"}:
+                job.company = candidate
+    if job.location is None:
+        job.location = _find_location(text)
+
+    job.years_required = years_required(" ".join(job.requirements) or text if job.requirements else text)
+    job.level = level_for(job.title or "", job.years_required)
+    job.skills = lexicon.skills_in(text)
+    job.keywords = _keywords(job, sections, lexicon)
+
+    missing = [
+        name
+        for name, present in (
+            ("a job title", job.title),
+            ("requirements or responsibilities", job.requirements or job.responsibilities),
+            ("any known skill", job.skills),
+        )
+        if not present
+    ]  # noqa: E501
+    if len(missing) == 3 or (not job.title and not job.skills):
+        raise JobParsingFailed(
+            "This does not look like a job posting: could not find " + ", ".join(missing), field="rawText"
+        )
+    return job
+
+
+def _explicit_fields(lines: list[str]) -> tuple[dict[str, str], list[str]]:
+    """`Title: …`, `Company: …`, `Location: …` lines, and the first lines before any section."""
+    fields: dict[str, str] = {}
+    header: list[str] = []
+    for line in lines:
+        if not line.strip():
+            continue
+        if match := _FIELD.match(line):
+            label, value = match.group(1).lower(), _clean(match.group(2))
+            kind = (
+                "title"
+                if label in {"title", "position", "role", "job title"}
+                else "location"
+                if label in {"location", "based in"}
+                else "company"
+            )
+            fields.setdefault(kind, value)
+            continue
+        if _heading(line) or _BULLET.match(line):
+            break
+        header.append(line.strip())
+    return fields, header[:3]
+
+
+def _header_guess(header: list[str], job: ParsedJob) -> None:
+    """The first lines usually say "Title — Company" and "Company — City, ST"."""
+    for index, line in enumerate(header):
+        if len(line) > 120 or line.endswith("."):
+            continue  # a sentence, not a header line
+        parts = [_clean(p) for p in _DASH_SPLIT.split(line) if _clean(p)]
+        if job.title is None and index == 0:
+            job.title = parts[0]
+            parts = parts[1:]
+        for part in parts:
+            location = _find_location(part)
+            if location and job.location is None and len(part) - len(location) < 4:
+                job.location = location
+            elif job.company is None and not _TITLE_WORDS.search(part) and len(part) <= 60:
+                job.company = part
+
+
+def _find_location(text: str) -> str | None:
+    if match := _CITY_STATE.search(text):
+        return _clean(match.group(1))
+    if match := _REMOTE.search(text):
+        return _clean(match.group(0)).capitalize() if match.group(0).islower() else _clean(match.group(0))
+    return None
+
+
+def _sections(lines: list[str]) -> dict[Section, list[str]]:
+    sections: dict[Section, list[str]] = {section: [] for section in Section}
+    current: Section | None = None
+    pending: list[str] = []  # a wrapped bullet continues on the next line
+
+    def flush() -> None:
+        if pending and current is not None:
+            item = _clean(" ".join(pending))[:MAX_ITEM_CHARS]
+            if item:
+                sections[current].append(item)
+        pending.clear()
+
+    for line in lines:
+        if not line.strip():
+            flush()
+            continue
+        if heading := _heading(line):
+            flush()
+            current, rest = heading
+            if rest:
+                sections[current].extend(_items(rest) if current is Section.OTHER else [_clean(rest)])
+            continue
+        if current is None:
+            continue
+        if _BULLET.match(line):
+            flush()
+            pending.append(_BULLET.sub("", line))
+        elif pending:
+            pending.append(line)
+        else:
+            pending.append(line)
+            flush()
+    flush()
+    return sections
+
+
+def _sentence_sections(text: str) -> dict[Section, list[str]]:
+    """No headings: sort the sentences of a one-paragraph posting by what they ask for."""
+    sections: dict[Section, list[str]] = {section: [] for section in Section}
+    for sentence in _SENTENCES.split(" ".join(text.split())):
+        cleaned = _clean(sentence)
+        if not cleaned:
+            continue
+        if _NICE_HINT.search(cleaned):
+            sections[Section.NICE].append(cleaned)
+        elif _REQ_HINT.search(cleaned):
+            sections[Section.REQUIREMENTS].append(cleaned)
+        elif _RESP_HINT.search(cleaned):
+            sections[Section.RESPONSIBILITIES].append(cleaned)
+    return sections
+
+
+def years_required(text: str) -> int | None:
+    """The largest minimum number of years asked for ("3-5 years" asks for 3, "5+ years" for 5)."""
+    found = [int(m.group(1)) for m in _YEARS.finditer(text) if 0 < int(m.group(1)) <= 30]
+    found += [_YEARS_WORDS[m.group(1).lower()] for m in _YEARS_WORD.finditer(text)]
+    return max(found) if found else None
+
+
+def level_for(title: str, years: int | None) -> Level:
+    """The title decides when it says; otherwise the years asked for."""
+    if ENTRY_TITLES.search(title):
+        return Level.ENTRY
+    if (
+        LEAD_TITLES.search(title)
+        and not re.search(r"\bproduct manager\b", title, re.I)
+        or re.search(r"\bengineering manager\b", title, re.I)
+    ):
+        return Level.LEAD
+    if SENIOR_TITLES.search(title):
+        return Level.SENIOR
+    if years is None or years <= 2:
+        return Level.ENTRY if years is not None else Level.MID
+    return Level.MID if years <= 4 else Level.SENIOR
+
+
+def _keywords(job: ParsedJob, sections: dict[Section, list[str]], lexicon: Lexicon) -> list[Keyword]:
+    """Skills weighted by where they are asked for and how often; then the title's own words."""
+    scores: Counter[str] = Counter()
+    for section, items in sections.items():
+        for item in items:
+            for name in lexicon.skills_in(item):
+                scores[name] = max(scores[name], SECTION_WEIGHTS[section]) + 0.05
+    for name in job.skills:
+        scores.setdefault(name, SECTION_WEIGHTS[Section.OTHER])
+    for word in re.findall(r"[A-Za-z][A-Za-z+#.-]{2,}", job.title or ""):
+        if word.lower() not in _STOPWORDS and lexicon.canonical(word) is None:
+            scores.setdefault(word.lower(), 0.4)
+    top = max(scores.values(), default=1.0)
+    ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+    return [Keyword(term, round(min(1.0, score / top), 3)) for term, score in ranked]

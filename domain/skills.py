@@ -1,0 +1,171 @@
+"""The skills lexicon and its matcher: finds skills in free text and names them canonically.
+
+Matching is whole word or phrase, case-insensitive, aliases included, and never inside another
+word ("Java" is not in "JavaScript", "SQL" is not in "PostgreSQL"). Surface forms that are also
+ordinary words or one or two letters ("Go", "R", "Rust", "Spark", "REST") count only when written
+with their proper capitalisation *and* the context says "skill": another skill nearby in the same
+sentence, or a cue such as "in Go", "Go developer", "R programming".
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+# Ordinary English words that are also names of skills: such forms need capitalisation + context.
+COMMON_WORDS = frozenset(
+    """
+    access ant backbone basic beam bootstrap build c chef click crystal dart drill elm ember excel
+    express fabric flash flow forth gin go grunt gulp hive ionic julia kit lambda less logo make
+    mercury meteor mocha nest node object pig play polymer power prism puppet rails react realm rest
+    ruby rust salt scheme shell sketch slim spark spring storm swift teams vault word zoom lean
+    """.split()
+)
+CUE_BEFORE = frozenset({"in", "with", "using", "including", "use", "like", "via", "e.g."})
+CUE_AFTER = frozenset(
+    {
+        "language", "languages", "programming", "developer", "developers", "engineer", "engineers",
+        "code", "codebase", "services", "microservices", "backend", "framework", "library", "stack",
+        "experience", "skills", "development", "apis", "api", "cluster", "clusters", "jobs", "pipelines",
+        "scripts", "scripting", "modules", "apps", "applications",
+    }
+)  # fmt: skip
+REJECT_AFTER = frozenset({"to", "ahead", "live", "back", "beyond", "away", "over", "through", "of", "the"})
+CONTEXT_CHARS = 80  # how far (within one sentence) another skill vouches for an ambiguous one
+_WORD = re.compile(r"[\w.+#-]+")
+_SENTENCE_BREAK = re.compile(r"[.!?;:]\s|\n")
+
+
+@dataclass(frozen=True, slots=True)
+class Skill:
+    name: str
+    category: str
+    aliases: tuple[str, ...] = ()
+    ambiguous: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SkillMatch:
+    """One occurrence: the canonical skill and where (and how) the text wrote it."""
+
+    skill: str
+    category: str
+    surface: str
+    start: int
+    end: int
+
+
+def _key(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+class Lexicon:
+    def __init__(self, skills: Iterable[Skill]) -> None:
+        self.skills: dict[str, Skill] = {}
+        self._by_form: dict[str, Skill] = {}
+        self._ambiguous_forms: set[str] = set()
+        self._exact_forms: dict[str, set[str]] = {}
+        for skill in skills:
+            self.skills[skill.name] = skill
+            for form in (skill.name, *skill.aliases):
+                key = _key(form)
+                existing = self._by_form.get(key)
+                if existing is not None and existing.name != skill.name:
+                    raise ValueError(f"'{form}' names both {existing.name} and {skill.name}")
+                self._by_form[key] = skill
+                self._exact_forms.setdefault(key, set()).add(form)
+                if self._needs_context(skill, form):
+                    self._ambiguous_forms.add(key)
+        forms = sorted(self._by_form, key=len, reverse=True)  # longest first: "C++" before "C"
+        alternation = "|".join(re.escape(form).replace(r"\ ", r"\s+") for form in forms)
+        # Not inside a word: no word character (or + # .) glued on either side; "Node.js" is not "Node".
+        self._pattern = re.compile(rf"(?<![\w+#.@])(?:{alternation})(?![\w+#@&]|\.\w)", re.IGNORECASE)
+
+    @staticmethod
+    def _needs_context(skill: Skill, form: str) -> bool:
+        lowered = form.lower()
+        if lowered in COMMON_WORDS or (len(form) <= 2 and form.isalpha()):
+            return True
+        return skill.ambiguous and form == skill.name
+
+    @classmethod
+    def from_json(cls, text: str) -> Lexicon:
+        data = json.loads(text)
+        return cls(
+            Skill(
+                name=item["name"],
+                category=item["category"],
+                aliases=tuple(item.get("aliases", ())),
+                ambiguous=bool(item.get("ambiguous", False)),
+            )
+            for item in data["skills"]
+        )
+
+    def __len__(self) -> int:
+        return len(self.skills)
+
+    def canonical(self, term: str) -> str | None:
+        """The canonical name of a skill written any known way ("k8s" → "Kubernetes"), else None."""
+        skill = self._by_form.get(_key(term))
+        return skill.name if skill else None
+
+    def category(self, name: str) -> str | None:
+        skill = self.skills.get(name)
+        return skill.category if skill else None
+
+    def find(self, text: str) -> list[SkillMatch]:
+        """Every occurrence, in order; ambiguous forms only where the context vouches for them."""
+        candidates = [(match, self._by_form[_key(match.group())]) for match in self._pattern.finditer(text)]
+        sure = [m.start() for m, _ in candidates if _key(m.group()) not in self._ambiguous_forms]
+        found = []
+        for match, skill in candidates:
+            key = _key(match.group())
+            if key in self._ambiguous_forms and not self._vouched(text, match, key, sure):
+                continue
+            found.append(SkillMatch(skill.name, skill.category, match.group(), match.start(), match.end()))
+        return found
+
+    def skills_in(self, text: str) -> list[str]:
+        """Distinct canonical skills in order of first appearance."""
+        return list(dict.fromkeys(match.skill for match in self.find(text)))
+
+    def normalise(self, terms: Iterable[str]) -> list[str]:
+        """Canonical names for known skills, trimmed originals for unknown ones, without duplicates."""
+        seen: dict[str, str] = {}
+        for term in terms:
+            cleaned = " ".join(term.split())
+            if cleaned:
+                name = self.canonical(cleaned) or cleaned
+                seen.setdefault(name.lower(), name)
+        return list(seen.values())
+
+    def _vouched(self, text: str, match: re.Match[str], key: str, sure: list[int]) -> bool:
+        if match.group() not in self._exact_forms[key]:
+            return False  # "go", "rest", "r": an ordinary word, not the skill
+        before = _WORD.findall(text[max(0, match.start() - 24) : match.start()])
+        after = _WORD.findall(text[match.end() : match.end() + 24])
+        next_word = after[0].lower() if after else ""
+        if next_word in REJECT_AFTER:
+            return False
+        if next_word in CUE_AFTER or (before and before[-1].lower() in CUE_BEFORE):
+            return True
+        start, end = self._sentence(text, match.start())
+        return any(start <= pos < end and abs(pos - match.start()) <= CONTEXT_CHARS for pos in sure)
+
+    @staticmethod
+    def _sentence(text: str, position: int) -> tuple[int, int]:
+        start = 0
+        for brk in _SENTENCE_BREAK.finditer(text, 0, position):
+            start = brk.end()
+        following = _SENTENCE_BREAK.search(text, position)
+        return start, following.start() if following else len(text)
+
+
+@cache
+def default_lexicon() -> Lexicon:
+    """The lexicon shipped in the package (`domain/data/skills.json`), loaded once."""
+    return Lexicon.from_json(resources.files("domain").joinpath("data/skills.json").read_text("utf-8"))
