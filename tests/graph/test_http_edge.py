@@ -34,10 +34,34 @@ class TestBadRequests:
         assert_error_body(response, 400, "BAD_USER_INPUT")
 
     async def test_non_graphql_bodies(self, client: httpx.AsyncClient) -> None:
-        for body in [b"[]", b'"just a string"', b"42", b'{"variables": {}}', b'{"query": 7}']:
+        for body in [
+            b"[]",
+            b'"just a string"',
+            b"42",
+            b"null",
+            b'{"query": 7}',
+            b'{"query": "{ me }", "variables": 3}',
+        ]:
             response = await client.post("/graphql", content=body, headers=JSON)
-            assert response.status_code in (400, 200), body
-            assert error_codes(response.json()) == ["BAD_USER_INPUT"], body
+            assert_error_body(response, 400, "BAD_USER_INPUT")
+        # An object without a query is a GraphQL request with nothing to run.
+        assert_error_body(
+            await client.post("/graphql", content=b'{"variables": {}}', headers=JSON), 200, "BAD_USER_INPUT"
+        )
+
+    async def test_invalid_utf8_body(self, client: httpx.AsyncClient) -> None:
+        response = await client.post("/graphql", content=b'{"query": "{ __typename }\xff"}', headers=JSON)
+        assert_error_body(response, 400, "BAD_USER_INPUT")
+        assert response.headers["x-request-id"]
+
+    async def test_lone_surrogates_anywhere(self, gql: GraphQL, client: httpx.AsyncClient) -> None:
+        raw = b'{"query": "{ __typename }", "operationName": "\\ud800"}'
+        response = await client.post("/graphql", content=raw, headers=JSON)
+        assert_error_body(response, 200, "BAD_USER_INPUT")
+        mutation = 'mutation ($p: String!) { register(email: "s@example.com", password: $p) { token } }'
+        payload = json.dumps({"query": mutation, "variables": {"p": "\ud800" * 9}})  # ASCII escapes on the wire
+        body = (await client.post("/graphql", content=payload, headers=JSON)).json()
+        assert error_codes(body) == ["BAD_USER_INPUT"]
 
     async def test_unsupported_content_type(self, client: httpx.AsyncClient) -> None:
         for content_type in ["text/plain", "application/x-www-form-urlencoded", "application/graphql", ""]:
@@ -77,6 +101,7 @@ class TestBadRequests:
     async def test_other_methods(self, client: httpx.AsyncClient) -> None:
         response = await client.put("/graphql", json={"query": "{ __typename }"})
         assert_error_body(response, 405, "BAD_USER_INPUT")
+        assert response.headers["allow"] == "GET, POST"
 
     async def test_batched_operations_are_refused(self, client: httpx.AsyncClient) -> None:
         response = await client.post("/graphql", json=[{"query": "{ __typename }"}, {"query": "{ __typename }"}])
@@ -138,8 +163,9 @@ class TestBadRequests:
         assert error_codes(body) and set(error_codes(body)) <= {"BAD_USER_INPUT", "QUERY_TOO_COMPLEX"}
 
     async def test_every_code_is_known(self, gql: GraphQL) -> None:
-        for query in ["{", "{ me { nope } }", "query { __schema { types { name } } }"]:
-            assert set(error_codes(await gql(query))) <= set(ERROR_CODES)
+        for query in ["{", "{ me { nope } }", "{ me(x: 1) { id } }", "query ($v: Int) { __typename }"]:
+            codes = error_codes(await gql(query))
+            assert codes and set(codes) <= set(ERROR_CODES), query
 
 
 async def test_unexpected_errors_are_masked_and_logged(
@@ -165,6 +191,21 @@ async def test_unexpected_errors_are_masked_and_logged(
     assert len(logged) == 1
     assert logged[0].request_id == "req-42"  # type: ignore[attr-defined]
     assert logged[0].exc_info and "secret database detail" in str(logged[0].exc_info[1])
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+async def test_a_crash_outside_execution_is_a_coded_500(
+    client: httpx.AsyncClient, app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken(*_: Any) -> None:
+        raise RuntimeError("context exploded")
+
+    view = next(route.app for route in app.routes if getattr(route, "path", "") == "/graphql")
+    monkeypatch.setattr(view, "get_context", broken)
+    response = await client.post("/graphql", json={"query": "{ __typename }"}, headers={"X-Request-ID": "r-1"})
+    body = assert_error_body(response, 500, "INTERNAL")
+    assert "r-1" in body["errors"][0]["message"] and "exploded" not in response.text
+    assert response.headers["x-request-id"] == "r-1"
 
 
 async def test_slow_operations_time_out(tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -193,6 +234,18 @@ async def test_healthz_checks_the_database(client: httpx.AsyncClient, app: Any) 
     response = await client.get("/healthz")
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "database": "ok"}
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+async def test_healthz_checks_redis_when_configured(tmp_path: Path, database_url: str) -> None:
+    from tests.conftest import REDIS_URL
+
+    for redis_url, expected in [(REDIS_URL, 200), ("redis://127.0.0.1:1/0", 503)]:
+        app = create_app(make_settings(tmp_path, database_url, redis_url=redis_url))
+        async with running(app), http_client(app) as client:
+            response = await client.get("/healthz")
+        assert response.status_code == expected
+        assert response.json()["redis"] == ("ok" if expected == 200 else "unreachable")
 
 
 async def test_healthz_reports_an_unreachable_database(tmp_path: Path) -> None:

@@ -112,3 +112,76 @@ async def test_browser_origins_come_from_settings(tmp_path: Path, database_url: 
             async with connect(url, subprotocols=[TRANSPORT_WS], origin="https://evil.example.com"):  # type: ignore[list-item,arg-type]
                 pass
         assert refused.value.response.status_code == 403
+
+
+async def subscribe_once(ws: ClientConnection, payload: dict[str, Any], op_id: str = "1") -> dict[str, Any]:
+    await ws.send(json.dumps({"id": op_id, "type": "subscribe", "payload": payload}))
+    return await receive(ws)
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+async def test_request_errors_over_the_socket_carry_codes(tmp_path: Path, database_url: str) -> None:
+    settings = make_settings(tmp_path, database_url)
+    cases = [
+        ({"query": "{ me { id "}, "BAD_USER_INPUT"),
+        ({"query": "{ " + "__typename " * (settings.max_query_tokens + 1) + "}"}, "QUERY_TOO_COMPLEX"),
+        ({"query": "{ __typename }", "operationName": "X"}, "BAD_USER_INPUT"),
+        ({"query": "query A { __typename } query B { __typename }"}, "BAD_USER_INPUT"),
+        ({"query": " ".join(f"a{i}: __typename" for i in range(20)).join("{}")}, "QUERY_TOO_COMPLEX"),
+    ]
+    async with live_server(create_app(settings)) as address:
+        async with connect(f"ws://{address}/graphql", subprotocols=[TRANSPORT_WS]) as ws:  # type: ignore[list-item]
+            await ws.send(json.dumps({"type": "connection_init"}))
+            await receive(ws)
+            for index, (payload, code) in enumerate(cases):
+                message = await subscribe_once(ws, payload, str(index))
+                assert message["type"] in ("error", "next"), message
+                errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
+                assert [e["extensions"]["code"] for e in errors] == [code], payload
+            await ws.send(json.dumps({"id": "ok", "type": "subscribe", "payload": {"query": "{ __typename }"}}))
+            assert (await receive(ws))["payload"] == {"data": {"__typename": "Query"}}
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+@pytest.mark.parametrize(
+    "frame",
+    [
+        [1, 2],
+        42,
+        {"id": [1], "type": "subscribe", "payload": {"query": "{ __typename }"}},
+        {"id": "1", "type": "subscribe", "payload": "x"},
+        {"id": "1", "type": "subscribe", "payload": {"query": 7}},
+        {"id": "1", "type": "subscribe", "payload": {"query": "{ __typename }", "variables": [1]}},
+        {"type": 5},
+    ],
+)
+async def test_malformed_frames_close_with_4400(tmp_path: Path, database_url: str, frame: Any) -> None:
+    async with live_server(create_app(make_settings(tmp_path, database_url))) as address:
+        async with connect(f"ws://{address}/graphql", subprotocols=[TRANSPORT_WS]) as ws:  # type: ignore[list-item]
+            await ws.send(json.dumps({"type": "connection_init"}))
+            await receive(ws)
+            await ws.send(json.dumps(frame))
+            with pytest.raises(ConnectionClosed) as closed:
+                await ws.recv()
+            assert closed.value.rcvd is not None and closed.value.rcvd.code == 4400
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+async def test_operations_over_the_socket_time_out(
+    tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+
+    app = create_app(make_settings(tmp_path, database_url, operation_timeout_seconds=0.2))
+
+    async def slow(*_: Any) -> None:
+        await asyncio.sleep(5)
+
+    monkeypatch.setattr(app.state.services.accounts, "register", slow)
+    async with live_server(app) as address:
+        async with connect(f"ws://{address}/graphql", subprotocols=[TRANSPORT_WS]) as ws:  # type: ignore[list-item]
+            await ws.send(json.dumps({"type": "connection_init"}))
+            await receive(ws)
+            mutation = 'mutation { register(email: "t@example.com", password: "correct horse") { token } }'
+            message = await asyncio.wait_for(subscribe_once(ws, {"query": mutation}), 3)
+            assert message["payload"]["errors"][0]["extensions"]["code"] == "QUERY_TOO_COMPLEX"
