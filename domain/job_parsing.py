@@ -173,21 +173,18 @@ def parse_job(raw_text: str, lexicon: Lexicon) -> ParsedJob:
     if job.location is None:
         job.location = _find_location(text)
 
-    job.years_required = years_required(" ".join(job.requirements) or text if job.requirements else text)
+    job.years_required = years_required(" ".join(job.requirements)) or years_required(text)
     job.level = level_for(job.title or "", job.years_required)
     job.skills = lexicon.skills_in(text)
     job.keywords = _keywords(job, sections, lexicon)
 
-    missing = [
-        name
-        for name, present in (
-            ("a job title", job.title),
-            ("requirements or responsibilities", job.requirements or job.responsibilities),
-            ("any known skill", job.skills),
-        )
-        if not present
-    ]  # noqa: E501
-    if len(missing) == 3 or (not job.title and not job.skills):
+    checks = {
+        "a job title": job.title and _TITLE_WORDS.search(job.title),
+        "requirements or responsibilities": job.requirements or job.responsibilities,
+        "any known skill": job.skills,
+    }
+    missing = [name for name, present in checks.items() if not present]
+    if len(missing) == len(checks) or (not job.skills and len(missing) > 1):
         raise JobParsingFailed(
             "This does not look like a job posting: could not find " + ", ".join(missing), field="rawText"
         )

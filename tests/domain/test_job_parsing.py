@@ -1,0 +1,140 @@
+"""Job postings in many shapes parse into the right fields."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from domain.errors import JobParsingFailed
+from domain.job_parsing import Level, level_for, parse_job, years_required
+from domain.skills import default_lexicon
+
+FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "jobs"
+LEX = default_lexicon()
+
+
+def parse(text: str):  # type: ignore[no-untyped-def]
+    return parse_job(text, LEX)
+
+
+def test_data_engineer_fixture() -> None:
+    job = parse((FIXTURES / "data_engineer.txt").read_text())
+    assert (job.title, job.company, job.location) == ("Data Engineer", "Acme Retail Group", "Chicago, IL")
+    assert (job.level, job.years_required) == (Level.MID, 3)
+    assert {"Python", "Scala", "Airflow", "Snowflake", "BigQuery", "SQL", "dbt", "Apache Kafka"} <= set(job.skills)
+    assert len(job.requirements) == 4
+    assert job.nice_to_haves == ["Experience with Kafka or Spark Streaming is a plus"]
+
+
+def test_frontend_fixture() -> None:
+    job = parse((FIXTURES / "frontend_react.txt").read_text())
+    assert (job.title, job.company, job.location) == ("Frontend Engineer, Growth", "Pinecrest Bank", "Remote (US)")
+    assert (job.level, job.years_required) == (Level.MID, 3)
+    assert {"React", "TypeScript", "CSS", "Jest", "Cypress", "GraphQL"} <= set(job.skills)
+    assert job.responsibilities[0] == "Build accessible, fast user interfaces with React and TypeScript"
+    assert len(job.requirements) == 3 and len(job.nice_to_haves) == 1
+
+
+def test_senior_backend_fixture() -> None:
+    job = parse((FIXTURES / "senior_backend_python.txt").read_text())
+    assert job.title == "Senior Backend Engineer (Python)"
+    assert (job.company, job.location) == ("Harbor Health", "Seattle, WA (hybrid)")
+    assert (job.level, job.years_required) == (Level.SENIOR, 5)
+    assert {"Python", "FastAPI", "Django", "PostgreSQL", "Redis", "Docker", "Kubernetes", "Terraform"} <= set(
+        job.skills
+    )
+    assert job.nice_to_haves == ["GraphQL (Strawberry or Graphene)", "HIPAA or healthcare experience"]
+    weights = {k.term: k.weight for k in job.keywords}
+    assert weights["Python"] == 1.0 and weights["HIPAA"] < weights["Python"]
+
+
+def test_numbered_with_qualifications_heading() -> None:
+    job = parse(
+        "Staff Platform Engineer at Northwind Labs\n"
+        "Location: Austin, TX\n\n"
+        "Your role:\n1) Run our Kubernetes fleet\n2) Build internal tooling in Go\n\n"
+        "Qualifications:\n1. 8-10 years in infrastructure\n2. Deep Linux and networking knowledge\n"
+        "3. Terraform at scale\n\nPreferred:\n1. Rust experience\n"
+    )
+    assert (job.title, job.company, job.location) == ("Staff Platform Engineer", "Northwind Labs", "Austin, TX")
+    assert (job.level, job.years_required) == (Level.LEAD, 8)
+    assert job.responsibilities == ["Run our Kubernetes fleet", "Build internal tooling in Go"]
+    assert len(job.requirements) == 3 and job.nice_to_haves == ["Rust experience"]
+    assert {"Kubernetes", "Go", "Linux", "Terraform", "Rust"} <= set(job.skills)
+
+
+def test_what_youll_bring_and_wrapped_bullets() -> None:
+    job = parse(
+        "Title: Junior Data Analyst\nCompany: Blue Fern Co\n\n"
+        "What you'll bring\n• 1+ year with SQL and Excel,\n  ideally in retail\n• Tableau dashboards\n"
+        "What you'll do\n• Report weekly KPIs\n"
+    )
+    assert (job.title, job.company) == ("Junior Data Analyst", "Blue Fern Co")
+    assert job.level is Level.ENTRY and job.years_required == 1
+    assert job.requirements == ["Tableau dashboards"]
+    assert job.nice_to_haves == ["1+ year with SQL and Excel, ideally in retail"]
+    assert job.responsibilities == ["Report weekly KPIs"]
+
+
+def test_one_paragraph_posting() -> None:
+    job = parse(
+        "Lumen Analytics is hiring a Machine Learning Engineer in Boston, MA. You will build and ship models "
+        "for demand forecasting. You must have 4+ years of Python and strong PyTorch skills. "
+        "Experience with Spark is a plus."
+    )
+    assert job.company == "Lumen Analytics"
+    assert job.location == "Boston, MA"
+    assert job.years_required == 4 and job.level is Level.MID
+    assert {"Machine Learning", "Python", "PyTorch"} <= set(job.skills)
+    assert any("PyTorch" in r for r in job.requirements)
+    assert job.nice_to_haves == ["Experience with Spark is a plus"]
+
+
+def test_nothing_recognisable_fails_and_says_what_was_missing() -> None:
+    for text in [
+        "lorem ipsum dolor sit amet, consectetur adipiscing elit. sed do eiusmod tempor.",
+        "Hello world\nThis is my shopping list",
+        "   \n\n  ",
+    ]:
+        with pytest.raises(JobParsingFailed) as error:
+            parse(text)
+        assert "job title" in error.value.message and "skill" in error.value.message
+        assert error.value.field == "rawText"
+
+
+@pytest.mark.parametrize(
+    ("text", "years"),
+    [
+        ("5+ years of experience", 5),
+        ("3-5 years", 3),
+        ("at least two years", 2),
+        ("2 yrs Python, 6+ years overall", 6),
+        ("no experience needed", None),
+        ("401(k) match", None),
+        ("1.5 years", None),
+    ],
+)
+def test_years(text: str, years: int | None) -> None:
+    assert years_required(text) == years
+
+
+@pytest.mark.parametrize(
+    ("title", "years", "level"),
+    [
+        ("Senior Engineer", None, Level.SENIOR),
+        ("Sr. Developer", 2, Level.SENIOR),
+        ("Engineering Manager", None, Level.LEAD),
+        ("Principal Engineer", None, Level.LEAD),
+        ("Tech Lead", None, Level.LEAD),
+        ("Junior Developer", 5, Level.ENTRY),
+        ("Software Engineer Intern", None, Level.ENTRY),
+        ("Software Engineer", 1, Level.ENTRY),
+        ("Software Engineer", 3, Level.MID),
+        ("Software Engineer", 6, Level.SENIOR),
+        ("Software Engineer", None, Level.MID),
+        ("Product Manager", None, Level.MID),
+    ],
+)
+def test_levels(title: str, years: int | None, level: Level) -> None:
+    assert level_for(title, years) is level
