@@ -9,7 +9,7 @@ from datetime import datetime
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from domain.errors import BadInput, Conflict, RateLimited, Unauthenticated
+from domain.errors import BadInput, Conflict, NotFound, RateLimited, Unauthenticated
 from domain.security import Passwords, Tokens
 from storage.accounts import DuplicateEmail, User, UserRepository
 from storage.counters import Counters
@@ -18,6 +18,7 @@ from storage.db import transaction, utcnow
 MAX_EMAIL_LENGTH = 254
 MAX_PASSWORD_LENGTH = 256
 BAD_CREDENTIALS = "Invalid email or password"
+ROLES = ("USER", "ADMIN")
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +132,16 @@ class AccountService:
             raise Unauthenticated(BAD_CREDENTIALS)
         await self._counters.reset(key)
         return self._session_for(current)
+
+    async def set_role(self, email: str, role: str) -> User:
+        """For operators (the `tailor set-role` command): make an account ADMIN or USER."""
+        if role not in ROLES:
+            raise BadInput(f"role must be one of {', '.join(ROLES)}", field="role")
+        async with transaction(self._sessions) as session:
+            user = await UserRepository(session).set_role(normalise_email(email), role)
+        if user is None:
+            raise NotFound(f"No account for {email}", field="email")
+        return user
 
     async def user_for_token(self, token: str) -> User:
         user_id = self._tokens.subject(token)

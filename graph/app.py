@@ -14,8 +14,10 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route, WebSocketRoute
 
 from domain.accounts import AccountService
+from domain.jobs import JobService
 from domain.security import Passwords, Tokens
 from domain.settings import Settings
+from domain.skills import default_lexicon
 from graph.context import Services
 from graph.http import BodyLimitMiddleware, RequestIdMiddleware, health_endpoint
 from graph.logs import configure_logging
@@ -57,7 +59,8 @@ def build_services(settings: Settings) -> Services:
         register_max_per_window=settings.register_max_per_window,
         register_window_seconds=settings.register_window_seconds,
     )
-    return Services(settings=settings, engine=engine, sessions=sessions, accounts=accounts, redis=redis)
+    jobs = JobService(sessions, default_lexicon())
+    return Services(settings=settings, engine=engine, sessions=sessions, accounts=accounts, jobs=jobs, redis=redis)
 
 
 def serve_app() -> Starlette:

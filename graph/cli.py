@@ -58,6 +58,26 @@ def migrate(_: argparse.Namespace) -> None:
     print(f"database at revision {asyncio.run(run())}")
 
 
+def set_role(args: argparse.Namespace) -> None:
+    from domain.errors import DomainError
+    from graph.app import build_services
+
+    settings = _settings()
+
+    async def run() -> str:
+        services = build_services(settings)
+        try:
+            user = await services.accounts.set_role(args.email, args.role.upper())
+            return f"{user.email} is now {user.role}"
+        finally:
+            await services.aclose()
+
+    try:
+        print(asyncio.run(run()))
+    except DomainError as exc:
+        sys.exit(f"tailor: {exc.message}")
+
+
 def export_schema(_: argparse.Namespace) -> None:
     from graph.schema import export_sdl
 
@@ -73,6 +93,10 @@ def main(argv: list[str] | None = None) -> None:
     serve_cmd.set_defaults(run=serve)
     commands.add_parser("migrate", help="apply database migrations").set_defaults(run=migrate)
     commands.add_parser("export-schema", help="print the GraphQL SDL").set_defaults(run=export_schema)
+    role_cmd = commands.add_parser("set-role", help="make an account ADMIN (may publish public jobs) or USER")
+    role_cmd.add_argument("email")
+    role_cmd.add_argument("role", choices=["ADMIN", "USER", "admin", "user"])
+    role_cmd.set_defaults(run=set_role)
     args = parser.parse_args(argv)
     args.run(args)
 

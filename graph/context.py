@@ -13,6 +13,7 @@ from starlette.websockets import WebSocket
 
 from domain.accounts import AccountService
 from domain.errors import Unauthenticated
+from domain.jobs import JobService
 from domain.settings import Settings
 from storage.accounts import User
 
@@ -25,6 +26,7 @@ class Services:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     accounts: AccountService
+    jobs: JobService
     redis: Redis | None = None
 
     async def aclose(self) -> None:

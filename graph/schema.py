@@ -17,11 +17,12 @@ from strawberry.types.execution import PreExecutionError
 from domain.settings import Settings
 from graph.accounts import AccountMutation, AccountQuery
 from graph.errors import as_graphql_error, coded_error, log_unexpected, to_api_error
+from graph.jobs import JobMutation, JobQuery
 from graph.limits import schema_extensions
 from graph.requests import precheck
 
-Query = merge_types("Query", (AccountQuery,))
-Mutation = merge_types("Mutation", (AccountMutation,))
+Query = merge_types("Query", (AccountQuery, JobQuery))
+Mutation = merge_types("Mutation", (AccountMutation, JobMutation))
 
 
 class TailorSchema(strawberry.Schema):

@@ -57,5 +57,12 @@ class UserRepository:
             await self.session.flush()
         return user
 
+    async def set_role(self, email: str, role: str) -> User | None:
+        user = await self.by_email(email)
+        if user is not None:
+            user.role = role
+            await self.session.flush()
+        return user
+
     async def count(self) -> int:
         return int(await self.session.scalar(select(func.count()).select_from(User)) or 0)

@@ -2,7 +2,8 @@
 
 from storage.accounts import User
 from storage.db import Base
+from storage.jobs import Job
 
 metadata = Base.metadata
 
-__all__ = ["User", "metadata"]
+__all__ = ["Job", "User", "metadata"]

@@ -121,3 +121,25 @@ async def test_serve_round_trip_over_http_and_websocket(tmp_path: Path) -> None:
     assert any(entry.get("logger") == "tailor.access" and entry.get("request_id") for entry in lines)
     assert any(entry.get("msg") == "tailor stopped" for entry in lines)
     assert TEST_SECRET not in output
+
+
+def test_set_role_makes_an_admin(tmp_path: Path) -> None:
+    env = cli_env(tmp_path)
+    subprocess.run([*TAILOR, "migrate"], capture_output=True, env=env, check=True)
+    missing = subprocess.run(
+        [*TAILOR, "set-role", "nobody@example.com", "ADMIN"], capture_output=True, text=True, env=env
+    )
+    assert missing.returncode != 0 and "No account for nobody@example.com" in missing.stderr
+
+    async def make_user() -> None:
+        from domain.settings import Settings
+        from graph.app import build_services
+
+        services = build_services(Settings(data_dir=tmp_path / "data", argon2_time_cost=1, argon2_memory_cost_kib=64))
+        await services.accounts.register("boss@example.com", "correct horse", "cli-test")
+        await services.aclose()
+
+    asyncio.run(make_user())
+    out = subprocess.run([*TAILOR, "set-role", "Boss@Example.com", "admin"], capture_output=True, text=True, env=env)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "boss@example.com is now ADMIN"

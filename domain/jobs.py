@@ -1,0 +1,169 @@
+"""Jobs: saved postings parsed from raw text, private to their owner or on the public board.
+
+Fields the person gives explicitly (title, company, location) win over parsed ones, and keep
+winning when the raw text is edited later. PUBLIC jobs are readable by everyone and writable by
+ADMIN users only. Deleting a job deletes what was derived from it (rankings, generations, analyses).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from domain.errors import BadInput, NotFound
+from domain.job_parsing import parse_job
+from domain.skills import Lexicon
+from domain.validation import clean_text, clean_url
+from storage.accounts import User
+from storage.db import transaction
+from storage.jobs import PRIVATE, PUBLIC, Job, JobRepository
+
+MAX_RAW_TEXT = 50_000
+MAX_SHORT_TEXT = 200
+MAX_SEARCH = 100
+MAX_PAGE = 100
+OVERRIDABLE = ("title", "company", "location")
+
+
+@dataclass(frozen=True, slots=True)
+class JobInput:
+    """What a person may set; `None` means "leave as parsed / unchanged"."""
+
+    raw_text: str | None = None
+    title: str | None = None
+    company: str | None = None
+    location: str | None = None
+    url: str | None = None
+    visibility: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class JobPage:
+    jobs: list[Job]
+    total: int
+    has_next: bool
+
+
+def encode_cursor(job: Job) -> str:
+    return base64.urlsafe_b64encode(f"{job.created_at.isoformat()}|{job.id}".encode()).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        created, _, job_id = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
+        return datetime.fromisoformat(created), job_id
+    except (ValueError, binascii.Error, UnicodeError) as exc:
+        raise BadInput("The cursor is not one this API gave out", field="after") from exc
+
+
+def content_hash(raw_text: str) -> str:
+    return hashlib.sha256(" ".join(raw_text.split()).lower().encode()).hexdigest()
+
+
+class JobService:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], lexicon: Lexicon) -> None:
+        self._sessions = sessions
+        self._lexicon = lexicon
+
+    async def create(self, user: User, data: JobInput) -> Job:
+        raw_text = clean_text(data.raw_text, "rawText", max_length=MAX_RAW_TEXT, required=True)
+        assert raw_text is not None
+        visibility = self._visibility(user, data.visibility)
+        overrides = self._overrides(data)
+        url = clean_url(data.url, "url")
+        job = Job(user_id=user.id, visibility=visibility, url=url, overrides=overrides)
+        self._apply_text(job, raw_text)
+        async with transaction(self._sessions) as session:
+            JobRepository(session).add(job)
+        return job
+
+    async def update(self, user: User, job_id: str, data: JobInput) -> Job:
+        raw_text = clean_text(data.raw_text, "rawText", max_length=MAX_RAW_TEXT)
+        overrides = self._overrides(data)
+        url = clean_url(data.url, "url")
+        async with transaction(self._sessions) as session:
+            job = await self._writable(JobRepository(session), user, job_id)
+            if data.visibility is not None:
+                job.visibility = self._visibility(user, data.visibility)
+            if overrides:
+                job.overrides = {**job.overrides, **overrides}
+            if url is not None:
+                job.url = url
+            self._apply_text(job, raw_text or job.raw_text)
+        return job
+
+    async def delete(self, user: User, job_id: str) -> str:
+        async with transaction(self._sessions) as session:
+            repo = JobRepository(session)
+            job = await self._writable(repo, user, job_id)
+            await repo.delete(job)
+        return job_id
+
+    async def get(self, user: User, job_id: str) -> Job:
+        async with self._sessions() as session:
+            job = await JobRepository(session).readable(user.id, job_id)
+        if job is None:
+            raise NotFound("No such job", field="id")
+        return job
+
+    async def page(
+        self, user: User, *, first: int, after: str | None, search: str | None, visibility: str | None
+    ) -> JobPage:
+        if not 1 <= first <= MAX_PAGE:
+            raise BadInput(f"first must be between 1 and {MAX_PAGE}", field="first")
+        text = clean_text(search, "search", max_length=MAX_SEARCH)
+        cursor = decode_cursor(after) if after else None
+        async with self._sessions() as session:
+            rows, total = await JobRepository(session).page(
+                user.id, limit=first + 1, after=cursor, search=text, visibility=visibility
+            )
+        return JobPage(jobs=rows[:first], total=total, has_next=len(rows) > first)
+
+    def _apply_text(self, job: Job, raw_text: str) -> None:
+        """Parse (JOB_PARSING_FAILED when nothing in it is a job) and lay explicit fields on top."""
+        parsed = parse_job(raw_text, self._lexicon)
+        job.raw_text = raw_text
+        job.content_hash = content_hash(raw_text)
+        job.title = job.overrides.get("title", parsed.title)
+        job.company = job.overrides.get("company", parsed.company)
+        job.location = job.overrides.get("location", parsed.location)
+        for name in ("title", "company", "location"):
+            value = getattr(job, name)
+            if value is not None and len(value) > MAX_SHORT_TEXT:
+                setattr(job, name, value[:MAX_SHORT_TEXT].rstrip())
+        job.level = parsed.level.value if parsed.level else None
+        job.years_required = parsed.years_required
+        job.requirements = parsed.requirements
+        job.nice_to_haves = parsed.nice_to_haves
+        job.responsibilities = parsed.responsibilities
+        job.skills = parsed.skills
+        job.keywords = [{"term": k.term, "weight": k.weight} for k in parsed.keywords]
+
+    @staticmethod
+    def _overrides(data: JobInput) -> dict[str, str]:
+        values = {name: clean_text(getattr(data, name), name, max_length=MAX_SHORT_TEXT) for name in OVERRIDABLE}
+        return {name: value for name, value in values.items() if value is not None}
+
+    @staticmethod
+    def _visibility(user: User, requested: str | None) -> str:
+        visibility = requested or PRIVATE
+        if visibility not in (PRIVATE, PUBLIC):
+            raise BadInput("visibility must be PRIVATE or PUBLIC", field="visibility")
+        if visibility == PUBLIC and user.role != "ADMIN":
+            raise BadInput("Only administrators can publish jobs to the public board", field="visibility")
+        return visibility
+
+    @staticmethod
+    async def _writable(repo: JobRepository, user: User, job_id: str) -> Job:
+        """The caller's own job, or a public one when the caller is an admin; else NOT_FOUND."""
+        job = await repo.owned(user.id, job_id)
+        if job is None and user.role == "ADMIN":
+            job = await repo.public(job_id)
+        if job is None:
+            raise NotFound("No such job", field="id")
+        return job

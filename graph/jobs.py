@@ -1,0 +1,180 @@
+"""Jobs at the edge: types, `job`/`jobs` queries and `createJob`/`updateJob`/`deleteJob`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+
+import strawberry
+from strawberry.types import Info
+
+from domain.jobs import JobInput, encode_cursor
+from graph.context import Context
+from graph.pagination import DEFAULT_PAGE, PageInfo
+from graph.permissions import IsAuthenticated
+from storage.jobs import Job as JobRow
+
+
+@strawberry.enum
+class JobLevel(Enum):
+    ENTRY = "ENTRY"
+    MID = "MID"
+    SENIOR = "SENIOR"
+    LEAD = "LEAD"
+
+
+@strawberry.enum(description="PRIVATE: the owner's saved posting. PUBLIC: the shared board, written by admins.")
+class JobVisibility(Enum):
+    PRIVATE = "PRIVATE"
+    PUBLIC = "PUBLIC"
+
+
+@strawberry.type
+class Keyword:
+    term: str
+    weight: float = strawberry.field(description="0..1: how much the posting asks for it.")
+
+
+@strawberry.type
+class Job:
+    id: strawberry.ID
+    visibility: JobVisibility
+    title: str | None
+    company: str | None
+    location: str | None
+    url: str | None
+    level: JobLevel | None
+    years_required: int | None
+    requirements: list[str]
+    nice_to_haves: list[str]
+    responsibilities: list[str]
+    skills: list[str] = strawberry.field(description="Canonical names from the skills lexicon.")
+    keywords: list[Keyword]
+    raw_text: str
+    is_mine: bool
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, row: JobRow, viewer_id: str) -> Job:
+        return cls(
+            id=strawberry.ID(row.id),
+            visibility=JobVisibility(row.visibility),
+            title=row.title,
+            company=row.company,
+            location=row.location,
+            url=row.url,
+            level=JobLevel(row.level) if row.level else None,
+            years_required=row.years_required,
+            requirements=row.requirements,
+            nice_to_haves=row.nice_to_haves,
+            responsibilities=row.responsibilities,
+            skills=row.skills,
+            keywords=[Keyword(term=k["term"], weight=k["weight"]) for k in row.keywords],
+            raw_text=row.raw_text,
+            is_mine=row.user_id == viewer_id,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+        )
+
+
+@strawberry.type
+class JobEdge:
+    node: Job
+    cursor: str
+
+
+@strawberry.type
+class JobConnection:
+    edges: list[JobEdge]
+    page_info: PageInfo
+    total_count: int
+
+
+@strawberry.input
+class CreateJobInput:
+    raw_text: str = strawberry.field(description="The posting as text; parsed into the job's fields.")
+    title: str | None = strawberry.field(default=None, description="Wins over the parsed title.")
+    company: str | None = None
+    location: str | None = None
+    url: str | None = None
+    visibility: JobVisibility = JobVisibility.PRIVATE
+
+
+@strawberry.input
+class UpdateJobInput:
+    id: strawberry.ID
+    raw_text: str | None = strawberry.field(default=None, description="New text; the job is parsed again.")
+    title: str | None = None
+    company: str | None = None
+    location: str | None = None
+    url: str | None = None
+    visibility: JobVisibility | None = None
+
+
+@strawberry.type
+class JobQuery:
+    @strawberry.field(permission_classes=[IsAuthenticated], description="One of your jobs, or a public one.")
+    async def job(self, info: Info[Context, None], id: strawberry.ID) -> Job:
+        user = await info.context.require_user()
+        return Job.of(await info.context.services.jobs.get(user, str(id)), user.id)
+
+    @strawberry.field(
+        permission_classes=[IsAuthenticated],
+        description="Your jobs and the public board, newest first. `search` matches title and company.",
+    )
+    async def jobs(
+        self,
+        info: Info[Context, None],
+        first: int = DEFAULT_PAGE,
+        after: str | None = None,
+        search: str | None = None,
+        visibility: JobVisibility | None = None,
+    ) -> JobConnection:
+        user = await info.context.require_user()
+        page = await info.context.services.jobs.page(
+            user, first=first, after=after, search=search, visibility=visibility.value if visibility else None
+        )
+        edges = [JobEdge(node=Job.of(row, user.id), cursor=encode_cursor(row)) for row in page.jobs]
+        return JobConnection(
+            edges=edges,
+            page_info=PageInfo(has_next_page=page.has_next, end_cursor=edges[-1].cursor if edges else None),
+            total_count=page.total,
+        )
+
+
+@strawberry.type
+class JobMutation:
+    @strawberry.mutation(permission_classes=[IsAuthenticated], description="Save a posting, parsed from its text.")
+    async def create_job(self, info: Info[Context, None], input: CreateJobInput) -> Job:
+        user = await info.context.require_user()
+        data = JobInput(
+            raw_text=input.raw_text,
+            title=input.title,
+            company=input.company,
+            location=input.location,
+            url=input.url,
+            visibility=input.visibility.value,
+        )
+        return Job.of(await info.context.services.jobs.create(user, data), user.id)
+
+    @strawberry.mutation(permission_classes=[IsAuthenticated])
+    async def update_job(self, info: Info[Context, None], input: UpdateJobInput) -> Job:
+        user = await info.context.require_user()
+        data = JobInput(
+            raw_text=input.raw_text,
+            title=input.title,
+            company=input.company,
+            location=input.location,
+            url=input.url,
+            visibility=input.visibility.value if input.visibility else None,
+        )
+        return Job.of(await info.context.services.jobs.update(user, str(input.id), data), user.id)
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Delete a job and everything derived from it (rankings, generations, analyses). Returns the id.",
+    )
+    async def delete_job(self, info: Info[Context, None], id: strawberry.ID) -> strawberry.ID:
+        user = await info.context.require_user()
+        return strawberry.ID(await info.context.services.jobs.delete(user, str(id)))

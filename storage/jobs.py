@@ -1,0 +1,107 @@
+"""Job postings: the table, and a repository that always scopes reads to what a user may see."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, and_, delete, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql import ColumnElement
+
+from storage.db import Base, UTCDateTime, new_id, utcnow
+
+PRIVATE = "PRIVATE"
+PUBLIC = "PUBLIC"
+
+
+class Job(Base):
+    __tablename__ = "jobs"
+    __table_args__ = (
+        Index("ix_jobs_user_id_created_at", "user_id", "created_at"),
+        Index("ix_jobs_visibility_created_at", "visibility", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    user_id: Mapped[str] = mapped_column(String(36), ForeignKey("users.id", ondelete="CASCADE"))
+    visibility: Mapped[str] = mapped_column(String(16), default=PRIVATE)
+    raw_text: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    company: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    location: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    url: Mapped[str | None] = mapped_column(String(2048), nullable=True)
+    level: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    years_required: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    requirements: Mapped[list[str]] = mapped_column(JSON, default=list)
+    nice_to_haves: Mapped[list[str]] = mapped_column(JSON, default=list)
+    responsibilities: Mapped[list[str]] = mapped_column(JSON, default=list)
+    skills: Mapped[list[str]] = mapped_column(JSON, default=list)
+    keywords: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    overrides: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)  # fields the person set explicitly
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+class JobRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    @staticmethod
+    def readable_by(user_id: str) -> ColumnElement[bool]:
+        return or_(Job.user_id == user_id, Job.visibility == PUBLIC)
+
+    async def readable(self, user_id: str, job_id: str) -> Job | None:
+        """The job if the user may read it (theirs, or on the public board)."""
+        return await self.session.scalar(select(Job).where(Job.id == job_id, self.readable_by(user_id)))
+
+    async def owned(self, user_id: str, job_id: str) -> Job | None:
+        return await self.session.scalar(select(Job).where(Job.id == job_id, Job.user_id == user_id))
+
+    async def public(self, job_id: str) -> Job | None:
+        return await self.session.scalar(select(Job).where(Job.id == job_id, Job.visibility == PUBLIC))
+
+    def add(self, job: Job) -> Job:
+        self.session.add(job)
+        return job
+
+    async def delete(self, job: Job) -> None:
+        await self.session.execute(delete(Job).where(Job.id == job.id))
+
+    async def page(
+        self,
+        user_id: str,
+        *,
+        limit: int,
+        after: tuple[datetime, str] | None,
+        search: str | None,
+        visibility: str | None,
+    ) -> tuple[list[Job], int]:
+        """Newest first, keyset-paginated on (created_at, id); and the total count of the filter."""
+        conditions: list[ColumnElement[bool]] = []
+        if visibility == PRIVATE:
+            conditions += [Job.user_id == user_id, Job.visibility == PRIVATE]
+        elif visibility == PUBLIC:
+            conditions.append(Job.visibility == PUBLIC)
+        else:
+            conditions.append(self.readable_by(user_id))
+        if search:
+            pattern = f"%{_escape_like(search.lower())}%"
+            conditions.append(
+                or_(
+                    func.lower(Job.title).like(pattern, escape="\\"),
+                    func.lower(Job.company).like(pattern, escape="\\"),
+                )
+            )
+        total = await self.session.scalar(select(func.count()).select_from(Job).where(*conditions))
+        query = select(Job).where(*conditions)
+        if after is not None:
+            created, job_id = after
+            query = query.where(or_(Job.created_at < created, and_(Job.created_at == created, Job.id < job_id)))
+        rows = await self.session.scalars(query.order_by(Job.created_at.desc(), Job.id.desc()).limit(limit))
+        return list(rows), int(total or 0)

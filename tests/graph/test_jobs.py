@@ -1,0 +1,177 @@
+"""Jobs through the API, on SQLite and PostgreSQL, with two users and an admin."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+
+from storage.jobs import Job
+from tests.conftest import GraphQL, error_codes, register
+
+FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "jobs"
+BACKEND = (FIXTURES / "senior_backend_python.txt").read_text()
+FRONTEND = (FIXTURES / "frontend_react.txt").read_text()
+DATA = (FIXTURES / "data_engineer.txt").read_text()
+
+FIELDS = "id title company location level yearsRequired skills requirements niceToHaves visibility isMine url"
+CREATE = f"mutation ($input: CreateJobInput!) {{ createJob(input: $input) {{ {FIELDS} keywords {{ term weight }} }} }}"
+UPDATE = f"mutation ($input: UpdateJobInput!) {{ updateJob(input: $input) {{ {FIELDS} }} }}"
+DELETE = "mutation ($id: ID!) { deleteJob(id: $id) }"
+GET = f"query ($id: ID!) {{ job(id: $id) {{ {FIELDS} }} }}"
+LIST = """query ($first: Int, $after: String, $search: String, $visibility: JobVisibility) {
+  jobs(first: $first, after: $after, search: $search, visibility: $visibility) {
+    totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id title company isMine } }
+  }
+}"""
+
+
+async def count_jobs(app: Any) -> int:
+    async with app.state.services.sessions() as session:
+        return int(await session.scalar(select(func.count()).select_from(Job)))
+
+
+async def create(gql: GraphQL, raw_text: str, **fields: Any) -> dict[str, Any]:
+    body = await gql(CREATE, {"input": {"rawText": raw_text, **fields}})
+    assert "errors" not in body, body
+    job: dict[str, Any] = body["data"]["createJob"]
+    return job
+
+
+async def users(gql: GraphQL) -> tuple[GraphQL, GraphQL]:
+    ada = gql.as_user((await register(gql, "ada@example.com"))["token"])
+    bob = gql.as_user((await register(gql, "bob@example.com"))["token"])
+    return ada, bob
+
+
+async def test_create_parses_the_posting(gql: GraphQL) -> None:
+    ada, _ = await users(gql)
+    job = await create(ada, BACKEND)
+    assert (job["title"], job["company"], job["location"]) == (
+        "Senior Backend Engineer (Python)",
+        "Harbor Health",
+        "Seattle, WA (hybrid)",
+    )
+    assert (job["level"], job["yearsRequired"], job["visibility"], job["isMine"]) == ("SENIOR", 5, "PRIVATE", True)
+    assert {"Python", "PostgreSQL", "Kubernetes"} <= set(job["skills"])
+    assert all(0 < k["weight"] <= 1 for k in job["keywords"])
+    assert job["niceToHaves"] == ["GraphQL (Strawberry or Graphene)", "HIPAA or healthcare experience"]
+
+
+async def test_explicit_fields_win_and_keep_winning(gql: GraphQL) -> None:
+    ada, _ = await users(gql)
+    job = await create(ada, BACKEND, title="  Backend Engineer II ", url="https://harbor.example/jobs/1")
+    assert job["title"] == "Backend Engineer II" and job["url"] == "https://harbor.example/jobs/1"
+    updated = (await ada(UPDATE, {"input": {"id": job["id"], "rawText": FRONTEND}}))["data"]["updateJob"]
+    assert updated["title"] == "Backend Engineer II"  # still the person's title
+    assert updated["company"] == "Pinecrest Bank"  # parsed again from the new text
+    assert "React" in updated["skills"] and "Kubernetes" not in updated["skills"]
+
+
+async def test_bad_input_names_the_field_and_writes_nothing(gql: GraphQL, app: Any) -> None:
+    ada, _ = await users(gql)
+    cases = [
+        ({"rawText": "   "}, "BAD_USER_INPUT", "rawText"),
+        ({"rawText": "x" * 50_001}, "BAD_USER_INPUT", "rawText"),
+        ({"rawText": BACKEND, "url": "javascript:alert(1)"}, "BAD_USER_INPUT", "url"),
+        ({"rawText": BACKEND, "url": "not a url"}, "BAD_USER_INPUT", "url"),
+        ({"rawText": BACKEND, "title": "t" * 201}, "BAD_USER_INPUT", "title"),
+        ({"rawText": BACKEND, "company": "a\x00b"}, "BAD_USER_INPUT", "company"),
+        ({"rawText": BACKEND, "visibility": "PUBLIC"}, "BAD_USER_INPUT", "visibility"),
+        ({"rawText": "lorem ipsum dolor sit amet. consectetur adipiscing."}, "JOB_PARSING_FAILED", "rawText"),
+    ]
+    for fields, code, field in cases:
+        body = await ada(CREATE, {"input": fields})
+        assert error_codes(body) == [code], fields
+        assert body["errors"][0]["extensions"]["field"] == field
+    assert "could not find a job title" in (await ada(CREATE, {"input": cases[-1][0]}))["errors"][0]["message"]
+    assert await count_jobs(app) == 0
+
+
+async def test_update_rejects_bad_input_and_keeps_the_job(gql: GraphQL) -> None:
+    ada, _ = await users(gql)
+    job = await create(ada, BACKEND)
+    for fields, code in [({"rawText": "lorem ipsum."}, "JOB_PARSING_FAILED"), ({"url": "ftp://x"}, "BAD_USER_INPUT")]:
+        body = await ada(UPDATE, {"input": {"id": job["id"], **fields}})
+        assert error_codes(body) == [code]
+    unchanged = {key: value for key, value in job.items() if key != "keywords"}
+    assert (await ada(GET, {"id": job["id"]}))["data"]["job"] == unchanged
+
+
+async def test_another_users_job_is_not_found_and_untouched(gql: GraphQL) -> None:
+    ada, bob = await users(gql)
+    job = await create(ada, BACKEND)
+    for query, variables in [
+        (GET, {"id": job["id"]}),
+        (UPDATE, {"input": {"id": job["id"], "title": "Mine now"}}),
+        (DELETE, {"id": job["id"]}),
+    ]:
+        body = await bob(query, variables)
+        assert error_codes(body) == ["NOT_FOUND"]
+    assert (await bob(LIST, {}))["data"]["jobs"]["totalCount"] == 0
+    assert (await ada(GET, {"id": job["id"]}))["data"]["job"]["title"] == job["title"]
+    assert error_codes(await bob(GET, {"id": "00000000-0000-0000-0000-000000000000"})) == ["NOT_FOUND"]
+
+
+async def test_anonymous_callers_are_unauthenticated(gql: GraphQL) -> None:
+    for query, variables in [(LIST, {}), (GET, {"id": "x"}), (CREATE, {"input": {"rawText": BACKEND}})]:
+        assert error_codes(await gql(query, variables)) == ["UNAUTHENTICATED"]
+
+
+async def test_public_board(gql: GraphQL, app: Any) -> None:
+    ada, bob = await users(gql)
+    await app.state.services.accounts.set_role("ada@example.com", "ADMIN")
+    public = await create(ada, DATA, visibility="PUBLIC")
+    own = await create(bob, FRONTEND)
+
+    seen = await bob(GET, {"id": public["id"]})
+    assert seen["data"]["job"]["visibility"] == "PUBLIC" and seen["data"]["job"]["isMine"] is False
+    assert error_codes(await bob(UPDATE, {"input": {"id": public["id"], "title": "x"}})) == ["NOT_FOUND"]
+    assert error_codes(await bob(DELETE, {"id": public["id"]})) == ["NOT_FOUND"]
+
+    def ids(body: dict[str, Any]) -> set[str]:
+        return {edge["node"]["id"] for edge in body["data"]["jobs"]["edges"]}
+
+    assert ids(await bob(LIST, {})) == {public["id"], own["id"]}
+    assert ids(await bob(LIST, {"visibility": "PUBLIC"})) == {public["id"]}
+    assert ids(await bob(LIST, {"visibility": "PRIVATE"})) == {own["id"]}
+    assert ids(await ada(LIST, {"visibility": "PRIVATE"})) == set()
+
+    edited = await ada(UPDATE, {"input": {"id": public["id"], "company": "Acme Corp"}})
+    assert edited["data"]["updateJob"]["company"] == "Acme Corp"
+
+
+async def test_pagination_and_search(gql: GraphQL) -> None:
+    ada, _ = await users(gql)
+    created = [await create(ada, text, company=f"Company {i}") for i, text in enumerate([BACKEND, FRONTEND, DATA] * 2)]
+    seen: list[str] = []
+    after = None
+    while True:
+        page = (await ada(LIST, {"first": 4, "after": after}))["data"]["jobs"]
+        assert page["totalCount"] == 6
+        seen += [edge["node"]["id"] for edge in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert seen == [job["id"] for job in reversed(created)]  # newest first, each once
+
+    frontend = (await ada(LIST, {"search": "FRONTEND engineer"}))["data"]["jobs"]
+    assert frontend["totalCount"] == 2 and {e["node"]["title"] for e in frontend["edges"]} == {
+        "Frontend Engineer, Growth"
+    }
+    assert (await ada(LIST, {"search": "company 4"}))["data"]["jobs"]["totalCount"] == 1
+    assert (await ada(LIST, {"search": "%"}))["data"]["jobs"]["totalCount"] == 0  # literal, not a wildcard
+
+    for variables, field in [({"first": 0}, "first"), ({"first": 101}, "first"), ({"after": "garbage!"}, "after")]:
+        body = await ada(LIST, variables)
+        assert error_codes(body) == ["BAD_USER_INPUT"] and body["errors"][0]["extensions"]["field"] == field
+
+
+async def test_delete(gql: GraphQL, app: Any) -> None:
+    ada, _ = await users(gql)
+    job = await create(ada, BACKEND)
+    assert (await ada(DELETE, {"id": job["id"]}))["data"]["deleteJob"] == job["id"]
+    assert error_codes(await ada(GET, {"id": job["id"]})) == ["NOT_FOUND"]
+    assert error_codes(await ada(DELETE, {"id": job["id"]})) == ["NOT_FOUND"]
+    assert await count_jobs(app) == 0
