@@ -100,12 +100,43 @@ async def measure(
     return Figures(op.name, percentile(latencies, 0.5) * 1000, percentile(latencies, 0.95) * 1000, rps)
 
 
+POSTING = """{title} — {company}
+Location: {city}
+
+Requirements
+- {years}+ years building services in Python and PostgreSQL.
+- Experience with Docker, Kubernetes and AWS.
+- Strong SQL and data modeling.
+
+Nice to have
+- GraphQL, Redis, Terraform.
+"""
+JOB_FIELDS = "id title company location level yearsRequired skills requirements keywords { term weight }"
+
+
+async def load_jobs(client: httpx.AsyncClient, auth: dict[str, str], count: int) -> None:
+    mutation = "mutation ($input: CreateJobInput!) { createJob(input: $input) { id } }"
+    for i in range(count):
+        text = POSTING.format(title=f"Backend Engineer {i}", company=f"Company {i}", city="Austin, TX", years=1 + i % 8)
+        response = await client.post(
+            "/graphql", json={"query": mutation, "variables": {"input": {"rawText": text}}}, headers=auth
+        )
+        if response.json().get("errors"):
+            raise SystemExit(f"loading jobs failed: {response.json()}")
+
+
 async def operations(client: httpx.AsyncClient, auth: dict[str, str]) -> list[Operation]:
     """What is measured; the first is the floor the others are compared with. Features add theirs here
     (loading the data they need through `client` first)."""
+    await load_jobs(client, auth, 120)
     return [
         Operation("{ __typename }", "{ __typename }"),
         Operation("me (with token)", "{ me { id email role createdAt } }", authenticated=True),
+        Operation(
+            "jobs(first: 100)",
+            f"{{ jobs(first: 100) {{ totalCount edges {{ cursor node {{ {JOB_FIELDS} }} }} }} }}",
+            authenticated=True,
+        ),
     ]
 
 
