@@ -112,6 +112,17 @@ class UpdateJobInput:
     visibility: JobVisibility | None = None
 
 
+def job_input(given: CreateJobInput | UpdateJobInput) -> JobInput:
+    return JobInput(
+        raw_text=given.raw_text,
+        title=given.title,
+        company=given.company,
+        location=given.location,
+        url=given.url,
+        visibility=given.visibility.value if given.visibility else None,
+    )
+
+
 @strawberry.type
 class JobQuery:
     @strawberry.field(permission_classes=[IsAuthenticated], description="One of your jobs, or a public one.")
@@ -148,28 +159,12 @@ class JobMutation:
     @strawberry.mutation(permission_classes=[IsAuthenticated], description="Save a posting, parsed from its text.")
     async def create_job(self, info: Info[Context, None], input: CreateJobInput) -> Job:
         user = await info.context.require_user()
-        data = JobInput(
-            raw_text=input.raw_text,
-            title=input.title,
-            company=input.company,
-            location=input.location,
-            url=input.url,
-            visibility=input.visibility.value,
-        )
-        return Job.of(await info.context.services.jobs.create(user, data), user.id)
+        return Job.of(await info.context.services.jobs.create(user, job_input(input)), user.id)
 
     @strawberry.mutation(permission_classes=[IsAuthenticated])
     async def update_job(self, info: Info[Context, None], input: UpdateJobInput) -> Job:
         user = await info.context.require_user()
-        data = JobInput(
-            raw_text=input.raw_text,
-            title=input.title,
-            company=input.company,
-            location=input.location,
-            url=input.url,
-            visibility=input.visibility.value if input.visibility else None,
-        )
-        return Job.of(await info.context.services.jobs.update(user, str(input.id), data), user.id)
+        return Job.of(await info.context.services.jobs.update(user, str(input.id), job_input(input)), user.id)
 
     @strawberry.mutation(
         permission_classes=[IsAuthenticated],
