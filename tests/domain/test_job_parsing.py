@@ -10,7 +10,7 @@ from domain.errors import JobParsingFailed
 from domain.job_parsing import Level, level_for, parse_job, years_required
 from domain.skills import default_lexicon
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "jobs"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "jobs"
 LEX = default_lexicon()
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from storage.jobs import Job
 from tests.conftest import GraphQL, error_codes, register
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "jobs"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "jobs"
 BACKEND = (FIXTURES / "senior_backend_python.txt").read_text()
 FRONTEND = (FIXTURES / "frontend_react.txt").read_text()
 DATA = (FIXTURES / "data_engineer.txt").read_text()
