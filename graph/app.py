@@ -15,6 +15,7 @@ from starlette.routing import Route, WebSocketRoute
 
 from domain.accounts import AccountService
 from domain.jobs import JobService
+from domain.profiles import ProfileService
 from domain.security import Passwords, Tokens
 from domain.settings import Settings
 from domain.skills import default_lexicon
@@ -59,8 +60,16 @@ def build_services(settings: Settings) -> Services:
         register_max_per_window=settings.register_max_per_window,
         register_window_seconds=settings.register_window_seconds,
     )
-    jobs = JobService(sessions, default_lexicon())
-    return Services(settings=settings, engine=engine, sessions=sessions, accounts=accounts, jobs=jobs, redis=redis)
+    lexicon = default_lexicon()
+    return Services(
+        settings=settings,
+        engine=engine,
+        sessions=sessions,
+        accounts=accounts,
+        jobs=JobService(sessions, lexicon),
+        profiles=ProfileService(sessions, lexicon),
+        redis=redis,
+    )
 
 
 def serve_app() -> Starlette:

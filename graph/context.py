@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,10 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
+from strawberry.dataloader import DataLoader
+from strawberry.types import Info
 
 from domain.accounts import AccountService
 from domain.errors import Unauthenticated
 from domain.jobs import JobService
+from domain.profiles import ProfileService
 from domain.settings import Settings
 from storage.accounts import User
 
@@ -27,6 +31,7 @@ class Services:
     sessions: async_sessionmaker[AsyncSession]
     accounts: AccountService
     jobs: JobService
+    profiles: ProfileService
     redis: Redis | None = None
 
     async def aclose(self) -> None:
@@ -36,6 +41,7 @@ class Services:
 
 
 MAX_AUTHORIZATION_CHARS = 4096
+MAX_LOADERS = 64
 
 
 def bearer_token(value: str | None) -> str | None:
@@ -59,6 +65,7 @@ class Context:
     _authorization: str | None = None
     _user: User | None = None
     _resolved: bool = field(default=False)
+    _loaders: dict[tuple[int, str], DataLoader[Any, Any]] = field(default_factory=dict)
 
     @property
     def client_address(self) -> str:
@@ -72,6 +79,18 @@ class Context:
             self._user = await self.services.accounts.user_for_token(token) if token else None
             self._resolved = True
         return self._user
+
+    def loader(
+        self, info: Info[Any, Any], name: str, load: Callable[[list[Any]], Awaitable[list[Any]]]
+    ) -> DataLoader[Any, Any]:
+        """One DataLoader per operation and name. Keyed by operation because a websocket context
+        lives as long as its connection, and a loader's cache must not outlive one operation."""
+        key = (id(info.operation), name)
+        if key not in self._loaders:
+            if len(self._loaders) >= MAX_LOADERS:
+                self._loaders.clear()
+            self._loaders[key] = DataLoader(load_fn=load)
+        return self._loaders[key]
 
     async def require_user(self) -> User:
         user = await self.current_user()

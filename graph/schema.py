@@ -19,10 +19,11 @@ from graph.accounts import AccountMutation, AccountQuery
 from graph.errors import as_graphql_error, coded_error, log_unexpected, to_api_error
 from graph.jobs import JobMutation, JobQuery
 from graph.limits import schema_extensions
+from graph.profiles import ProfileMutation, ProfileQuery
 from graph.requests import precheck
 
-Query = merge_types("Query", (AccountQuery, JobQuery))
-Mutation = merge_types("Mutation", (AccountMutation, JobMutation))
+Query = merge_types("Query", (AccountQuery, JobQuery, ProfileQuery))
+Mutation = merge_types("Mutation", (AccountMutation, JobMutation, ProfileMutation))
 
 
 class TailorSchema(strawberry.Schema):

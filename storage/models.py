@@ -3,7 +3,18 @@
 from storage.accounts import User
 from storage.db import Base
 from storage.jobs import Job
+from storage.profiles import Certification, Education, Experience, Profile, ProfileSkill, Project
 
 metadata = Base.metadata
 
-__all__ = ["Job", "User", "metadata"]
+__all__ = [
+    "Certification",
+    "Education",
+    "Experience",
+    "Job",
+    "Profile",
+    "ProfileSkill",
+    "Project",
+    "User",
+    "metadata",
+]

@@ -1,0 +1,290 @@
+"""The master profile: one per user, created on first write, with five ordered sections.
+
+Every write validates its input (trimmed strings with limits, URLs, `YYYY-MM` months, no future
+starts, ends after starts) and names the offending field. Items are found by id *and* owner, so
+another user's id is NOT_FOUND. Editing an item's text clears its stale enhancement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from domain.accounts import normalise_email
+from domain.errors import BadInput, NotFound
+from domain.months import check_range, parse_month, this_month
+from domain.skills import Lexicon
+from domain.validation import clean_text, clean_url
+from storage.accounts import User
+from storage.db import transaction
+from storage.profiles import SECTION_MODELS, Profile, ProfileRace, ProfileRepository, SectionItem
+
+SECTIONS = tuple(SECTION_MODELS)
+MAX_LIST_ITEMS = 30
+MAX_LINKS = 20
+SKILL_LEVELS = ("BEGINNER", "INTERMEDIATE", "ADVANCED", "EXPERT")
+Rule = Callable[[Any, str], Any]
+
+
+def text(max_length: int) -> Rule:
+    return lambda value, field: clean_text(value, field, max_length=max_length)
+
+
+def month(value: Any, field: str) -> date | None:
+    return parse_month(value, field)
+
+
+def url(value: Any, field: str) -> str | None:
+    return clean_url(value, field)
+
+
+def text_list(max_items: int, max_length: int) -> Rule:
+    def rule(values: Any, field: str) -> list[str]:
+        items = [clean_text(v, field, max_length=max_length) for v in (values or [])]
+        kept = [item for item in items if item]
+        if len(kept) > max_items:
+            raise BadInput(f"{field} can hold at most {max_items} entries", field=field)
+        return kept
+
+    return rule
+
+
+def gpa(value: Any, field: str) -> float | None:
+    if value is None:
+        return None
+    if not 0 <= float(value) <= 10:
+        raise BadInput(f"{field} must be between 0 and 10", field=field)
+    return round(float(value), 2)
+
+
+def level(value: Any, field: str) -> str | None:
+    if value is None:
+        return None
+    if value not in SKILL_LEVELS:
+        raise BadInput(f"{field} must be one of {', '.join(SKILL_LEVELS)}", field=field)
+    return str(value)
+
+
+# section → field → (rule, required on add). Field names are the API's (camelCase) in errors.
+SECTION_RULES: dict[str, dict[str, tuple[Rule, bool]]] = {
+    "experiences": {
+        "title": (text(200), True),
+        "company": (text(200), True),
+        "location": (text(200), False),
+        "start_month": (month, True),
+        "end_month": (month, False),
+        "description": (text(5000), False),
+        "highlights": (text_list(MAX_LIST_ITEMS, 500), False),
+        "skills": (text_list(50, 100), False),
+    },
+    "projects": {
+        "name": (text(200), True),
+        "description": (text(5000), False),
+        "technologies": (text_list(50, 100), False),
+        "url": (url, False),
+        "start_month": (month, False),
+        "end_month": (month, False),
+    },
+    "skills": {
+        "name": (text(100), True),
+        "category": (text(60), False),
+        "level": (level, False),
+    },
+    "education": {
+        "institution": (text(200), True),
+        "degree": (text(200), False),
+        "field_of_study": (text(200), False),
+        "start_month": (month, False),
+        "end_month": (month, False),
+        "gpa": (gpa, False),
+        "honours": (text(300), False),
+    },
+    "certifications": {
+        "name": (text(200), True),
+        "issuer": (text(200), False),
+        "issued_month": (month, False),
+        "url": (url, False),
+    },
+}
+# Text whose change makes an enhancement stale.
+ENHANCED_FROM = {"experiences": {"description", "highlights"}, "projects": {"description", "technologies"}}
+
+
+def camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def phone(value: Any, field: str) -> str | None:
+    cleaned = clean_text(value, field, max_length=40)
+    if cleaned and not all(ch.isdigit() or ch in " +-().ext" for ch in cleaned.lower()):
+        raise BadInput(f"{field} may hold digits, spaces and + - ( ) only", field=field)
+    return cleaned
+
+
+def email(value: Any, field: str) -> str | None:
+    cleaned = clean_text(value, field, max_length=254)
+    return normalise_email(cleaned) if cleaned else None
+
+
+def links(values: Any, field: str) -> list[dict[str, str]]:
+    if len(values or []) > MAX_LINKS:
+        raise BadInput(f"{field} can hold at most {MAX_LINKS} links", field=field)
+    cleaned = []
+    for link in values or []:
+        address = clean_url(link.get("url"), field)
+        if address is None:
+            raise BadInput("Each link needs a URL", field=field)
+        label = clean_text(link.get("label"), field, max_length=60) or address
+        cleaned.append({"label": label, "url": address})
+    return cleaned
+
+
+PROFILE_RULES: dict[str, Rule] = {
+    "full_name": text(200),
+    "headline": text(300),
+    "email": email,
+    "phone": phone,
+    "location": text(200),
+    "links": links,
+    "summary": text(5000),
+}
+
+
+class ProfileService:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], lexicon: Lexicon) -> None:
+        self._sessions = sessions
+        self._lexicon = lexicon
+
+    async def profile(self, user: User) -> Profile | None:
+        async with self._sessions() as session:
+            return await ProfileRepository(session).of_user(user.id)
+
+    async def items_of_profiles(self, section: str, profile_ids: Sequence[str]) -> list[list[Any]]:
+        async with self._sessions() as session:
+            return await ProfileRepository(session).items_of_profiles(SECTION_MODELS[section], profile_ids)
+
+    async def update_profile(self, user: User, values: dict[str, Any]) -> Profile:
+        """Sets the given scalar fields (None or blank clears one); the rest stay as they are."""
+        cleaned = {name: PROFILE_RULES[name](value, camel(name)) for name, value in values.items()}
+
+        async def write(repo: ProfileRepository) -> Profile:
+            profile = await repo.ensure(user.id)
+            for name, value in cleaned.items():
+                setattr(profile, name, [] if name == "links" and value is None else value)
+            if "summary" in cleaned:
+                profile.enhanced_summary = None
+            return profile
+
+        return await self._write(write)
+
+    async def add_item(self, user: User, section: str, values: dict[str, Any]) -> Any:
+        cleaned = self._clean(section, values)
+        for name, (_, required) in SECTION_RULES[section].items():
+            if required and cleaned.get(name) is None:
+                raise BadInput(f"{camel(name)} is required", field=camel(name))
+        self._check_dates(section, cleaned)
+        model = SECTION_MODELS[section]
+
+        async def write(repo: ProfileRepository) -> Any:
+            profile = await repo.ensure(user.id)
+            item = model(user_id=user.id, profile_id=profile.id, **cleaned)
+            item.position = await repo.next_position(model, profile.id)
+            repo.add(item)
+            return item
+
+        return await self._write(write)
+
+    async def update_item(self, user: User, section: str, item_id: str, values: dict[str, Any]) -> Any:
+        cleaned = self._clean(section, values)
+        for name, (_, required) in SECTION_RULES[section].items():
+            if required and name in cleaned and cleaned[name] is None:
+                raise BadInput(f"{camel(name)} cannot be cleared", field=camel(name))
+
+        async def write(repo: ProfileRepository) -> Any:
+            item = await self._owned(repo, user, section, item_id)
+            merged = {name: getattr(item, name) for name in SECTION_RULES[section]} | cleaned
+            self._check_dates(section, merged)
+            for name, value in cleaned.items():
+                setattr(item, name, value)
+            if ENHANCED_FROM.get(section, set()) & cleaned.keys():
+                item.enhanced_description = None
+            return item
+
+        return await self._write(write)
+
+    async def delete_item(self, user: User, section: str, item_id: str) -> str:
+        async def write(repo: ProfileRepository) -> str:
+            await self._owned(repo, user, section, item_id)
+            await repo.delete(SECTION_MODELS[section], item_id)
+            return item_id
+
+        return await self._write(write)
+
+    async def reorder(self, user: User, section: str, ids: list[str]) -> list[Any]:
+        """`ids` must name every item of the section once; they take that order."""
+        if len(set(ids)) != len(ids):
+            raise BadInput("ids must not repeat", field="ids")
+
+        async def write(repo: ProfileRepository) -> list[Any]:
+            profile = await repo.of_user(user.id)
+            items = await repo.items(SECTION_MODELS[section], profile.id) if profile else []
+            by_id = {item.id: item for item in items}
+            unknown = [item_id for item_id in ids if item_id not in by_id]
+            if unknown:
+                raise NotFound(f"No such item in your {section}: {unknown[0]}", field="ids")
+            if len(ids) != len(items):
+                raise BadInput(f"ids must list all {len(items)} items of your {section}", field="ids")
+            for position, item_id in enumerate(ids):
+                by_id[item_id].position = position
+            return [by_id[item_id] for item_id in ids]
+
+        return await self._write(write)
+
+    def _clean(self, section: str, values: dict[str, Any]) -> dict[str, Any]:
+        rules = SECTION_RULES[section]
+        cleaned = {name: rules[name][0](value, camel(name)) for name, value in values.items()}
+        if section == "experiences" and cleaned.get("skills"):
+            cleaned["skills"] = self._lexicon.normalise(cleaned["skills"])
+        if section == "projects" and cleaned.get("technologies"):
+            cleaned["technologies"] = self._lexicon.normalise(cleaned["technologies"])
+        if section == "skills" and cleaned.get("name"):
+            cleaned["name"] = self._lexicon.canonical(cleaned["name"]) or cleaned["name"]
+            if "category" not in values:
+                cleaned["category"] = self._lexicon.category(cleaned["name"])
+        return cleaned
+
+    @staticmethod
+    def _check_dates(section: str, values: dict[str, Any]) -> None:
+        today = this_month()
+        if section == "certifications":
+            check_range(values.get("issued_month"), None, start_field="issuedMonth", end_field="", today=today)
+        elif "start_month" in SECTION_RULES[section]:
+            check_range(
+                values.get("start_month"),
+                values.get("end_month"),
+                start_field="startMonth",
+                end_field="endMonth",
+                today=today,
+            )
+
+    @staticmethod
+    async def _owned(repo: ProfileRepository, user: User, section: str, item_id: str) -> SectionItem:
+        item = await repo.item(SECTION_MODELS[section], user.id, item_id)
+        if item is None:
+            raise NotFound(f"No such item in your {section}", field="id")
+        return item  # type: ignore[no-any-return]
+
+    async def _write(self, work: Callable[[ProfileRepository], Any]) -> Any:
+        """One transaction; run again if a concurrent first write created the profile meanwhile."""
+        try:
+            return await self._once(work)
+        except ProfileRace:
+            return await self._once(work)
+
+    async def _once(self, work: Callable[[ProfileRepository], Any]) -> Any:
+        async with transaction(self._sessions) as session:
+            return await work(ProfileRepository(session))

@@ -1,0 +1,147 @@
+"""The master profile at the edge: `profile`, `updateProfile`, and add/update/delete/reorder for each
+section. Resolvers translate and call `domain/profiles.py`; every rule lives there."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+from graph.context import Context
+from graph.permissions import IsAuthenticated
+from graph.profile_types import (
+    Certification,
+    CertificationInput,
+    Education,
+    EducationInput,
+    Experience,
+    ExperienceInput,
+    Profile,
+    ProfileInput,
+    ProfileSkill,
+    Project,
+    ProjectInput,
+    SkillInput,
+    given,
+)
+
+AUTH = [IsAuthenticated]
+Ctx = Info[Context, None]
+
+
+async def _add(info: Ctx, section: str, data: Any) -> Any:
+    user = await info.context.require_user()
+    return await info.context.services.profiles.add_item(user, section, given(data))
+
+
+async def _update(info: Ctx, section: str, item_id: strawberry.ID, data: Any) -> Any:
+    user = await info.context.require_user()
+    return await info.context.services.profiles.update_item(user, section, str(item_id), given(data))
+
+
+async def _delete(info: Ctx, section: str, item_id: strawberry.ID) -> strawberry.ID:
+    user = await info.context.require_user()
+    return strawberry.ID(await info.context.services.profiles.delete_item(user, section, str(item_id)))
+
+
+async def _reorder(info: Ctx, section: str, ids: list[strawberry.ID]) -> list[Any]:
+    user = await info.context.require_user()
+    return await info.context.services.profiles.reorder(user, section, [str(i) for i in ids])
+
+
+@strawberry.type
+class ProfileQuery:
+    @strawberry.field(permission_classes=AUTH, description="Your master profile; null until your first edit.")
+    async def profile(self, info: Ctx) -> Profile | None:
+        user = await info.context.require_user()
+        row = await info.context.services.profiles.profile(user)
+        return Profile.of(row) if row else None
+
+
+@strawberry.type
+class ProfileMutation:
+    @strawberry.mutation(permission_classes=AUTH, description="Set the profile's own fields (creates it if need be).")
+    async def update_profile(self, info: Ctx, input: ProfileInput) -> Profile:
+        user = await info.context.require_user()
+        return Profile.of(await info.context.services.profiles.update_profile(user, given(input)))
+
+    @strawberry.mutation(permission_classes=AUTH)
+    async def add_experience(self, info: Ctx, input: ExperienceInput) -> Experience:
+        return Experience.of(await _add(info, "experiences", input))
+
+    @strawberry.mutation(permission_classes=AUTH)
+    async def update_experience(self, info: Ctx, id: strawberry.ID, input: ExperienceInput) -> Experience:
+        return Experience.of(await _update(info, "experiences", id, input))
+
+    @strawberry.mutation(permission_classes=AUTH)
+    async def delete_experience(self, info: Ctx, id: strawberry.ID) -> strawberry.ID:
+        return await _delete(info, "experiences", id)
+
+    @strawberry.mutation(permission_classes=AUTH, description="Give every experience id once, in the new order.")
+    async def reorder_experiences(self, info: Ctx, ids: list[strawberry.ID]) -> list[Experience]:
+        return [Experience.of(row) for row in await _reorder(info, "experiences", ids)]
+
+    @strawberry.mutation(permission_classes=AUTH)
+    async def add_project(self, info: Ctx, input: ProjectInput) -> Project:
+        return Project.of(await _add(info, "projects", input))
+
+    @strawberry.mutation(permission_classes=AUTH)
+    async def update_project(self, info: Ctx, id: strawberry.ID, input: ProjectInput) -> Project:
+        return Project.of(await _update(info, "projects", id, input))
+
+    @strawberry.mutation(permission_classes=AUTH)
+    async def delete_project(self, info: Ctx, id: strawberry.ID) -> strawberry.ID:
+        return await _delete(info, "projects", id)
+
+    @strawberry.mutation(permission_classes=AUTH)
+    async def reorder_projects(self, info: Ctx, ids: list[strawberry.ID]) -> list[Project]:
+        return [Project.of(row) for row in await _reorder(info, "projects", ids)]
+
+    @strawberry.mutation(permission_classes=AUTH)
+    async def add_skill(self, info: Ctx, input: SkillInput) -> ProfileSkill:
+        return ProfileSkill.of(await _add(info, "skills", input))
+
+    @strawberry.mutation(permission_classes=AUTH)
+    async def update_skill(self, info: Ctx, id: strawberry.ID, input: SkillInput) -> ProfileSkill:
+        return ProfileSkill.of(await _update(info, "skills", id, input))
+
+    @strawberry.mutation(permission_classes=AUTH)
+    async def delete_skill(self, info: Ctx, id: strawberry.ID) -> strawberry.ID:
+        return await _delete(info, "skills", id)
+
+    @strawberry.mutation(permission_classes=AUTH)
+    async def reorder_skills(self, info: Ctx, ids: list[strawberry.ID]) -> list[ProfileSkill]:
+        return [ProfileSkill.of(row) for row in await _reorder(info, "skills", ids)]
+
+    @strawberry.mutation(permission_classes=AUTH)
+    async def add_education(self, info: Ctx, input: EducationInput) -> Education:
+        return Education.of(await _add(info, "education", input))
+
+    @strawberry.mutation(permission_classes=AUTH)
+    async def update_education(self, info: Ctx, id: strawberry.ID, input: EducationInput) -> Education:
+        return Education.of(await _update(info, "education", id, input))
+
+    @strawberry.mutation(permission_classes=AUTH)
+    async def delete_education(self, info: Ctx, id: strawberry.ID) -> strawberry.ID:
+        return await _delete(info, "education", id)
+
+    @strawberry.mutation(permission_classes=AUTH)
+    async def reorder_education(self, info: Ctx, ids: list[strawberry.ID]) -> list[Education]:
+        return [Education.of(row) for row in await _reorder(info, "education", ids)]
+
+    @strawberry.mutation(permission_classes=AUTH)
+    async def add_certification(self, info: Ctx, input: CertificationInput) -> Certification:
+        return Certification.of(await _add(info, "certifications", input))
+
+    @strawberry.mutation(permission_classes=AUTH)
+    async def update_certification(self, info: Ctx, id: strawberry.ID, input: CertificationInput) -> Certification:
+        return Certification.of(await _update(info, "certifications", id, input))
+
+    @strawberry.mutation(permission_classes=AUTH)
+    async def delete_certification(self, info: Ctx, id: strawberry.ID) -> strawberry.ID:
+        return await _delete(info, "certifications", id)
+
+    @strawberry.mutation(permission_classes=AUTH)
+    async def reorder_certifications(self, info: Ctx, ids: list[strawberry.ID]) -> list[Certification]:
+        return [Certification.of(row) for row in await _reorder(info, "certifications", ids)]
