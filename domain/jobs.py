@@ -10,12 +10,13 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import json
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from domain.errors import BadInput, NotFound
+from domain.errors import BadInput, DomainError, NotFound, PreconditionFailed, UnprocessableDocument
 from domain.job_parsing import parse_job
 from domain.skills import Lexicon
 from domain.validation import clean_text, clean_url
@@ -27,6 +28,7 @@ MAX_RAW_TEXT = 50_000
 MAX_SHORT_TEXT = 200
 MAX_SEARCH = 100
 MAX_PAGE = 100
+MAX_IMPORT_LINES = 1000
 OVERRIDABLE = ("title", "company", "location")
 
 
@@ -40,6 +42,19 @@ class JobInput:
     location: str | None = None
     url: str | None = None
     visibility: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LineError:
+    line: int
+    code: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    jobs: list[Job]
+    errors: list[LineError]
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +95,59 @@ class JobService:
         self._apply_text(job, raw_text)
         async with transaction(self._sessions) as session:
             JobRepository(session).add(job)
+        return job
+
+    async def import_public(self, user: User, content: bytes) -> ImportResult:
+        """Bulk-load PUBLIC postings from JSON Lines (one `{"rawText": ..., "title": ...}` per line).
+        Bad lines are reported by number and skipped; the good ones are saved together."""
+        if user.role != "ADMIN":
+            raise PreconditionFailed("Only administrators can import jobs to the public board")
+        try:
+            text = content.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise UnprocessableDocument("The file is not UTF-8 text", field="file") from exc
+        lines = [(number, line) for number, line in enumerate(text.splitlines(), start=1) if line.strip()]
+        if not lines:
+            raise BadInput("The file has no postings", field="file")
+        if len(lines) > MAX_IMPORT_LINES:
+            raise BadInput(f"A file may hold at most {MAX_IMPORT_LINES} postings", field="file")
+        jobs: list[Job] = []
+        errors: list[LineError] = []
+        for number, line in lines:
+            try:
+                jobs.append(self._job_from_line(user, line))
+            except DomainError as exc:
+                errors.append(LineError(number, exc.code, exc.message))
+        if jobs:
+            async with transaction(self._sessions) as session:
+                repo = JobRepository(session)
+                for job in jobs:
+                    repo.add(job)
+        return ImportResult(jobs=jobs, errors=errors)
+
+    def _job_from_line(self, user: User, line: str) -> Job:
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise BadInput(f"Not valid JSON: {exc.msg}") from exc
+        if not isinstance(record, dict):
+            raise BadInput("Each line must be a JSON object with a rawText")
+        known = {"rawText", "title", "company", "location", "url"}
+        if unknown := sorted(set(record) - known):
+            raise BadInput(f"Unknown fields: {', '.join(unknown)}")
+        if not all(isinstance(value, str | None) for value in record.values()):
+            raise BadInput("Every field must be a string")
+        data = JobInput(
+            raw_text=record.get("rawText"),
+            title=record.get("title"),
+            company=record.get("company"),
+            location=record.get("location"),
+            url=record.get("url"),
+        )
+        raw_text = clean_text(data.raw_text, "rawText", max_length=MAX_RAW_TEXT, required=True)
+        assert raw_text is not None
+        job = Job(user_id=user.id, visibility=PUBLIC, url=clean_url(data.url, "url"), overrides=self._overrides(data))
+        self._apply_text(job, raw_text)
         return job
 
     async def update(self, user: User, job_id: str, data: JobInput) -> Job:

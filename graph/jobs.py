@@ -6,12 +6,14 @@ from datetime import datetime
 from enum import Enum
 
 import strawberry
+from strawberry.file_uploads import Upload
 from strawberry.types import Info
 
 from domain.jobs import JobInput, encode_cursor
 from graph.context import Context
 from graph.pagination import DEFAULT_PAGE, PageInfo
 from graph.permissions import IsAuthenticated
+from graph.uploads import read_upload
 from storage.jobs import Job as JobRow
 
 
@@ -155,7 +157,37 @@ class JobQuery:
 
 
 @strawberry.type
+class ImportLineError:
+    line: int
+    code: str
+    message: str
+
+
+@strawberry.type
+class ImportJobsResult:
+    imported: int
+    jobs: list[Job]
+    errors: list[ImportLineError] = strawberry.field(description="Lines that were skipped, and why.")
+
+
+@strawberry.type
 class JobMutation:
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="ADMIN: load PUBLIC postings from a JSON Lines file, one "
+        '`{"rawText": ..., "title"?, "company"?, "location"?, "url"?}` per line. Bad lines are reported, '
+        "good ones saved. Send with the header `Apollo-Require-Preflight: true`.",
+    )
+    async def import_jobs(self, info: Info[Context, None], file: Upload) -> ImportJobsResult:
+        user = await info.context.require_user()
+        content = await read_upload(file, info.context.services.settings.max_upload_bytes)
+        result = await info.context.services.jobs.import_public(user, content)
+        return ImportJobsResult(
+            imported=len(result.jobs),
+            jobs=[Job.of(row, user.id) for row in result.jobs],
+            errors=[ImportLineError(line=e.line, code=e.code, message=e.message) for e in result.errors],
+        )
+
     @strawberry.mutation(permission_classes=[IsAuthenticated], description="Save a posting, parsed from its text.")
     async def create_job(self, info: Info[Context, None], input: CreateJobInput) -> Job:
         user = await info.context.require_user()

@@ -25,6 +25,7 @@ from graph.errors import error_response
 from graph.http import BodyTooLarge
 from graph.logs import request_id
 from graph.schema import TailorSchema
+from graph.uploads import PREFLIGHT_HEADERS
 
 log = logging.getLogger("tailor.http")
 _OPTIONAL_OBJECT = (dict, type(None))
@@ -67,6 +68,7 @@ class TailorGraphQL(GraphQL[Context, None]):
             graphql_ide="graphiql" if settings.graphiql else None,
             subscription_protocols=protocols,
             allowed_origins=settings.cors_origins,
+            multipart_uploads_enabled=True,
         )
         self.services = services
 
@@ -104,6 +106,9 @@ class TailorGraphQL(GraphQL[Context, None]):
             multipart = self.multipart_uploads_enabled and content_type == "multipart/form-data"
             if "application/json" not in content_type and not multipart:
                 raise HTTPException(415, "Send operations as application/json")
+            if multipart and not any(request.headers.get(name) for name in PREFLIGHT_HEADERS):
+                # A browser can send multipart cross-site without a preflight: demand a header it cannot.
+                raise HTTPException(400, "Uploads need the header `Apollo-Require-Preflight: true`")
         return await super().parse_http_body(request)
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -175,3 +176,77 @@ async def test_delete(gql: GraphQL, app: Any) -> None:
     assert error_codes(await ada(GET, {"id": job["id"]})) == ["NOT_FOUND"]
     assert error_codes(await ada(DELETE, {"id": job["id"]})) == ["NOT_FOUND"]
     assert await count_jobs(app) == 0
+
+
+IMPORT = """mutation ($file: Upload!) {
+  importJobs(file: $file) { imported errors { line code message } jobs { id title visibility } }
+}"""
+
+
+async def upload(gql: GraphQL, content: bytes, *, preflight: bool = True) -> Any:
+    operations = json.dumps({"query": IMPORT, "variables": {"file": None}})
+    headers = {"Authorization": f"Bearer {gql.token}"}
+    if preflight:
+        headers["Apollo-Require-Preflight"] = "true"
+    return await gql.client.post(
+        "/graphql",
+        data={"operations": operations, "map": json.dumps({"0": ["variables.file"]})},
+        files={"0": ("jobs.jsonl", content, "application/x-ndjson")},
+        headers=headers,
+    )
+
+
+def jsonl(*records: Any) -> bytes:
+    return "\n".join(r if isinstance(r, str) else json.dumps(r) for r in records).encode()
+
+
+async def test_admin_imports_public_jobs_line_by_line(gql: GraphQL, app: Any) -> None:
+    ada, bob = await users(gql)
+    await app.state.services.accounts.set_role("ada@example.com", "ADMIN")
+    content = jsonl(
+        {"rawText": BACKEND},
+        "{not json",
+        {"title": "No text"},
+        {"rawText": FRONTEND, "company": "Pinecrest"},
+        {"rawText": "lorem ipsum dolor sit amet."},
+        "",
+        {"rawText": DATA, "url": "nope"},
+        {"rawText": DATA, "salary": "lots"},
+        [1, 2],
+        {"rawText": DATA},
+    )
+    body = (await upload(ada, content)).json()
+    assert "errors" not in body, body
+    result = body["data"]["importJobs"]
+    assert result["imported"] == 3
+    assert [(e["line"], e["code"]) for e in result["errors"]] == [
+        (2, "BAD_USER_INPUT"),
+        (3, "BAD_USER_INPUT"),
+        (5, "JOB_PARSING_FAILED"),
+        (7, "BAD_USER_INPUT"),
+        (8, "BAD_USER_INPUT"),
+        (9, "BAD_USER_INPUT"),
+    ]
+    assert {job["visibility"] for job in result["jobs"]} == {"PUBLIC"}
+    board = (await bob(LIST, {"visibility": "PUBLIC"}))["data"]["jobs"]
+    assert board["totalCount"] == 3 and "Pinecrest" in {e["node"]["company"] for e in board["edges"]}
+
+
+async def test_import_refusals(gql: GraphQL, app: Any, tmp_path: Path, database_url: str) -> None:
+    ada, bob = await users(gql)
+    await app.state.services.accounts.set_role("ada@example.com", "ADMIN")
+    refused = (await upload(bob, jsonl({"rawText": BACKEND}))).json()
+    assert error_codes(refused) == ["PRECONDITION_FAILED"]
+    no_header = await upload(ada, jsonl({"rawText": BACKEND}), preflight=False)
+    assert no_header.status_code == 400 and error_codes(no_header.json()) == ["BAD_USER_INPUT"]
+    assert error_codes((await upload(ada, b"\xff\xfe bad")).json()) == ["UNPROCESSABLE_DOCUMENT"]
+    assert error_codes((await upload(ada, b"\n \n")).json()) == ["BAD_USER_INPUT"]
+    assert await count_jobs(app) == 0
+
+    from graph.app import create_app
+    from tests.conftest import http_client, make_settings, running
+
+    small = make_settings(tmp_path, database_url, max_upload_bytes=2048)
+    async with running(create_app(small)) as small_app, http_client(small_app) as client:
+        body = (await upload(GraphQL(client, ada.token), jsonl({"rawText": BACKEND}) * 3)).json()
+        assert error_codes(body) == ["PAYLOAD_TOO_LARGE"]
