@@ -125,13 +125,43 @@ async def load_jobs(client: httpx.AsyncClient, auth: dict[str, str], count: int)
             raise SystemExit(f"loading jobs failed: {response.json()}")
 
 
+PROFILE_ITEMS = {
+    'addExperience(input: {title: "Engineer", company: "Acme", startMonth: "2020-01", endMonth: "2021-06", '
+    'description: "Built services", highlights: ["Cut latency 40%"], skills: ["python"]})': 10,
+    'addProject(input: {name: "Tailor", technologies: ["python", "k8s"]})': 10,
+    'addSkill(input: {name: "postgres", level: EXPERT})': 10,
+    'addEducation(input: {institution: "State University", degree: "BSc", gpa: 3.7})': 10,
+    'addCertification(input: {name: "CKA", issuedMonth: "2022-05"})': 10,
+}
+PROFILE_QUERY = """{ profile { id fullName summary totalExperienceYears links { label url }
+  experiences { id title company startMonth endMonth description highlights skills enhancedDescription }
+  projects { id name description technologies url } skills { id name category level }
+  education { id institution degree gpa } certifications { id name issuedMonth } } }"""
+
+
+async def load_profile(client: httpx.AsyncClient, auth: dict[str, str]) -> None:
+    """A 50-item profile: ten items in each of the five sections."""
+    await client.post(
+        "/graphql", json={"query": 'mutation { updateProfile(input: {fullName: "Bench"}) { id } }'}, headers=auth
+    )
+    for mutation, count in PROFILE_ITEMS.items():
+        for _ in range(count):
+            response = await client.post(
+                "/graphql", json={"query": f"mutation {{ {mutation} {{ id }} }}"}, headers=auth
+            )
+            if response.json().get("errors"):
+                raise SystemExit(f"loading the profile failed: {response.json()}")
+
+
 async def operations(client: httpx.AsyncClient, auth: dict[str, str]) -> list[Operation]:
     """What is measured; the first is the floor the others are compared with. Features add theirs here
     (loading the data they need through `client` first)."""
     await load_jobs(client, auth, 120)
+    await load_profile(client, auth)
     return [
         Operation("{ __typename }", "{ __typename }"),
         Operation("me (with token)", "{ me { id email role createdAt } }", authenticated=True),
+        Operation("profile (50 items)", PROFILE_QUERY, authenticated=True),
         Operation(
             "jobs(first: 100)",
             f"{{ jobs(first: 100) {{ totalCount edges {{ cursor node {{ {JOB_FIELDS} }} }} }} }}",

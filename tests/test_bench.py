@@ -18,6 +18,8 @@ def test_bench_harness_runs() -> None:
         timeout=120,
         check=True,
     )
-    lines = [line for line in out.stdout.splitlines() if line.startswith(("{ __typename }", "me (", "jobs("))]
-    assert len(lines) == 3
+    lines = [
+        line for line in out.stdout.splitlines() if line.startswith(("{ __typename }", "me (", "profile (", "jobs("))
+    ]
+    assert len(lines) == 4
     assert all(float(line.split()[-1]) > 0 for line in lines)
