@@ -262,3 +262,42 @@ async def test_a_fifty_item_profile_reads_in_constant_statements(gql: GraphQL, a
     selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
     # the caller, the profile, and one statement per section, whatever the number of items
     assert len(selects) == 7, selects
+
+
+UPDATE = {
+    "projects": (
+        "mutation ($id: ID!, $input: ProjectInput!) { updateProject(id: $id, input: $input) { name url } }",
+        {"url": "https://example.com/p"},
+        {"name": "Tailor", "url": "https://example.com/p"},
+    ),
+    "skills": (
+        "mutation ($id: ID!, $input: SkillInput!) { updateSkill(id: $id, input: $input) { name level } }",
+        {"level": "BEGINNER"},
+        {"name": "PostgreSQL", "level": "BEGINNER"},
+    ),
+    "education": (
+        "mutation ($id: ID!, $input: EducationInput!) { updateEducation(id: $id, input: $input) "
+        "{ institution fieldOfStudy } }",
+        {"fieldOfStudy": "Mathematics"},
+        {"institution": "State University", "fieldOfStudy": "Mathematics"},
+    ),
+    "certifications": (
+        "mutation ($id: ID!, $input: CertificationInput!) { updateCertification(id: $id, input: $input) "
+        "{ name issuer } }",
+        {"issuer": "CNCF"},
+        {"name": "CKA", "issuer": "CNCF"},
+    ),
+}
+
+
+async def test_update_each_section(gql: GraphQL) -> None:
+    ada, bob = await two_users(gql)
+    for section, (mutation, change, expected) in UPDATE.items():
+        item_id = (await add(ada, section))["id"]
+        body = await ada(mutation, {"id": item_id, "input": change})
+        assert next(iter(body["data"].values())) == expected, section
+        assert error_codes(await bob(mutation, {"id": item_id, "input": change})) == ["NOT_FOUND"], section
+        bad = await ada(
+            mutation, {"id": item_id, "input": {"name": " "} if "name" in expected else {"institution": ""}}
+        )
+        assert error_codes(bad) == ["BAD_USER_INPUT"], section
