@@ -2,12 +2,14 @@
 
 from storage.accounts import User
 from storage.db import Base
+from storage.embeddings import CachedEmbedding
 from storage.jobs import Job
 from storage.profiles import Certification, Education, Experience, Profile, ProfileSkill, Project
 
 metadata = Base.metadata
 
 __all__ = [
+    "CachedEmbedding",
     "Certification",
     "Education",
     "Experience",

@@ -1,0 +1,1 @@
+"""AI providers: embeddings (sentence-transformers, offline) and, later, the LLM port."""
