@@ -36,6 +36,7 @@ lint: install
 
 bench: install
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/embeddings.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache
