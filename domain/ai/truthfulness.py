@@ -16,6 +16,7 @@ from domain.skills import Lexicon
 
 _NUMBER = re.compile(r"(?<![\w.])[$€£]?\d[\d,]*(?:\.\d+)?(?:\s?(?:%|percent|x|k|m|bn|million|billion))?(?![\w])", re.I)
 _CAPITALISED = re.compile(r"\b[A-Z][a-zA-Z0-9&.'-]*(?:\s+(?:of|and|&|de|the)?\s*[A-Z][a-zA-Z0-9&.'-]*)*")
+_LEAD = re.compile(r"^[\s\-*•·\d.)(]*")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 # Capitalised words that are not claims: greetings, sign-offs, calendar names, pronouns, headings.
 ORDINARY = frozenset(
@@ -80,9 +81,10 @@ class TruthChecker:
         """Capitalised names (employers, titles, schools) absent from the sources. The first word of
         a sentence is capitalised anyway, so it only counts as part of a longer name."""
         found = []
+        lead = _LEAD.match(sentence).end()  # type: ignore[union-attr]  # bullets and numbering
         for match in _CAPITALISED.finditer(sentence):
             words = match.group().split()
-            if match.start() == 0:
+            if match.start() <= lead:
                 words = words[1:]
             name = " ".join(w for w in words if w.lower().strip(".,'") not in ORDINARY)
             if not name or self._lexicon.canonical(name) or any(ch.isdigit() for ch in name):
