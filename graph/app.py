@@ -37,7 +37,9 @@ def build_services(settings: Settings) -> Services:
     engine = create_engine(settings.resolved_database_url, echo=settings.database_echo)
     sessions = session_factory(engine)
     redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
-    counters: Counters = RedisCounters(redis) if redis is not None else MemoryCounters()
+    counters: Counters = (
+        RedisCounters(redis, prefix=f"{settings.redis_key_prefix}counter:") if redis is not None else MemoryCounters()
+    )
     passwords = Passwords(
         time_cost=settings.argon2_time_cost,
         memory_cost_kib=settings.argon2_memory_cost_kib,

@@ -177,7 +177,8 @@ async def test_login_throttle_is_shared_through_redis(tmp_path, database_url) ->
     from graph.app import create_app
     from tests.conftest import REDIS_URL, http_client, make_settings, running
 
-    settings = make_settings(tmp_path, database_url, redis_url=REDIS_URL, login_max_attempts=4)
+    prefix = f"tailor-test:{secrets.token_hex(6)}:"  # this run's keys only
+    settings = make_settings(tmp_path, database_url, redis_url=REDIS_URL, login_max_attempts=4, redis_key_prefix=prefix)
     email = f"shared-{secrets.token_hex(6)}@example.com"
     async with running(create_app(settings)) as one, running(create_app(settings)) as two:
         async with http_client(one) as c1, http_client(two) as c2:
@@ -188,3 +189,7 @@ async def test_login_throttle_is_shared_through_redis(tmp_path, database_url) ->
             for client in [c1, c2]:
                 body = await GraphQL(client)(LOGIN, {"email": email, "password": "correct horse"})
                 assert error_codes(body) == ["RATE_LIMITED"]
+        redis = one.state.services.redis
+        keys = [key async for key in redis.scan_iter(match=prefix + "*")]
+        assert keys  # the counts really went to Redis
+        await redis.delete(*keys)
