@@ -17,6 +17,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.errors import BadInput, DomainError, NotFound, PreconditionFailed, UnprocessableDocument
+from domain.indexing import Notify, record_job, record_job_deleted
 from domain.job_parsing import parse_job
 from domain.skills import Lexicon
 from domain.validation import clean_text, clean_url
@@ -81,9 +82,12 @@ def content_hash(raw_text: str) -> str:
 
 
 class JobService:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], lexicon: Lexicon) -> None:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], lexicon: Lexicon, notify: Notify | None = None
+    ) -> None:
         self._sessions = sessions
         self._lexicon = lexicon
+        self._notify = notify or (lambda: None)  # wakes the index worker after a commit
 
     async def create(self, user: User, data: JobInput) -> Job:
         raw_text = clean_text(data.raw_text, "rawText", max_length=MAX_RAW_TEXT, required=True)
@@ -95,6 +99,9 @@ class JobService:
         self._apply_text(job, raw_text)
         async with transaction(self._sessions) as session:
             JobRepository(session).add(job)
+            await session.flush()
+            record_job(session, job)
+        self._notify()
         return job
 
     async def import_public(self, user: User, content: bytes) -> ImportResult:
@@ -123,6 +130,10 @@ class JobService:
                 repo = JobRepository(session)
                 for job in jobs:
                     repo.add(job)
+                await session.flush()
+                for job in jobs:
+                    record_job(session, job)
+            self._notify()
         return ImportResult(jobs=jobs, errors=errors)
 
     def _job_from_line(self, user: User, line: str) -> Job:
@@ -163,6 +174,8 @@ class JobService:
             if url is not None:
                 job.url = url
             self._apply_text(job, raw_text or job.raw_text)
+            record_job(session, job)
+        self._notify()
         return job
 
     async def delete(self, user: User, job_id: str) -> str:
@@ -170,6 +183,8 @@ class JobService:
             repo = JobRepository(session)
             job = await self._writable(repo, user, job_id)
             await repo.delete(job)
+            record_job_deleted(session, job.id)
+        self._notify()
         return job_id
 
     async def get(self, user: User, job_id: str) -> Job:

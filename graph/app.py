@@ -14,6 +14,8 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route, WebSocketRoute
 
 from domain.accounts import AccountService
+from domain.ai.embeddings import Embedder
+from domain.indexing import Indexer
 from domain.jobs import JobService
 from domain.profiles import ProfileService
 from domain.security import Passwords, Tokens
@@ -27,6 +29,7 @@ from graph.view import TailorGraphQL
 from storage import migrate
 from storage.counters import Counters, MemoryCounters, RedisCounters
 from storage.db import create_engine, session_factory
+from storage.vectors import VectorIndex
 
 log = logging.getLogger("tailor.app")
 
@@ -63,13 +66,17 @@ def build_services(settings: Settings) -> Services:
         register_window_seconds=settings.register_window_seconds,
     )
     lexicon = default_lexicon()
+    embedder = Embedder(settings.embedding_model, sessions)
+    indexer = Indexer(sessions, embedder, VectorIndex.open(settings.data_dir, settings.chroma_url))
     return Services(
         settings=settings,
         engine=engine,
         sessions=sessions,
         accounts=accounts,
-        jobs=JobService(sessions, lexicon),
-        profiles=ProfileService(sessions, lexicon),
+        jobs=JobService(sessions, lexicon, indexer.wake),
+        profiles=ProfileService(sessions, lexicon, indexer.wake),
+        embedder=embedder,
+        indexer=indexer,
         redis=redis,
     )
 
@@ -92,6 +99,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         if settings.migrate_on_start:
             await migrate.upgrade(services.engine)
+        if settings.index_worker:
+            services.indexer.start()  # first drains what a crash left in the outbox
         log.info("tailor ready", extra={"database": services.engine.url.render_as_string(hide_password=True)})
         try:
             yield

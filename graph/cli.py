@@ -25,6 +25,11 @@ def serve(args: argparse.Namespace) -> None:
 
     settings = _settings()
     configure_logging(settings.log_level, settings.log_json)
+    if settings.workers > 1 and not settings.chroma_url:
+        sys.exit(
+            "tailor: the embedded Chroma index is not safe for several processes; "
+            "run `chroma run` and set TAILOR_CHROMA_URL, or use TAILOR_WORKERS=1"
+        )
     uvicorn.run(
         "graph.app:serve_app",
         factory=True,
@@ -78,6 +83,27 @@ def set_role(args: argparse.Namespace) -> None:
         sys.exit(f"tailor: {exc.message}")
 
 
+def reindex(_: argparse.Namespace) -> None:
+    from graph.app import build_services
+    from storage import migrate as migrations
+
+    settings = _settings()
+    configure_logging(settings.log_level, settings.log_json)
+
+    async def run() -> dict[str, int]:
+        services = build_services(settings)
+        try:
+            await migrations.upgrade(services.engine)
+            counts = await services.indexer.reindex()
+            await services.indexer.drain()  # what the outbox held is in the rebuild already; clear it
+            return counts
+        finally:
+            await services.aclose()
+
+    counts = asyncio.run(run())
+    print("reindexed " + ", ".join(f"{name}: {count}" for name, count in counts.items()))
+
+
 def export_schema(_: argparse.Namespace) -> None:
     from graph.schema import export_sdl
 
@@ -93,6 +119,7 @@ def main(argv: list[str] | None = None) -> None:
     serve_cmd.set_defaults(run=serve)
     commands.add_parser("migrate", help="apply database migrations").set_defaults(run=migrate)
     commands.add_parser("export-schema", help="print the GraphQL SDL").set_defaults(run=export_schema)
+    commands.add_parser("reindex", help="rebuild the vector index from SQL").set_defaults(run=reindex)
     role_cmd = commands.add_parser("set-role", help="make an account ADMIN (may publish public jobs) or USER")
     role_cmd.add_argument("email")
     role_cmd.add_argument("role", choices=["ADMIN", "USER", "admin", "user"])

@@ -15,7 +15,9 @@ from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
 from domain.accounts import AccountService
+from domain.ai.embeddings import Embedder
 from domain.errors import Unauthenticated
+from domain.indexing import Indexer
 from domain.jobs import JobService
 from domain.profiles import ProfileService
 from domain.settings import Settings
@@ -32,9 +34,13 @@ class Services:
     accounts: AccountService
     jobs: JobService
     profiles: ProfileService
+    embedder: Embedder
+    indexer: Indexer
     redis: Redis | None = None
 
     async def aclose(self) -> None:
+        await self.indexer.stop()
+        self.embedder.close()
         if self.redis is not None:
             await self.redis.aclose()
         await self.engine.dispose()

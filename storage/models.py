@@ -4,6 +4,7 @@ from storage.accounts import User
 from storage.db import Base
 from storage.embeddings import CachedEmbedding
 from storage.jobs import Job
+from storage.outbox import OutboxTask
 from storage.profiles import Certification, Education, Experience, Profile, ProfileSkill, Project
 
 metadata = Base.metadata
@@ -14,6 +15,7 @@ __all__ = [
     "Education",
     "Experience",
     "Job",
+    "OutboxTask",
     "Profile",
     "ProfileSkill",
     "Project",

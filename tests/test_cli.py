@@ -143,3 +143,12 @@ def test_set_role_makes_an_admin(tmp_path: Path) -> None:
     out = subprocess.run([*TAILOR, "set-role", "Boss@Example.com", "admin"], capture_output=True, text=True, env=env)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "boss@example.com is now ADMIN"
+
+
+def test_reindex_and_the_multi_worker_guard(tmp_path: Path) -> None:
+    env = cli_env(tmp_path)
+    out = subprocess.run([*TAILOR, "reindex"], capture_output=True, text=True, env=env, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "reindexed jobs_public: 0, jobs_private: 0, profile_items: 0"
+    refused = subprocess.run([*TAILOR, "serve"], capture_output=True, text=True, env={**env, "TAILOR_WORKERS": "2"})
+    assert refused.returncode != 0 and "TAILOR_CHROMA_URL" in refused.stderr
