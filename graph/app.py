@@ -15,11 +15,14 @@ from starlette.routing import Route, WebSocketRoute
 
 from domain.accounts import AccountService
 from domain.ai.embeddings import Embedder
+from domain.ai.groq_provider import GroqProvider
+from domain.ai.llm import LLMProvider
+from domain.ai.local import LocalProvider
 from domain.indexing import Indexer
 from domain.jobs import JobService
 from domain.profiles import ProfileService
 from domain.security import Passwords, Tokens
-from domain.settings import Settings
+from domain.settings import LLMProviderName, Settings
 from domain.skills import default_lexicon
 from graph.context import Services
 from graph.http import BodyLimitMiddleware, RequestIdMiddleware, health_endpoint
@@ -32,6 +35,20 @@ from storage.db import create_engine, session_factory
 from storage.vectors import VectorIndex
 
 log = logging.getLogger("tailor.app")
+
+
+def build_llm(settings: Settings) -> LLMProvider:
+    """`auto` picks Groq when a key is set, else the offline local provider."""
+    if settings.effective_llm_provider is LLMProviderName.GROQ and settings.groq_api_key is not None:
+        return GroqProvider(
+            api_key=settings.groq_api_key.get_secret_value(),
+            base_url=settings.groq_base_url,
+            quality_model=settings.groq_quality_model,
+            fast_model=settings.groq_fast_model,
+            timeout=settings.groq_timeout_seconds,
+            max_attempts=settings.groq_max_attempts,
+        )
+    return LocalProvider()
 
 
 def build_services(settings: Settings) -> Services:
@@ -77,6 +94,7 @@ def build_services(settings: Settings) -> Services:
         profiles=ProfileService(sessions, lexicon, indexer.wake),
         embedder=embedder,
         indexer=indexer,
+        llm=build_llm(settings),
         redis=redis,
     )
 

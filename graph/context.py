@@ -16,6 +16,7 @@ from strawberry.types import Info
 
 from domain.accounts import AccountService
 from domain.ai.embeddings import Embedder
+from domain.ai.llm import LLMProvider
 from domain.errors import Unauthenticated
 from domain.indexing import Indexer
 from domain.jobs import JobService
@@ -36,10 +37,12 @@ class Services:
     profiles: ProfileService
     embedder: Embedder
     indexer: Indexer
+    llm: LLMProvider
     redis: Redis | None = None
 
     async def aclose(self) -> None:
         await self.indexer.stop()
+        await self.llm.aclose()
         self.embedder.close()
         if self.redis is not None:
             await self.redis.aclose()
