@@ -84,12 +84,14 @@ _DASH_SPLIT = re.compile(r"\s+[—–|]\s+|\s+-\s+|\s+@\s+|\s+at\s+(?=[A-Z])")
 _YEARS = re.compile(r"(?<![\d.])(\d{1,2})\s*(?:\+|plus)?\s*(?:(?:-|–|to)\s*(\d{1,2})\s*\+?\s*)?(?:years?|yrs?)\b", re.I)
 _YEARS_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "ten": 10}
 _YEARS_WORD = re.compile(r"\b(" + "|".join(_YEARS_WORDS) + r")\s*\+?\s*(?:\(\d+\)\s*)?years?\b", re.I)
-_CITY_STATE = re.compile(
-    r"\b([A-Z][a-zA-Z.'-]+(?:\s[A-Z][a-zA-Z.'-]+)*,\s*(?:[A-Z]{2}|[A-Z][a-z]+)\b(?:\s*\([^)]*\))?)"
+_CITY_STATE = re.compile(  # "Seattle, WA", "San Francisco, CA (hybrid)", "London, UK": one line, bounded
+    r"(?<![\w-])((?:[A-Z][a-z][a-zA-Z.'-]{0,20}[ \t]){0,2}[A-Z][a-z][a-zA-Z.'-]{0,20},[ \t]*"
+    r"(?:[A-Z]{2}|[A-Z][a-z]{2,20})\b(?:[ \t]*\([^)\n]{0,40}\))?)"
 )
 _REMOTE = re.compile(r"\b(remote|hybrid|on-?site)\b(?:\s*\([^)]*\))?", re.I)
 _COMPANY_SENTENCE = re.compile(
-    r"\b([A-Z][\w&.'-]*(?:\s+[A-Z][\w&.'-]*){0,4})\s+(?:is|are)\s+(?:hiring|building|looking|seeking|a\s|an\s|the\s)"
+    r"(?<![\w-])([A-Z][\w&.'-]{0,30}(?:[ \t]+[A-Z][\w&.'-]{0,30}){0,4})[ \t]+(?:is|are)[ \t]+"
+    r"(?:hiring|building|looking|seeking|a |an |the )"
 )
 _TITLE_WORDS = re.compile(
     r"\b(engineer|developer|scientist|analyst|designer|manager|architect|administrator|specialist|consultant|"
@@ -120,6 +122,7 @@ LEAD_TITLES = re.compile(r"\b(lead|staff|principal|head|director|manager|vp|chie
 ENTRY_TITLES = re.compile(r"\b(junior|jr\.?|entry[- ]level|graduate|intern(ship)?|trainee|apprentice|new grad)\b", re.I)
 SECTION_WEIGHTS = {Section.REQUIREMENTS: 1.0, Section.RESPONSIBILITIES: 0.8, Section.OTHER: 0.6, Section.NICE: 0.5}
 MAX_ITEM_CHARS = 500
+HEAD_CHARS = 3000  # company and location are stated near the top
 
 
 def _clean(text: str) -> str:
@@ -138,8 +141,16 @@ def _heading(line: str) -> tuple[Section, str] | None:
 
 
 def _items(text: str) -> list[str]:
-    """Inline lists ("401(k) match, hybrid schedule") split on commas outside parentheses."""
-    parts = re.split(r",\s*(?![^()]*\))|;\s*", text)
+    """Inline lists ("401(k) match, hybrid schedule") split on commas and semicolons outside parentheses."""
+    parts, depth, current = [], 0, []
+    for char in text:
+        depth += (char == "(") - (char == ")")
+        if char in ",;" and depth <= 0:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    parts.append("".join(current))
     return [p for p in (_clean(part) for part in parts) if p]
 
 
@@ -166,12 +177,12 @@ def parse_job(raw_text: str, lexicon: Lexicon) -> ParsedJob:
     job.responsibilities = sections[Section.RESPONSIBILITIES]
 
     if job.company is None:
-        if match := _COMPANY_SENTENCE.search(text):
+        if match := _COMPANY_SENTENCE.search(text[:HEAD_CHARS]):
             candidate = match.group(1)
             if candidate.split()[0].lower() not in {"we", "you", "this", "the", "our", "it", "they"}:
                 job.company = candidate
     if job.location is None:
-        job.location = _find_location(text)
+        job.location = _find_location(text[:HEAD_CHARS])
 
     job.years_required = years_required(" ".join(job.requirements)) or years_required(text)
     job.level = level_for(job.title or "", job.years_required)

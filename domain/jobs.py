@@ -12,7 +12,7 @@ import binascii
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -20,7 +20,7 @@ from domain.errors import BadInput, DomainError, NotFound, PreconditionFailed, U
 from domain.indexing import Notify, record_job, record_job_deleted
 from domain.job_parsing import parse_job
 from domain.skills import Lexicon
-from domain.validation import clean_text, clean_url
+from domain.validation import clean_text, clean_url, is_uuid
 from storage.accounts import User
 from storage.db import transaction
 from storage.jobs import PRIVATE, PUBLIC, Job, JobRepository
@@ -70,10 +70,14 @@ def encode_cursor(job: Job) -> str:
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    """The (created_at, id) a cursor stands for; BAD_USER_INPUT for anything this API did not make."""
     try:
         created, _, job_id = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
-        return datetime.fromisoformat(created), job_id
-    except (ValueError, binascii.Error, UnicodeError) as exc:
+        moment = datetime.fromisoformat(created)
+        if moment.tzinfo is None or not is_uuid(job_id):
+            raise ValueError("not a cursor")
+        return moment.astimezone(UTC), job_id
+    except (ValueError, OverflowError, binascii.Error, UnicodeError) as exc:
         raise BadInput("The cursor is not one this API gave out", field="after") from exc
 
 
@@ -188,6 +192,8 @@ class JobService:
         return job_id
 
     async def get(self, user: User, job_id: str) -> Job:
+        if not is_uuid(job_id):
+            raise NotFound("No such job", field="id")
         async with self._sessions() as session:
             job = await JobRepository(session).readable(user.id, job_id)
         if job is None:
@@ -219,6 +225,7 @@ class JobService:
             value = getattr(job, name)
             if value is not None and len(value) > MAX_SHORT_TEXT:
                 setattr(job, name, value[:MAX_SHORT_TEXT].rstrip())
+        job.search_text = f"{job.title or ''} {job.company or ''}".casefold()
         job.level = parsed.level.value if parsed.level else None
         job.years_required = parsed.years_required
         job.requirements = parsed.requirements
@@ -243,10 +250,13 @@ class JobService:
 
     @staticmethod
     async def _writable(repo: JobRepository, user: User, job_id: str) -> Job:
-        """The caller's own job, or a public one when the caller is an admin; else NOT_FOUND."""
+        """The caller's own private job, or a public one when the caller is an admin now (an admin
+        who published a job and lost the role no longer writes it); else NOT_FOUND."""
+        if not is_uuid(job_id):
+            raise NotFound("No such job", field="id")
         job = await repo.owned(user.id, job_id)
         if job is None and user.role == "ADMIN":
             job = await repo.public(job_id)
-        if job is None:
+        if job is None or (job.visibility == PUBLIC and user.role != "ADMIN"):
             raise NotFound("No such job", field="id")
         return job

@@ -18,7 +18,7 @@ from domain.errors import BadInput, NotFound
 from domain.indexing import Notify, record_item
 from domain.months import check_range, parse_month, this_month
 from domain.skills import Lexicon
-from domain.validation import clean_text, clean_url
+from domain.validation import clean_text, clean_url, is_uuid
 from storage.accounts import User
 from storage.db import transaction
 from storage.outbox import record_delete
@@ -286,7 +286,7 @@ class ProfileService:
 
     @staticmethod
     async def _owned(repo: ProfileRepository, user: User, section: str, item_id: str) -> SectionItem:
-        item = await repo.item(SECTION_MODELS[section], user.id, item_id)
+        item = await repo.item(SECTION_MODELS[section], user.id, item_id) if is_uuid(item_id) else None
         if item is None:
             raise NotFound(f"No such item in your {section}", field="id")
         return item  # type: ignore[no-any-return]

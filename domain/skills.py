@@ -9,6 +9,7 @@ sentence, or a cue such as "in Go", "Go developer", "R programming".
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 from collections.abc import Iterable
@@ -121,10 +122,11 @@ class Lexicon:
         """Every occurrence, in order; ambiguous forms only where the context vouches for them."""
         candidates = [(match, self._by_form[_key(match.group())]) for match in self._pattern.finditer(text)]
         sure = [m.start() for m, _ in candidates if _key(m.group()) not in self._ambiguous_forms]
+        breaks = [b.end() for b in _SENTENCE_BREAK.finditer(text)]  # once, not per match
         found = []
         for match, skill in candidates:
             key = _key(match.group())
-            if key in self._ambiguous_forms and not self._vouched(text, match, key, sure):
+            if key in self._ambiguous_forms and not self._vouched(text, match, key, sure, breaks):
                 continue
             found.append(SkillMatch(skill.name, skill.category, match.group(), match.start(), match.end()))
         return found
@@ -143,7 +145,7 @@ class Lexicon:
                 seen.setdefault(name.lower(), name)
         return list(seen.values())
 
-    def _vouched(self, text: str, match: re.Match[str], key: str, sure: list[int]) -> bool:
+    def _vouched(self, text: str, match: re.Match[str], key: str, sure: list[int], breaks: list[int]) -> bool:
         if match.group() not in self._exact_forms[key]:
             return False  # "go", "rest", "r": an ordinary word, not the skill
         before = _WORD.findall(text[max(0, match.start() - 24) : match.start()])
@@ -153,16 +155,12 @@ class Lexicon:
             return False
         if next_word in CUE_AFTER or (before and before[-1].lower() in CUE_BEFORE):
             return True
-        start, end = self._sentence(text, match.start())
-        return any(start <= pos < end and abs(pos - match.start()) <= CONTEXT_CHARS for pos in sure)
-
-    @staticmethod
-    def _sentence(text: str, position: int) -> tuple[int, int]:
-        start = 0
-        for brk in _SENTENCE_BREAK.finditer(text, 0, position):
-            start = brk.end()
-        following = _SENTENCE_BREAK.search(text, position)
-        return start, following.start() if following else len(text)
+        position = match.start()
+        index = bisect.bisect_right(breaks, position)
+        start = breaks[index - 1] if index else 0
+        end = breaks[index] if index < len(breaks) else len(text)
+        low = bisect.bisect_left(sure, max(start, position - CONTEXT_CHARS))
+        return low < len(sure) and sure[low] < min(end, position + CONTEXT_CHARS + 1)
 
 
 @cache

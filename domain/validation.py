@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from urllib.parse import urlsplit
 
 from domain.errors import BadInput
@@ -39,3 +40,11 @@ def clean_url(value: str | None, field: str) -> str | None:
     if parts.scheme.lower() not in {"http", "https"} or not parts.hostname or " " in text:
         raise BadInput(f"{field} must be an http(s) URL such as https://example.com/job", field=field)
     return text
+
+
+def is_uuid(value: str) -> bool:
+    """Ids are UUIDs: anything else cannot name a row (and must not reach the database as is)."""
+    try:
+        return str(uuid.UUID(value)) == value.lower()
+    except (ValueError, AttributeError, TypeError):
+        return False

@@ -32,6 +32,7 @@ class Job(Base):
     company: Mapped[str | None] = mapped_column(String(200), nullable=True)
     location: Mapped[str | None] = mapped_column(String(200), nullable=True)
     url: Mapped[str | None] = mapped_column(String(2048), nullable=True)
+    search_text: Mapped[str] = mapped_column(String(420), default="")  # title + company, case-folded
     level: Mapped[str | None] = mapped_column(String(16), nullable=True)
     years_required: Mapped[int | None] = mapped_column(Integer, nullable=True)
     requirements: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -90,14 +91,8 @@ class JobRepository:
             conditions.append(Job.visibility == PUBLIC)
         else:
             conditions.append(self.readable_by(user_id))
-        if search:
-            pattern = f"%{_escape_like(search.lower())}%"
-            conditions.append(
-                or_(
-                    func.lower(Job.title).like(pattern, escape="\\"),
-                    func.lower(Job.company).like(pattern, escape="\\"),
-                )
-            )
+        if search:  # case-folded in Python: SQLite's lower() only knows ASCII
+            conditions.append(Job.search_text.like(f"%{_escape_like(search.casefold())}%", escape="\\"))
         total = await self.session.scalar(select(func.count()).select_from(Job).where(*conditions))
         query = select(Job).where(*conditions)
         if after is not None:

@@ -138,3 +138,18 @@ def test_years(text: str, years: int | None) -> None:
 )
 def test_levels(title: str, years: int | None, level: Level) -> None:
     assert level_for(title, years) is level
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Aa-" * 16000, "Go " * 16600, "C " * 17000, "Benefits: " + "a, " * 16600, "Aaaa Bbbb " * 4900 + "is"],
+)
+def test_hostile_postings_parse_quickly(text: str) -> None:
+    import time
+
+    started = time.perf_counter()
+    try:
+        parse("Backend Engineer\n" + text)
+    except JobParsingFailed:
+        pass
+    assert time.perf_counter() - started < 3.0  # was 5-27 s before the patterns were bounded

@@ -250,3 +250,43 @@ async def test_import_refusals(gql: GraphQL, app: Any, tmp_path: Path, database_
     async with running(create_app(small)) as small_app, http_client(small_app) as client:
         body = (await upload(GraphQL(client, ada.token), jsonl({"rawText": BACKEND}) * 3)).json()
         assert error_codes(body) == ["PAYLOAD_TOO_LARGE"]
+
+
+async def test_odd_ids_and_forged_cursors(gql: GraphQL) -> None:
+    import base64
+
+    ada, _ = await users(gql)
+    await create(ada, BACKEND)
+    for bad_id in ["not-a-uuid", "x\x00y", "00000000-0000-0000-0000-00000000000g", ""]:
+        assert error_codes(await ada(GET, {"id": bad_id})) == ["NOT_FOUND"], repr(bad_id)
+        assert error_codes(await ada(DELETE, {"id": bad_id})) == ["NOT_FOUND"], repr(bad_id)
+
+    def cursor(text: str) -> str:
+        return base64.urlsafe_b64encode(text.encode()).decode()
+
+    uuid_ = "00000000-0000-4000-8000-000000000000"
+    for forged in [
+        cursor(f"2024-01-01T00:00:00|{uuid_}"),  # no time zone
+        cursor(f"9999-12-31T23:00:00-05:00|{uuid_}"),  # past the last representable moment
+        cursor("2024-01-01T00:00:00+00:00|x\x00"),
+        cursor("2024-01-01T00:00:00+00:00|not-a-uuid"),
+    ]:
+        body = await ada(LIST, {"after": forged})
+        assert error_codes(body) == ["BAD_USER_INPUT"], forged
+
+
+async def test_an_admin_who_lost_the_role_no_longer_writes_the_board(gql: GraphQL, app: Any) -> None:
+    ada, _ = await users(gql)
+    await app.state.services.accounts.set_role("ada@example.com", "ADMIN")
+    job = await create(ada, DATA, visibility="PUBLIC")
+    await app.state.services.accounts.set_role("ada@example.com", "USER")
+    assert error_codes(await ada(UPDATE, {"input": {"id": job["id"], "title": "Hacked"}})) == ["NOT_FOUND"]
+    assert error_codes(await ada(DELETE, {"id": job["id"]})) == ["NOT_FOUND"]
+    assert (await ada(GET, {"id": job["id"]}))["data"]["job"]["title"] == "Data Engineer"  # still readable
+
+
+async def test_search_folds_case_beyond_ascii(gql: GraphQL) -> None:
+    ada, _ = await users(gql)
+    await create(ada, BACKEND, company="MÜNCHEN GmbH")
+    for term in ["münchen", "MÜNCHEN", "gmbh"]:
+        assert (await ada(LIST, {"search": term}))["data"]["jobs"]["totalCount"] == 1, term

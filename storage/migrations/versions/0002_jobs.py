@@ -30,6 +30,7 @@ def upgrade() -> None:
         sa.Column("company", sa.String(length=200), nullable=True),
         sa.Column("location", sa.String(length=200), nullable=True),
         sa.Column("url", sa.String(length=2048), nullable=True),
+        sa.Column("search_text", sa.String(length=420), nullable=False),
         sa.Column("level", sa.String(length=16), nullable=True),
         sa.Column("years_required", sa.Integer(), nullable=True),
         sa.Column("requirements", sa.JSON(), nullable=False),
