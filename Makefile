@@ -37,6 +37,7 @@ lint: install
 bench: install
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/embeddings.py
+	$(BIN)/python bench/parsing.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

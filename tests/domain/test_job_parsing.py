@@ -144,12 +144,11 @@ def test_levels(title: str, years: int | None, level: Level) -> None:
     "text",
     ["Aa-" * 16000, "Go " * 16600, "C " * 17000, "Benefits: " + "a, " * 16600, "Aaaa Bbbb " * 4900 + "is"],
 )
-def test_hostile_postings_parse_quickly(text: str) -> None:
-    import time
-
-    started = time.perf_counter()
+def test_hostile_postings_parse_or_fail_cleanly(text: str) -> None:
+    """Shapes that once backtracked for 5-27 s (bench/parsing.py measures them): a job or a clean refusal."""
     try:
-        parse("Backend Engineer\n" + text)
-    except JobParsingFailed:
-        pass
-    assert time.perf_counter() - started < 3.0  # was 5-27 s before the patterns were bounded
+        job = parse("Backend Engineer\n" + text)
+    except JobParsingFailed as error:
+        assert error.field == "rawText"
+    else:
+        assert job.title == "Backend Engineer"
