@@ -52,13 +52,16 @@ class ParsedJob:
 
 HEADINGS: dict[Section, tuple[str, ...]] = {
     Section.NICE: (
-        "nice to have", "nice-to-have", "nice to haves", "bonus", "bonus points", "preferred",
+        "nice to have", "nice-to-have", "nice to haves", "nice-to-haves", "desired skills", "desired", "bonus",
+        "bonus points", "preferred",
         "preferred qualifications", "preferred skills", "pluses", "good to have", "extra credit",
         "it would be great if", "even better if",
     ),
     Section.REQUIREMENTS: (
         "requirements", "key requirements", "qualifications", "minimum qualifications", "basic qualifications",
-        "required qualifications", "what you'll bring", "what you will bring", "what you bring",
+        "required qualifications", "requirements & qualifications", "requirements and qualifications",
+        "what you will need", "what you'll need", "qualifications & skills", "what you'll bring",
+        "what you will bring", "what you bring", "technical skills",
         "what we're looking for", "what we are looking for", "who you are", "you have", "you bring",
         "must have", "must haves", "must-haves", "skills", "required skills", "skills and experience",
         "experience", "about you", "your profile", "your background", "what you need",
@@ -82,11 +85,16 @@ _FIELD = re.compile(
 )
 _DASH_SPLIT = re.compile(r"\s+[—–|]\s+|\s+-\s+|\s+@\s+|\s+at\s+(?=[A-Z])")
 _YEARS = re.compile(r"(?<![\d.])(\d{1,2})\s*(?:\+|plus)?\s*(?:(?:-|–|to)\s*(\d{1,2})\s*\+?\s*)?(?:years?|yrs?)\b", re.I)
+_NOT_EXPERIENCE = re.compile(r"\s*(?:or\s+older|old|of\s+age|ago|in\s+business)\b", re.I)
 _YEARS_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "ten": 10}
 _YEARS_WORD = re.compile(r"\b(" + "|".join(_YEARS_WORDS) + r")\s*\+?\s*(?:\(\d+\)\s*)?years?\b", re.I)
+REGIONS = (
+    "UK|USA|US|Canada|Germany|France|Spain|Italy|Ireland|Netherlands|Belgium|Sweden|Norway|Denmark|Finland|Poland|"
+    "Portugal|Switzerland|Austria|India|Singapore|Japan|Australia|Brazil|Mexico|Israel|England|Scotland|Europe|EU"
+)
 _CITY_STATE = re.compile(  # "Seattle, WA", "San Francisco, CA (hybrid)", "London, UK": one line, bounded
     r"(?<![\w-])((?:[A-Z][a-z][a-zA-Z.'-]{0,20}[ \t]){0,2}[A-Z][a-z][a-zA-Z.'-]{0,20},[ \t]*"
-    r"(?:[A-Z]{2}|[A-Z][a-z]{2,20})\b(?:[ \t]*\([^)\n]{0,40}\))?)"
+    rf"(?:[A-Z]{{2}}|{REGIONS})\b(?:[ \t]*\([^)\n]{{0,40}}\))?)"
 )
 _REMOTE = re.compile(r"\b(remote|hybrid|on-?site)\b(?:\s*\([^)]*\))?", re.I)
 _COMPANY_SENTENCE = re.compile(
@@ -96,10 +104,14 @@ _COMPANY_SENTENCE = re.compile(
 _TITLE_WORDS = re.compile(
     r"\b(engineer|developer|scientist|analyst|designer|manager|architect|administrator|specialist|consultant|"
     r"lead|director|intern|technician|officer|coordinator|programmer|writer|researcher|accountant|"
-    r"representative|associate|head|vp|president|sre|devops|recruiter|marketer|strategist|editor)s?\b",
+    r"representative|associate|head|vp|president|sre|devops|recruiter|marketer|strategist|editor|teacher|nurse|"
+    r"cashier|chef|cook|driver|clerk|assistant|therapist|pharmacist|electrician|mechanic|planner|agent|"
+    r"technologist|physician|instructor|tutor|bookkeeper|receptionist|supervisor|operator|advisor|adviser)s?\b",
     re.I,
 )
-_NICE_HINT = re.compile(r"\b(is a plus|a plus|nice to have|preferred|bonus|ideally|desirable|not required)\b", re.I)
+_NICE_HINT = re.compile(
+    r"\b(is a plus|are a plus|a big plus|nice to have|is a bonus|bonus points|not required)\b", re.I
+)
 _REQ_HINT = re.compile(
     r"\b(must|required|requirement|you have|you bring|experience (?:with|in)|years|proficien\w*|strong|"
     r"knowledge of|familiar\w*|degree|expertise)\b",
@@ -118,11 +130,24 @@ _STOPWORDS = frozenset(
     ability including etc new using use across within""".split()
 )
 SENIOR_TITLES = re.compile(r"\b(senior|sr\.?|snr)\b", re.I)
-LEAD_TITLES = re.compile(r"\b(lead|staff|principal|head|director|manager|vp|chief|architect)\b", re.I)
+LEAD_TITLES = re.compile(
+    r"\b(lead|principal|head|director|vp|chief|staff(?=.*\b(?:engineer|scientist|developer|designer|architect))|"
+    r"(?:engineering|development|software|people|team)\s+manager)\b",
+    re.I,
+)
 ENTRY_TITLES = re.compile(r"\b(junior|jr\.?|entry[- ]level|graduate|intern(ship)?|trainee|apprentice|new grad)\b", re.I)
 SECTION_WEIGHTS = {Section.REQUIREMENTS: 1.0, Section.RESPONSIBILITIES: 0.8, Section.OTHER: 0.6, Section.NICE: 0.5}
 MAX_ITEM_CHARS = 500
 HEAD_CHARS = 3000  # company and location are stated near the top
+
+
+_MARKDOWN = re.compile(r"^(\s*)#{1,6}\s+|\*\*|__|(?<!\w)\*(?=\S)|(?<=\S)\*(?!\w)")
+
+
+def _plain(raw: str) -> str:
+    """Line endings, curly quotes and Markdown emphasis/headings normalised away; bullets kept."""
+    text = raw.replace("\r\n", "\n").replace("\r", "\n").replace("\u2019", "'").replace("\u2018", "'")
+    return "\n".join(_MARKDOWN.sub(lambda m: m.group(1) or "", line) for line in text.split("\n"))
 
 
 def _clean(text: str) -> str:
@@ -134,7 +159,8 @@ def _heading(line: str) -> tuple[Section, str] | None:
     stripped = line.strip().lstrip("#").strip()
     name, colon, rest = stripped.partition(":")
     key = _clean(name).lower().rstrip("!?")
-    key = re.sub(r"^(the\s+)?(key|main|core)\s+", r"\2 ", key).strip() if key not in _HEADING_INDEX else key
+    if key not in _HEADING_INDEX:  # "Key Skills", "Main Responsibilities", "Job Requirements"
+        key = re.sub(r"^(?:the\s+)?(?:key|main|core|job|technical|basic|your|desired)\s+", "", key).strip()
     if key in _HEADING_INDEX and (colon or len(stripped) <= 60) and not _BULLET.match(line):
         return _HEADING_INDEX[key], rest.strip()
     return None
@@ -156,7 +182,7 @@ def _items(text: str) -> list[str]:
 
 def parse_job(raw_text: str, lexicon: Lexicon) -> ParsedJob:
     """Parse a posting; JOB_PARSING_FAILED when nothing in it looks like a job."""
-    text = raw_text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _plain(raw_text)
     lines = [line.rstrip() for line in text.split("\n")]
     job = ParsedJob()
     fields, header = _explicit_fields(lines)
@@ -168,10 +194,11 @@ def parse_job(raw_text: str, lexicon: Lexicon) -> ParsedJob:
     sections = _sections(lines)
     if not any(sections[s] for s in (Section.REQUIREMENTS, Section.RESPONSIBILITIES, Section.NICE)):
         sections = _sentence_sections(text)
-    for item in list(sections[Section.REQUIREMENTS]):
-        if _NICE_HINT.search(item):
-            sections[Section.REQUIREMENTS].remove(item)
-            sections[Section.NICE].append(item)
+    required: list[str] = []
+    for item in sections[Section.REQUIREMENTS]:
+        for part in (p.strip() for p in item.split(";")) if ";" in item else [item]:
+            (sections[Section.NICE] if _NICE_HINT.search(part) else required).append(part)
+    sections[Section.REQUIREMENTS] = [part for part in required if part]
     job.requirements = sections[Section.REQUIREMENTS]
     job.nice_to_haves = sections[Section.NICE]
     job.responsibilities = sections[Section.RESPONSIBILITIES]
@@ -195,7 +222,7 @@ def parse_job(raw_text: str, lexicon: Lexicon) -> ParsedJob:
         "any known skill": job.skills,
     }
     missing = [name for name, present in checks.items() if not present]
-    if len(missing) == len(checks) or (not job.skills and len(missing) > 1):
+    if len(missing) == len(checks) or (not job.skills and not checks["requirements or responsibilities"]):
         raise JobParsingFailed(
             "This does not look like a job posting: could not find " + ", ".join(missing), field="rawText"
         )
@@ -220,7 +247,10 @@ def _explicit_fields(lines: list[str]) -> tuple[dict[str, str], list[str]]:
             )
             fields.setdefault(kind, value)
             continue
-        if _heading(line) or _BULLET.match(line):
+        heading = _heading(line)
+        if heading and heading[1] and heading[0] is Section.OTHER:
+            continue  # "Salary: $120k", "Benefits: ..." — a field line, not the start of the body
+        if heading or _BULLET.match(line):
             break
         header.append(line.strip())
     return fields, header[:3]
@@ -239,8 +269,23 @@ def _header_guess(header: list[str], job: ParsedJob) -> None:
             location = _find_location(part)
             if location and job.location is None and len(part) - len(location) < 4:
                 job.location = location
-            elif job.company is None and not _TITLE_WORDS.search(part) and len(part) <= 60:
+            elif job.company is None and _looks_like_company(part):
                 job.company = part
+
+
+TEAM_WORDS = frozenset(
+    """backend frontend front-end back-end platform payments growth infrastructure data mobile security product
+    design research analytics operations ops sales marketing finance support remote hybrid onsite on-site contract
+    full-time part-time temporary permanent night day shift icu er""".split()
+)
+
+
+def _looks_like_company(part: str) -> bool:
+    """After a dash may come a company, a team ("Backend"), a schedule or a salary: only the first counts."""
+    if len(part) > 60 or _TITLE_WORDS.search(part) or re.search(r"[$€£\d]", part) or _REMOTE.search(part):
+        return False
+    words = re.findall(r"[A-Za-z][\w&.'-]*", part)
+    return bool(words) and not all(word.lower() in TEAM_WORDS for word in words) and part[:1].isupper()
 
 
 def _find_location(text: str) -> str | None:
@@ -305,7 +350,13 @@ def _sentence_sections(text: str) -> dict[Section, list[str]]:
 
 def years_required(text: str) -> int | None:
     """The largest minimum number of years asked for ("3-5 years" asks for 3, "5+ years" for 5)."""
-    found = [int(m.group(1)) for m in _YEARS.finditer(text) if 0 < int(m.group(1)) <= 30]
+    found = [
+        int(m.group(1))
+        for m in _YEARS.finditer(text)
+        if 0 < int(m.group(1)) <= 30
+        and not _NOT_EXPERIENCE.match(text, m.end())
+        and not re.search(r"\b(founded|established|since|over|for)\s*$", text[max(0, m.start() - 25) : m.start()], re.I)
+    ]
     found += [_YEARS_WORDS[m.group(1).lower()] for m in _YEARS_WORD.finditer(text)]
     return max(found) if found else None
 
@@ -314,11 +365,7 @@ def level_for(title: str, years: int | None) -> Level:
     """The title decides when it says; otherwise the years asked for."""
     if ENTRY_TITLES.search(title):
         return Level.ENTRY
-    if (
-        LEAD_TITLES.search(title)
-        and not re.search(r"\bproduct manager\b", title, re.I)
-        or re.search(r"\bengineering manager\b", title, re.I)
-    ):
+    if LEAD_TITLES.search(title):
         return Level.LEAD
     if SENIOR_TITLES.search(title):
         return Level.SENIOR

@@ -72,8 +72,9 @@ def test_what_youll_bring_and_wrapped_bullets() -> None:
     )
     assert (job.title, job.company) == ("Junior Data Analyst", "Blue Fern Co")
     assert job.level is Level.ENTRY and job.years_required == 1
-    assert job.requirements == ["Tableau dashboards"]
-    assert job.nice_to_haves == ["1+ year with SQL and Excel, ideally in retail"]
+    # "ideally" qualifies a requirement; it does not make the whole item optional
+    assert job.requirements == ["1+ year with SQL and Excel, ideally in retail", "Tableau dashboards"]
+    assert job.nice_to_haves == []
     assert job.responsibilities == ["Report weekly KPIs"]
 
 
@@ -152,3 +153,58 @@ def test_hostile_postings_parse_or_fail_cleanly(text: str) -> None:
         assert error.field == "rawText"
     else:
         assert job.title == "Backend Engineer"
+
+
+def test_markdown_curly_quotes_and_a_salary_line() -> None:
+    job = parse(
+        "## Staff Software Engineer, Platform\n**Company:** Quill AI\nSalary: $180k-$220k\n"
+        "Location: Hybrid - London, UK\n\n**What you’ll do**\n- Build the platform in Go\n\n"
+        "### Requirements & Qualifications\n- 6+ years with Go and Kubernetes\n"
+        "- Experience with PostgreSQL; Redis is a plus\n"
+        "\n**Nice-to-haves**\n- Rust\n"
+    )
+    assert (job.title, job.company) == ("Staff Software Engineer, Platform", "Quill AI")
+    assert job.location == "Hybrid - London, UK" and job.level is Level.LEAD
+    assert job.responsibilities == ["Build the platform in Go"]
+    assert job.requirements == ["6+ years with Go and Kubernetes", "Experience with PostgreSQL"]
+    assert sorted(job.nice_to_haves) == ["Redis is a plus", "Rust"]
+
+
+@pytest.mark.parametrize(
+    ("header", "title", "company", "location"),
+    [
+        ("Senior Software Engineer - Backend\nLocation: Denver, CO", "Senior Software Engineer", None, "Denver, CO"),
+        ("Backend Engineer | Remote | $150k", "Backend Engineer", None, "Remote"),
+        (
+            "Software Engineer, Backend\nSan Francisco, CA or Remote",
+            "Software Engineer, Backend",
+            None,
+            "San Francisco, CA",
+        ),
+        (
+            "Embedded Software Engineer\nVoltaic Systems — Detroit, MI",
+            "Embedded Software Engineer",
+            "Voltaic Systems",
+            "Detroit, MI",
+        ),
+    ],
+)
+def test_header_lines(header: str, title: str, company: str | None, location: str) -> None:
+    job = parse(header + "\n\nRequirements\n- 3+ years of Python\n")
+    assert (job.title, job.company, job.location) == (title, company, location)
+
+
+def test_years_that_are_not_experience_and_titles_that_are_not_lead() -> None:
+    assert years_required("Must be 18 years or older. Founded 25 years ago.") is None
+    assert years_required("We have been in business for 30 years; you bring 4+ years of SQL") == 4
+    for title in ["Staff Accountant", "Office Manager", "Customer Success Manager", "Solutions Architect"]:
+        assert level_for(title, 3) is Level.MID, title
+
+
+def test_non_tech_postings_parse() -> None:
+    job = parse(
+        "Mathematics Teacher\nLincoln High School, Portland, OR\n\nQualifications\n- State teaching license\n"
+        "- Bachelor's degree in mathematics\n\nDuties\n- Teach algebra and geometry to grades 9-12\n"
+    )
+    assert job.title == "Mathematics Teacher" and job.location == "Portland, OR"
+    assert len(job.requirements) == 2 and job.responsibilities == ["Teach algebra and geometry to grades 9-12"]
