@@ -20,9 +20,9 @@ from importlib import resources
 # Ordinary English words that are also names of skills: such forms need capitalisation + context.
 COMMON_WORDS = frozenset(
     """
-    access ant backbone basic beam bootstrap build c chef click crystal dart drill elm ember excel
+    access ann ant backbone basic beam bootstrap build c chef click crystal dart drill elm ember excel
     express fabric flash flow forth gin go grunt gulp hive ionic julia kit lambda less logo make
-    mercury meteor mocha nest node object pig play polymer power prism puppet rails react realm rest
+    ids mercury meteor mocha nest node object pig play polymer power prism puppet rails react realm rest
     ruby rust salt scheme shell sketch slim spark spring storm swift teams vault word zoom lean
     """.split()
 )
@@ -123,6 +123,13 @@ class Lexicon:
         candidates = [(match, self._by_form[_key(match.group())]) for match in self._pattern.finditer(text)]
         sure = [m.start() for m, _ in candidates if _key(m.group()) not in self._ambiguous_forms]
         breaks = [b.end() for b in _SENTENCE_BREAK.finditer(text)]  # once, not per match
+        for _ in range(2):  # an ambiguous skill that is vouched for vouches for its neighbours ("Go or Rust")
+            vouched = [
+                m.start()
+                for m, _ in candidates
+                if _key(m.group()) in self._ambiguous_forms and self._vouched(text, m, _key(m.group()), sure, breaks)
+            ]
+            sure = sorted(set(sure) | set(vouched))
         found = []
         for match, skill in candidates:
             key = _key(match.group())
@@ -148,8 +155,10 @@ class Lexicon:
     def _vouched(self, text: str, match: re.Match[str], key: str, sure: list[int], breaks: list[int]) -> bool:
         if match.group() not in self._exact_forms[key]:
             return False  # "go", "rest", "r": an ordinary word, not the skill
-        before = _WORD.findall(text[max(0, match.start() - 24) : match.start()])
-        after = _WORD.findall(text[match.end() : match.end() + 24])
+        if len(match.group()) <= 2 and text[match.end() : match.end() + 1] == "-":
+            return False  # "C-suite", "R-rated"
+        before = [w.strip(".,;:!?") for w in _WORD.findall(text[max(0, match.start() - 24) : match.start()])]
+        after = [w.strip(".,;:!?") for w in _WORD.findall(text[match.end() : match.end() + 24])]
         next_word = after[0].lower() if after else ""
         if next_word in REJECT_AFTER:
             return False
@@ -158,6 +167,8 @@ class Lexicon:
         position = match.start()
         index = bisect.bisect_right(breaks, position)
         start = breaks[index - 1] if index else 0
+        if key in COMMON_WORDS and not text[start:position].strip(" \t-*•"):
+            return False  # "React quickly...", "Swift resolution...": a capital that only starts a sentence
         end = breaks[index] if index < len(breaks) else len(text)
         low = bisect.bisect_left(sure, max(start, position - CONTEXT_CHARS))
         return low < len(sure) and sure[low] < min(end, position + CONTEXT_CHARS + 1)

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from domain.errors import BadInput
 
 MAX_URL_LENGTH = 2048
+INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"  # zero-width characters: text made only of them is blank
 
 
 def clean_text(value: str | None, field: str, *, max_length: int, required: bool = False) -> str | None:
@@ -19,6 +20,8 @@ def clean_text(value: str | None, field: str, *, max_length: int, required: bool
     if "\x00" in value:
         raise BadInput(f"{field} must not contain NUL characters", field=field)
     text = value.strip()
+    if not text.strip(INVISIBLE):
+        text = ""
     if not text:
         if required:
             raise BadInput(f"{field} must not be blank", field=field)
@@ -35,9 +38,12 @@ def clean_url(value: str | None, field: str) -> str | None:
         return None
     try:
         parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises ValueError for a port outside 0-65535
     except ValueError as exc:
         raise BadInput(f"{field} is not a valid URL", field=field) from exc
-    if parts.scheme.lower() not in {"http", "https"} or not parts.hostname or " " in text:
+    if any(ch.isspace() or ord(ch) < 32 for ch in text):
+        raise BadInput(f"{field} must not contain spaces or control characters", field=field)
+    if parts.scheme.lower() not in {"http", "https"} or not parts.hostname:
         raise BadInput(f"{field} must be an http(s) URL such as https://example.com/job", field=field)
     return text
 

@@ -126,3 +126,21 @@ def test_a_custom_lexicon_refuses_clashing_aliases() -> None:
 def test_a_custom_lexicon_matches_its_own_terms() -> None:
     lex = Lexicon([Skill("Widget Design", "design", ("widgets",)), Skill("Gadgets", "tool")])
     assert lex.skills_in("We need WIDGETS and gadgets; widget design too") == ["Widget Design", "Gadgets"]
+
+
+@pytest.mark.parametrize(
+    ("text", "skills"),
+    [
+        ("Strong R skills.", ["R"]),
+        ("We need Rust experience.", ["Rust"]),
+        ("Experience with Go or Rust", ["Go", "Rust"]),
+        ("Ann Arbor, MI", []),
+        ("store user ids", []),
+        ("Present findings to the C-suite", []),
+        ("React quickly to incidents using PagerDuty", ["PagerDuty"]),
+        ("Swift resolution of tickets in Zendesk", ["Zendesk"]),
+        ("Lean on your experience with AWS", ["AWS"]),
+    ],
+)
+def test_review_cases(lex: Lexicon, text: str, skills: list[str]) -> None:
+    assert found(lex, text) == skills
