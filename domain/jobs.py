@@ -43,6 +43,7 @@ class JobInput:
     location: str | None = None
     url: str | None = None
     visibility: str | None = None
+    clear: frozenset[str] = frozenset()  # on update: fields to reset (overrides fall back to the parsed value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,9 +174,10 @@ class JobService:
             job = await self._writable(JobRepository(session), user, job_id)
             if data.visibility is not None:
                 job.visibility = self._visibility(user, data.visibility)
-            if overrides:
-                job.overrides = {**job.overrides, **overrides}
-            if url is not None:
+            kept = {name: value for name, value in job.overrides.items() if name not in data.clear}
+            if overrides or kept != job.overrides:
+                job.overrides = {**kept, **overrides}
+            if url is not None or "url" in data.clear:
                 job.url = url
             self._apply_text(job, raw_text or job.raw_text)
             record_job(session, job)

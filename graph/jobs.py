@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
+from typing import Any
 
 import strawberry
 from strawberry.file_uploads import Upload
@@ -103,25 +104,35 @@ class CreateJobInput:
     visibility: JobVisibility = JobVisibility.PRIVATE
 
 
-@strawberry.input
+@strawberry.input(description="Absent fields stay; null or blank title/company/location/url clears the value you set.")
 class UpdateJobInput:
     id: strawberry.ID
-    raw_text: str | None = strawberry.field(default=None, description="New text; the job is parsed again.")
-    title: str | None = None
-    company: str | None = None
-    location: str | None = None
-    url: str | None = None
-    visibility: JobVisibility | None = None
+    raw_text: str | None = strawberry.field(default=strawberry.UNSET, description="New text; parsed again.")
+    title: str | None = strawberry.UNSET
+    company: str | None = strawberry.UNSET
+    location: str | None = strawberry.UNSET
+    url: str | None = strawberry.UNSET
+    visibility: JobVisibility | None = strawberry.UNSET
+
+
+CLEARABLE = ("title", "company", "location", "url")
 
 
 def job_input(given: CreateJobInput | UpdateJobInput) -> JobInput:
+    def value(name: str) -> Any:
+        found = getattr(given, name)
+        return None if found is strawberry.UNSET else found
+
+    visibility = value("visibility")
+    cleared = {name for name in CLEARABLE if getattr(given, name) is None or getattr(given, name) == ""}
     return JobInput(
-        raw_text=given.raw_text,
-        title=given.title,
-        company=given.company,
-        location=given.location,
-        url=given.url,
-        visibility=given.visibility.value if given.visibility else None,
+        raw_text=value("raw_text"),
+        title=value("title"),
+        company=value("company"),
+        location=value("location"),
+        url=value("url"),
+        visibility=visibility.value if visibility else None,
+        clear=frozenset(cleared) if isinstance(given, UpdateJobInput) else frozenset(),
     )
 
 

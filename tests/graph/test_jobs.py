@@ -290,3 +290,13 @@ async def test_search_folds_case_beyond_ascii(gql: GraphQL) -> None:
     await create(ada, BACKEND, company="MÜNCHEN GmbH")
     for term in ["münchen", "MÜNCHEN", "gmbh"]:
         assert (await ada(LIST, {"search": term}))["data"]["jobs"]["totalCount"] == 1, term
+
+
+async def test_update_clears_what_the_person_set(gql: GraphQL) -> None:
+    ada, _ = await users(gql)
+    job = await create(ada, BACKEND, title="My title", url="https://harbor.example/1")
+    kept = (await ada(UPDATE, {"input": {"id": job["id"], "company": "Harbor"}}))["data"]["updateJob"]
+    assert (kept["title"], kept["url"], kept["company"]) == ("My title", "https://harbor.example/1", "Harbor")
+    cleared = (await ada(UPDATE, {"input": {"id": job["id"], "title": None, "url": ""}}))["data"]["updateJob"]
+    assert cleared["title"] == "Senior Backend Engineer (Python)"  # back to the parsed title
+    assert cleared["url"] is None and cleared["company"] == "Harbor"
