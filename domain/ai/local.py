@@ -4,15 +4,33 @@ from __future__ import annotations
 
 import time
 
+from domain.ai import local_writing
 from domain.ai.enhance import enhance_text
-from domain.ai.llm import EnhancedSection, EnhanceResult, LLMMetadata, SectionText, StyleResult
+from domain.ai.llm import (
+    Analysis,
+    EnhancedSection,
+    EnhanceResult,
+    JobBrief,
+    LetterRequest,
+    LLMMetadata,
+    RankCandidate,
+    RankResult,
+    SectionText,
+    StyleResult,
+    SuggestionsResult,
+    TextResult,
+)
 from domain.ai.style import WritingStyle, measure
+from domain.skills import Lexicon, default_lexicon
 
 MODEL = "tailor-heuristics-1"
 
 
 class LocalProvider:
     name = "local"
+
+    def __init__(self, lexicon: Lexicon | None = None) -> None:
+        self._lexicon = lexicon or default_lexicon()
 
     def _metadata(self, started: float) -> LLMMetadata:
         return LLMMetadata(provider=self.name, model=MODEL, latency_ms=round((time.perf_counter() - started) * 1000, 3))
@@ -31,6 +49,36 @@ class LocalProvider:
             result = enhance_text(section.text, finished=section.finished and section.kind != "summary")
             enhanced.append(EnhancedSection(section.id, result.text, result.changes))
         return EnhanceResult(enhanced, self._metadata(started))
+
+    async def rank_items(
+        self, candidates: list[RankCandidate], job: JobBrief, custom_prompt: str | None = None
+    ) -> RankResult:
+        """The computed order stands (it already weighs the prompt's terms); the rationale explains it."""
+        started = time.perf_counter()
+        ordered = sorted(candidates, key=lambda c: -c.score)
+        rationale = local_writing.rank_rationale(ordered, job)
+        return RankResult([c.id for c in ordered], rationale, self._metadata(started))
+
+    async def write_cover_letter(self, request: LetterRequest) -> TextResult:
+        started = time.perf_counter()
+        text = local_writing.cover_letter(request)
+        missing = local_writing.missing_skills(request.job, request.matched_skills)[:5]
+        notes = [f"Skills the job names that your profile does not show were left out: {', '.join(missing)}"]
+        return TextResult(text, notes if missing else [], self._metadata(started))
+
+    async def analyse_resume(self, resume_text: str, job: JobBrief) -> Analysis:
+        started = time.perf_counter()
+        matched, missing, breakdown, assessment = local_writing.analysis(resume_text, job, self._lexicon)
+        return Analysis(matched, missing, breakdown, assessment, self._metadata(started))
+
+    async def suggest_improvements(self, resume_text: str, job: JobBrief) -> SuggestionsResult:
+        started = time.perf_counter()
+        return SuggestionsResult(local_writing.suggestions(resume_text, job, self._lexicon), self._metadata(started))
+
+    async def rewrite_section(self, section: str, text: str, job: JobBrief) -> TextResult:
+        started = time.perf_counter()
+        rewritten, notes = local_writing.rewrite(section, text, job, self._lexicon)
+        return TextResult(rewritten, notes, self._metadata(started))
 
     async def aclose(self) -> None:
         return None

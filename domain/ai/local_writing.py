@@ -1,0 +1,239 @@
+"""The local provider's longer answers, computed from the person's own text and the job's terms:
+rank rationales, cover letters, resume analysis, improvement suggestions and section rewrites."""
+
+from __future__ import annotations
+
+import re
+
+from domain.ai.enhance import PAST, enhance_text
+from domain.ai.llm import JobBrief, LetterRequest, RankCandidate, Suggestion
+from domain.skills import Lexicon
+
+WEAK_OPENERS = re.compile(
+    r"^\s*(?:[-*•]\s*)?(responsible for|worked on|helped|assisted|was involved|duties included)\b", re.I
+)
+HEADINGS = {
+    "summary": re.compile(r"^\s*(summary|profile|about me|objective)\s*:?\s*$", re.I | re.M),
+    "skills": re.compile(r"^\s*(skills|technical skills|core skills)\s*:?\s*$", re.I | re.M),
+    "education": re.compile(r"^\s*(education|academic background)\s*:?\s*$", re.I | re.M),
+}
+PRIORITY_ORDER = {"HIGH": 0, "MEDIUM": 1, "LOW": 2}
+
+
+def join(words: list[str]) -> str:
+    if len(words) <= 1:
+        return "".join(words)
+    return ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def missing_skills(job: JobBrief, have: set[str] | list[str]) -> list[str]:
+    """The job's skills the person does not show, most important (highest keyword weight) first."""
+    present = set(have)
+    return sorted((s for s in job.skills if s not in present), key=lambda s: -job.keywords.get(s, 0.5))
+
+
+def first_sentence(text: str) -> str:
+    sentence = re.split(r"(?<=[.!?])\s+|\n", text.strip(), maxsplit=1)[0].strip().lstrip("-*• ")
+    return sentence.rstrip(".")
+
+
+def rank_rationale(candidates: list[RankCandidate], job: JobBrief) -> str:
+    if not candidates:
+        return "Your profile has no experiences or projects to rank yet."
+    role = " at ".join(part for part in (job.title, job.company) if part) or "this job"
+    best = candidates[0]
+    matched = {term for c in candidates for term in c.matched}
+    missing = missing_skills(job, matched)[:5]
+    parts = [f"For {role}, {best.title} ranks first"]
+    parts[0] += (
+        f" because it shows {join(best.matched[:4])}." if best.matched else " on overall similarity to the posting."
+    )
+    if len(candidates) > 1 and candidates[1].matched:
+        parts.append(f"Next comes {candidates[1].title} ({join(candidates[1].matched[:3])}).")
+    if missing:
+        parts.append(f"None of your items mention {join(missing)}, which the posting asks for.")
+    return " ".join(parts)
+
+
+def cover_letter(request: LetterRequest) -> str:
+    """Opening, one paragraph per top item, the skills they share with the job, and a close, in the
+    person's measured register. Every clause is their data or the job's own words."""
+    style, job = request.style, request.job
+    formal = style.formality >= 0.55
+    role = f"the {job.title} role" if job.title else "this role"
+    at = f" at {job.company}" if job.company else ""
+    opening = f"I am writing to apply for {role}{at}." if formal else f"I'd like to apply for {role}{at}."
+    if request.items:
+        opening += f" My background in {join([c.title for c in request.items[:2]])} matches what you are looking for."
+    body = []
+    for candidate in request.items[:3]:
+        sentence = enhance_text(first_sentence(candidate.text), finished=True).text.rstrip(".")
+        verb = sentence.split(" ", 1)[0].lower()
+        if verb in PAST.values():
+            body.append(f"As {candidate.title}, I {sentence[0].lower() + sentence[1:]}.")
+        elif sentence:
+            body.append(f"In {candidate.title}: {sentence}.")
+    if request.matched_skills:
+        body.append(f"The role asks for {join(request.matched_skills[:6])}, and I have worked with each of them.")
+    closing = (
+        "I would welcome the opportunity to discuss how my experience fits your team."
+        if formal
+        else "I'd love to talk about how I can help your team."
+    )
+    sign_off = "Sincerely" if formal else "Best regards"
+    name = request.full_name or ""
+    paragraphs = ["Dear Hiring Manager,", opening, " ".join(body), closing, f"{sign_off},\n{name}".rstrip()]
+    return "\n\n".join(p for p in paragraphs if p.strip())
+
+
+def analysis(resume_text: str, job: JobBrief, lexicon: Lexicon) -> tuple[list[str], list[str], dict[str, float], str]:
+    have = set(lexicon.skills_in(resume_text))
+    matched = [skill for skill in job.skills if skill in have]
+    missing = missing_skills(job, have)
+    skills = 100.0 * len(matched) / len(job.skills) if job.skills else 0.0
+    total_weight = sum(job.keywords.values())
+    lowered = resume_text.lower()
+    keywords = (
+        100.0 * sum(w for term, w in job.keywords.items() if term.lower() in lowered or term in have) / total_weight
+        if total_weight
+        else 0.0
+    )
+    met = [r for r in job.requirements if set(lexicon.skills_in(r)) & have or _overlap(r, lowered) >= 0.5]
+    requirements = 100.0 * len(met) / len(job.requirements) if job.requirements else skills
+    overall = 0.5 * skills + 0.3 * keywords + 0.2 * requirements
+    breakdown = {
+        k: round(v, 1)
+        for k, v in {"skills": skills, "keywords": keywords, "requirements": requirements, "overall": overall}.items()
+    }
+    verdict = "a strong" if overall >= 75 else "a fair" if overall >= 50 else "a weak"
+    assessment = (
+        f"{verdict.capitalize()} match: the resume shows {len(matched)} of the {len(job.skills)} skills the posting "
+        f"names and meets {len(met)} of {len(job.requirements)} stated requirements."
+    )
+    if missing:
+        assessment += f" Most important gaps: {join(missing[:3])}."
+    return matched, missing, breakdown, assessment
+
+
+def _overlap(requirement: str, resume_lower: str) -> float:
+    words = [
+        w for w in re.findall(r"[a-z][a-z+#.-]{3,}", requirement.lower()) if w not in {"with", "experience", "years"}
+    ]
+    return sum(w in resume_lower for w in words) / len(words) if words else 0.0
+
+
+def suggestions(resume_text: str, job: JobBrief, lexicon: Lexicon) -> list[Suggestion]:
+    found: list[Suggestion] = []
+    _, missing, _, _ = analysis(resume_text, job, lexicon)
+    for skill in missing[:3]:
+        weight = job.keywords.get(skill, 0.5)
+        found.append(
+            Suggestion(
+                text=f"If you have used {skill}, name it in the role where you used it and in your skills.",
+                reasoning=f"The posting asks for {skill} (weight {weight:.2f}) and your resume never mentions it.",
+                priority="HIGH" if weight >= 0.8 else "MEDIUM",
+                expected_impact="Raises keyword and skills match for ATS filters and reviewers.",
+                section="skills",
+            )
+        )
+    bullets = [line.strip().lstrip("-*• ") for line in resume_text.splitlines() if re.match(r"^\s*[-*•]", line)]
+    unquantified = [b for b in bullets if not re.search(r"\d", b)]
+    if unquantified:
+        found.append(
+            Suggestion(
+                text=f'Quantify the result of: "{unquantified[0][:80]}" (how much, how many, how fast).',
+                reasoning=f"{len(unquantified)} of {len(bullets)} bullets state no number; numbers show impact.",
+                priority="MEDIUM",
+                expected_impact="Makes achievements concrete and comparable.",
+                section="experience",
+            )
+        )
+    weak = [line.strip() for line in resume_text.splitlines() if WEAK_OPENERS.match(line)]
+    if weak:
+        found.append(
+            Suggestion(
+                text=f'Lead with what you did instead of "{weak[0][:60]}".',
+                reasoning="Phrases like 'responsible for' or 'worked on' describe duties, not results.",
+                priority="MEDIUM",
+                expected_impact="Stronger, scannable bullets.",
+                section="experience",
+            )
+        )
+    for section, pattern in HEADINGS.items():
+        if not pattern.search(resume_text):
+            found.append(
+                Suggestion(
+                    text=f"Add a {section} section.",
+                    reasoning=f"Reviewers and ATS parsers look for a {section} heading and found none.",
+                    priority="MEDIUM" if section != "education" else "LOW",
+                    expected_impact="Easier to parse and to scan.",
+                    section=section,
+                )
+            )
+    words = len(resume_text.split())
+    if words < 250:
+        found.append(
+            Suggestion(
+                text="Expand the resume with the results of your main roles.",
+                reasoning=f"It has only {words} words.",
+                priority="MEDIUM",
+                expected_impact="More evidence for the match.",
+                section="experience",
+            )
+        )
+    elif words > 900:
+        found.append(
+            Suggestion(
+                text="Trim to the roles and results that matter for this job.",
+                reasoning=f"It runs to {words} words.",
+                priority="LOW",
+                expected_impact="Keeps reviewers on what matters.",
+                section="experience",
+            )
+        )
+    if job.title and job.title.lower() not in resume_text.lower():
+        found.append(
+            Suggestion(
+                text=f"Name the target role ('{job.title}') in your summary, if it describes you.",
+                reasoning="Reviewers look for the role's title near the top.",
+                priority="LOW",
+                expected_impact="Clearer fit at first glance.",
+                section="summary",
+            )
+        )
+    lowered = resume_text.lower()
+    have = set(lexicon.skills_in(resume_text))
+    unmet = [r for r in job.requirements if not (set(lexicon.skills_in(r)) & have) and _overlap(r, lowered) < 0.5]
+    for requirement in unmet[:2]:
+        found.append(
+            Suggestion(
+                text=f'Show evidence for the requirement "{requirement[:90]}" if your experience meets it.',
+                reasoning="Nothing in the resume speaks to this stated requirement.",
+                priority="HIGH",
+                expected_impact="Answers a screening question before it is asked.",
+                section="experience",
+            )
+        )
+    matched, _, _, _ = analysis(resume_text, job, lexicon)
+    if matched:
+        found.append(
+            Suggestion(
+                text=f"List {join(matched[:4])} first in your skills.",
+                reasoning="They are the posting's skills you already have.",
+                priority="LOW",
+                expected_impact="The strongest overlap is seen first.",
+                section="skills",
+            )
+        )
+    found.sort(key=lambda s: PRIORITY_ORDER[s.priority])
+    return found[:7]
+
+
+def rewrite(section: str, text: str, job: JobBrief, lexicon: Lexicon) -> tuple[str, list[str]]:
+    rewritten = enhance_text(text, finished=section == "experience").text
+    have = set(lexicon.skills_in(text))
+    notes = [
+        f"The job asks for {skill}; it is not in this section, so it was not added. Add it only if you have used it."
+        for skill in missing_skills(job, have)[:5]
+    ]
+    return rewritten, notes
