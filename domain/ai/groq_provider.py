@@ -11,14 +11,30 @@ import asyncio
 import json
 import random
 import time
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from groq import APIConnectionError, APIStatusError, APITimeoutError, AsyncGroq, RateLimitError
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
-from domain.ai.llm import EnhancedSection, EnhanceResult, LLMMetadata, SectionText, StyleResult
+from domain.ai import local_writing
+from domain.ai.llm import (
+    Analysis,
+    EnhancedSection,
+    EnhanceResult,
+    JobBrief,
+    LetterRequest,
+    LLMMetadata,
+    RankCandidate,
+    RankResult,
+    SectionText,
+    StyleResult,
+    Suggestion,
+    SuggestionsResult,
+    TextResult,
+)
 from domain.ai.style import WritingStyle, measure
 from domain.errors import LLMTimeout, LLMUnavailable, RateLimited
+from domain.skills import Lexicon, default_lexicon
 
 T = TypeVar("T", bound=BaseModel)
 DATA_RULE = (
@@ -42,6 +58,44 @@ class EnhanceReply(BaseModel):
     sections: list[EnhancedItem]
 
 
+class RankReply(BaseModel):
+    order: list[str]
+    rationale: str
+
+
+class LetterReply(BaseModel):
+    letter: str
+
+
+class AnalysisReply(BaseModel):
+    assessment: str
+    score_breakdown: dict[str, float] = {}
+
+
+class SuggestionReply(BaseModel):
+    text: str
+    reasoning: str
+    priority: Literal["HIGH", "MEDIUM", "LOW"]
+    expected_impact: str
+    section: str
+
+
+class SuggestionsReply(BaseModel):
+    suggestions: list[SuggestionReply] = Field(min_length=5, max_length=7)
+
+
+class RewriteReply(BaseModel):
+    text: str
+    notes: list[str] = []
+
+
+def job_data(job: JobBrief) -> str:
+    return json.dumps(
+        {"title": job.title, "company": job.company, "skills": job.skills, "requirements": job.requirements[:20]},
+        ensure_ascii=False,
+    )
+
+
 def delimited(text: str) -> str:
     return f"<<<DATA\n{text.replace('DATA>>>', 'DATA> > >')}\nDATA>>>"
 
@@ -59,6 +113,7 @@ class GroqProvider:
         timeout: float = 30.0,
         max_attempts: int = 3,
         backoff_seconds: float = 0.5,
+        lexicon: Lexicon | None = None,
     ) -> None:
         self._client = AsyncGroq(api_key=api_key, base_url=base_url, timeout=timeout, max_retries=0)
         self.quality_model = quality_model
@@ -66,6 +121,7 @@ class GroqProvider:
         self._timeout = timeout
         self._max_attempts = max_attempts
         self._backoff = backoff_seconds
+        self._lexicon = lexicon or default_lexicon()
 
     async def aclose(self) -> None:
         await self._client.close()
@@ -114,6 +170,93 @@ class GroqProvider:
             if item.id in wanted and item.text.strip()
         ]
         return EnhanceResult(enhanced, metadata)
+
+    async def rank_items(
+        self, candidates: list[RankCandidate], job: JobBrief, custom_prompt: str | None = None
+    ) -> RankResult:
+        """The model may re-order the computed candidates and writes the rationale; it cannot add or
+        drop one (ids it invents are ignored, ones it forgets keep their computed place)."""
+        computed = sorted(candidates, key=lambda c: -c.score)
+        items = [{"id": c.id, "title": c.title, "text": c.text[:600], "score": round(c.score, 3)} for c in computed]
+        prompt = (
+            "Order these profile items by relevance to the job (they come pre-scored) and explain the top "
+            'choices in 2-4 sentences. Reply with JSON: {"order": ["<id>", ...], "rationale": "..."}\n'
+            + (f"The person's emphasis (data): {delimited(custom_prompt)}\n" if custom_prompt else "")
+            + "Job: "
+            + delimited(job_data(job))
+            + "\nItems: "
+            + delimited(json.dumps(items, ensure_ascii=False))
+        )
+        reply, metadata = await self._json(self.fast_model, prompt, RankReply)
+        known = [c.id for c in computed]
+        order = [i for i in dict.fromkeys(reply.order) if i in known]
+        order += [i for i in known if i not in order]
+        return RankResult(order, reply.rationale.strip(), metadata)
+
+    async def write_cover_letter(self, request: LetterRequest) -> TextResult:
+        style = request.style
+        facts = {
+            "name": request.full_name,
+            "items": [{"title": c.title, "text": c.text[:800]} for c in request.items[:4]],
+            "skills_they_have": request.matched_skills,
+        }
+        prompt = (
+            "Write a cover letter (250-350 words) for the job from these facts only: no employer, title, date, "
+            f"number or technology that is not in them. Match the writer's style: tone {style.tone!r}, about "
+            f"{style.sentence_length_mean:.0f} words a sentence, formality {style.formality:.2f} of 1, "
+            f"{'first person' if style.first_person_rate > 0.01 else 'restrained first person'}. "
+            'Reply with JSON: {"letter": "..."}\n'
+            + (f"The person adds (data): {delimited(request.custom_prompt)}\n" if request.custom_prompt else "")
+            + "Job: "
+            + delimited(job_data(request.job))
+            + "\nFacts: "
+            + delimited(json.dumps(facts, ensure_ascii=False))
+        )
+        reply, metadata = await self._json(self.quality_model, prompt, LetterReply)
+        return TextResult(reply.letter.strip(), [], metadata)
+
+    async def analyse_resume(self, resume_text: str, job: JobBrief) -> Analysis:
+        """Skill matching is computed (it must be exact); the model writes the assessment."""
+        matched, missing, breakdown, _ = local_writing.analysis(resume_text, job, self._lexicon)
+        prompt = (
+            "Assess how well the resume fits the job in 3-5 sentences, naming concrete strengths and gaps. "
+            f"Computed facts: matched skills {matched}, missing skills {missing[:8]}, scores {breakdown}. "
+            'Reply with JSON: {"assessment": "..."}\n'
+            + "Job: "
+            + delimited(job_data(job))
+            + "\nResume: "
+            + delimited(resume_text[:12000])
+        )
+        reply, metadata = await self._json(self.fast_model, prompt, AnalysisReply)
+        return Analysis(matched, missing, breakdown, reply.assessment.strip(), metadata)
+
+    async def suggest_improvements(self, resume_text: str, job: JobBrief) -> SuggestionsResult:
+        prompt = (
+            "Give 5 to 7 specific, actionable suggestions to improve this resume for the job. Never suggest "
+            "claiming experience the resume does not show: for a missing skill, say to add it only if true. "
+            'Reply with JSON: {"suggestions": [{"text": "...", "reasoning": "...", "priority": "HIGH|MEDIUM|LOW", '
+            '"expected_impact": "...", "section": "summary|experience|skills|education|projects|other"}]}\n'
+            + "Job: "
+            + delimited(job_data(job))
+            + "\nResume: "
+            + delimited(resume_text[:12000])
+        )
+        reply, metadata = await self._json(self.quality_model, prompt, SuggestionsReply)
+        suggestions = [Suggestion(**item.model_dump()) for item in reply.suggestions]
+        return SuggestionsResult(suggestions, metadata)
+
+    async def rewrite_section(self, section: str, text: str, job: JobBrief) -> TextResult:
+        prompt = (
+            f"Rewrite this {section} section of a resume for the job: stronger verbs, results first, the job's "
+            "wording where the facts allow. Use only facts in the section. If a job keyword cannot be added "
+            'honestly, leave it out and say so in notes. Reply with JSON: {"text": "...", "notes": ["..."]}\n'
+            + "Job: "
+            + delimited(job_data(job))
+            + "\nSection: "
+            + delimited(text)
+        )
+        reply, metadata = await self._json(self.quality_model, prompt, RewriteReply)
+        return TextResult(reply.text.strip(), [n.strip() for n in reply.notes if n.strip()], metadata)
 
     async def _json(self, model: str, prompt: str, schema: type[T]) -> tuple[T, LLMMetadata]:
         """A JSON reply that fits `schema`; one repair round, then LLM_UNAVAILABLE."""

@@ -220,3 +220,66 @@ def test_switching_providers_is_a_setting(tmp_path: Path, monkeypatch: pytest.Mo
     assert forced.name == "local"
     with pytest.raises(ValueError, match="needs GROQ_API_KEY"):
         Settings(data_dir=tmp_path, llm_provider="groq")
+
+
+def job_brief() -> Any:
+    from domain.ai.llm import JobBrief
+
+    return JobBrief(
+        "Backend Engineer",
+        "Harbor Health",
+        ["Python", "Terraform"],
+        {"Python": 1.0, "Terraform": 0.8},
+        ["5+ years of Python"],
+    )
+
+
+async def test_groq_rank_may_reorder_but_not_invent_or_drop(stub: tuple[Stub, str]) -> None:
+    from domain.ai.llm import RankCandidate
+
+    state, url = stub
+    state.script = [("json", {"order": ["b", "zzz", "b"], "rationale": "B shows Python at scale."})]
+    candidates = [
+        RankCandidate("a", "experience", "A", "x", 0.9),
+        RankCandidate("b", "project", "B", "y", 0.5),
+        RankCandidate("c", "project", "C", "z", 0.1),
+    ]
+    provider = groq(url)
+    try:
+        result = await provider.rank_items(candidates, job_brief(), custom_prompt="emphasise Python")
+    finally:
+        await provider.aclose()
+    assert result.order == ["b", "a", "c"] and result.rationale == "B shows Python at scale."
+    assert state.requests[0]["model"] == "openai/gpt-oss-20b"
+
+
+async def test_groq_suggestions_must_fit_the_schema(stub: tuple[Stub, str]) -> None:
+    state, url = stub
+    one = {"text": "Quantify", "reasoning": "r", "priority": "HIGH", "expected_impact": "i", "section": "experience"}
+    state.script = [("json", {"suggestions": [one] * 3}), ("json", {"suggestions": [one] * 5})]
+    provider = groq(url)
+    try:
+        result = await provider.suggest_improvements("resume", job_brief())
+    finally:
+        await provider.aclose()
+    assert len(result.suggestions) == 5 and len(state.requests) == 2  # three was repaired to five
+
+
+async def test_groq_analysis_keeps_computed_matching(stub: tuple[Stub, str]) -> None:
+    state, url = stub
+    state.script = [("json", {"assessment": "Good Python depth; no Terraform."})]
+    provider = groq(url)
+    try:
+        analysis = await provider.analyse_resume("Six years of Python services.", job_brief())
+        state.script = [("json", {"text": "Built Python services.", "notes": ["Terraform not added", " "]})]
+        rewrite = await provider.rewrite_section("experience", "Worked on Python services.", job_brief())
+        state.script = [("json", {"letter": "Dear Hiring Manager, ..."})]
+        from domain.ai.llm import LetterRequest
+
+        letter = await provider.write_cover_letter(LetterRequest("Ada", job_brief(), [], ["Python"], measure(SAMPLE)))
+    finally:
+        await provider.aclose()
+    assert analysis.matched_skills == ["Python"] and analysis.missing_skills == ["Terraform"]
+    assert analysis.assessment == "Good Python depth; no Terraform."
+    assert rewrite.text == "Built Python services." and rewrite.notes == ["Terraform not added"]
+    assert letter.text.startswith("Dear Hiring Manager")
