@@ -16,8 +16,10 @@ from starlette.routing import Route, WebSocketRoute
 from domain.accounts import AccountService
 from domain.ai.embeddings import Embedder
 from domain.ai.groq_provider import GroqProvider
+from domain.ai.guarded import GuardedLLM
 from domain.ai.llm import LLMProvider
 from domain.ai.local import LocalProvider
+from domain.ai.truthfulness import TruthChecker
 from domain.indexing import Indexer
 from domain.jobs import JobService
 from domain.profiles import ProfileService
@@ -38,7 +40,13 @@ log = logging.getLogger("tailor.app")
 
 
 def build_llm(settings: Settings) -> LLMProvider:
-    """`auto` picks Groq when a key is set, else the offline local provider."""
+    """`auto` picks Groq when a key is set, else the offline local provider; either way every output
+    passes the truthfulness check."""
+    lexicon = default_lexicon()
+    return GuardedLLM(_provider(settings), TruthChecker(lexicon))
+
+
+def _provider(settings: Settings) -> LLMProvider:
     if settings.effective_llm_provider is LLMProviderName.GROQ and settings.groq_api_key is not None:
         return GroqProvider(
             api_key=settings.groq_api_key.get_secret_value(),

@@ -50,6 +50,7 @@ class StyleResult:
 class EnhanceResult:
     sections: list[EnhancedSection]
     metadata: LLMMetadata
+    warnings: list[str] = field(default_factory=list)  # what the truthfulness check refused
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +81,7 @@ class RankResult:
     order: list[str]  # candidate ids, best first (a permutation of what was given)
     rationale: str
     metadata: LLMMetadata
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +99,7 @@ class TextResult:
     text: str
     notes: list[str]
     metadata: LLMMetadata
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)

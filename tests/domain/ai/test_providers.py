@@ -283,3 +283,64 @@ async def test_groq_analysis_keeps_computed_matching(stub: tuple[Stub, str]) -> 
     assert analysis.assessment == "Good Python depth; no Terraform."
     assert rewrite.text == "Built Python services." and rewrite.notes == ["Terraform not added"]
     assert letter.text.startswith("Dear Hiring Manager")
+
+
+async def test_guarded_outputs_never_carry_unsupported_claims(stub: tuple[Stub, str]) -> None:
+    from domain.ai.guarded import GuardedLLM
+    from domain.ai.llm import LetterRequest, RankCandidate
+
+    state, url = stub
+    guarded = GuardedLLM(groq(url), TruthChecker(default_lexicon()))
+    try:
+        state.script = [
+            (
+                "json",
+                {
+                    "sections": [
+                        {"id": "s1", "text": "Backend engineer with 6 years in Python."},
+                        {"id": "e1", "text": "Migrated 40 services to Kubernetes at Google."},
+                    ]
+                },
+            )
+        ]
+        enhanced = await guarded.enhance_sections(SECTIONS, measure(SAMPLE))
+        assert enhanced.sections[0].text == "Backend engineer with 6 years in Python."
+        assert enhanced.sections[1].text == SECTIONS[1].text  # the invented one keeps the original
+        assert any("Google" in w for w in enhanced.warnings) and any("40" in w for w in enhanced.warnings)
+
+        state.script = [
+            ("json", {"text": "Built Python services. Also shipped Rust at Meta for 9 years.", "notes": []})
+        ]
+        rewrite = await guarded.rewrite_section("experience", "Worked on Python services.", job_brief())
+        assert rewrite.text == "Built Python services." and len(rewrite.warnings) >= 2
+
+        state.script = [
+            (
+                "json",
+                {
+                    "letter": "Dear Hiring Manager,\n\nI built Python services at Acme.\n\n"
+                    "I hold a PhD from MIT.\n\nSincerely,\nAda"
+                },
+            )
+        ]
+        items = [RankCandidate("e1", "experience", "Engineer at Acme", "Built Python services.", 0.9, ["Python"])]
+        letter = await guarded.write_cover_letter(LetterRequest("Ada", job_brief(), items, ["Python"], measure(SAMPLE)))
+        assert "MIT" not in letter.text and "PhD" not in letter.text
+        assert "I built Python services at Acme." in letter.text and any("MIT" in w for w in letter.warnings)
+
+        state.script = [("json", {"order": ["e1"], "rationale": "Engineer at Acme shows Python. It won 3 awards."})]
+        ranked = await guarded.rank_items(items, job_brief())
+        assert ranked.rationale == "Engineer at Acme shows Python." and ranked.warnings
+    finally:
+        await guarded.aclose()
+
+
+async def test_the_app_wires_a_guarded_provider(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from domain.ai.guarded import GuardedLLM
+
+    for key in ("GROQ_API_KEY", "TAILOR_GROQ_API_KEY", "TAILOR_LLM_PROVIDER"):
+        monkeypatch.delenv(key, raising=False)
+    llm = build_llm(Settings(data_dir=tmp_path))
+    assert isinstance(llm, GuardedLLM) and llm.name == "local"
+    result = await llm.enhance_sections(SECTIONS, measure(SAMPLE))
+    assert result.warnings == [] and result.sections[1].text.startswith("Migrated 14 services")

@@ -1,0 +1,97 @@
+"""Every provider's output passes the truthfulness check before anyone can store it.
+
+`GuardedLLM` wraps a provider and checks each generated text against the facts the call was given
+(the section's own text, the person's items, the job): an enhanced section that claims something new
+keeps its original text; other texts lose the sentences that do, and the result lists them as warnings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from domain.ai.llm import (
+    Analysis,
+    EnhancedSection,
+    EnhanceResult,
+    JobBrief,
+    LetterRequest,
+    LLMProvider,
+    RankCandidate,
+    RankResult,
+    SectionText,
+    StyleResult,
+    SuggestionsResult,
+    TextResult,
+)
+from domain.ai.style import WritingStyle
+from domain.ai.truthfulness import TruthChecker
+
+LETTER_FURNITURE = "Dear Hiring Manager Sincerely Best regards Kind regards Thank you"
+
+
+def job_facts(job: JobBrief) -> list[str]:
+    return [job.title or "", job.company or "", ", ".join(job.skills), *job.requirements, *job.keywords]
+
+
+class GuardedLLM:
+    def __init__(self, provider: LLMProvider, checker: TruthChecker) -> None:
+        self.provider = provider
+        self.checker = checker
+        self.name = provider.name
+
+    async def extract_style(self, text: str) -> StyleResult:
+        return await self.provider.extract_style(text)
+
+    async def enhance_sections(
+        self, sections: list[SectionText], style: WritingStyle, custom_prompt: str | None = None
+    ) -> EnhanceResult:
+        result = await self.provider.enhance_sections(sections, style, custom_prompt)
+        originals = {section.id: section for section in sections}
+        kept: list[EnhancedSection] = []
+        warnings = list(result.warnings)
+        for enhanced in result.sections:
+            original = originals[enhanced.id]
+            claims = self.checker.check(enhanced.text, [original.text])
+            if claims:
+                warnings += [f"{original.kind} {original.id}: {claim.warning}; kept the original" for claim in claims]
+                kept.append(EnhancedSection(original.id, original.text, []))
+            else:
+                kept.append(enhanced)
+        return replace(result, sections=kept, warnings=warnings)
+
+    async def rank_items(
+        self, candidates: list[RankCandidate], job: JobBrief, custom_prompt: str | None = None
+    ) -> RankResult:
+        result = await self.provider.rank_items(candidates, job, custom_prompt)
+        sources = [text for c in candidates for text in (c.title, c.text, " ".join(c.matched))] + job_facts(job)
+        rationale, warnings = self.checker.strip_unsupported(result.rationale, sources)
+        return replace(result, rationale=rationale, warnings=result.warnings + warnings)
+
+    async def write_cover_letter(self, request: LetterRequest) -> TextResult:
+        result = await self.provider.write_cover_letter(request)
+        sources = [request.full_name or "", LETTER_FURNITURE, ", ".join(request.matched_skills)]
+        sources += [text for c in request.items for text in (c.title, c.text)] + job_facts(request.job)
+        return self._checked_text(result, sources)
+
+    async def analyse_resume(self, resume_text: str, job: JobBrief) -> Analysis:
+        return await self.provider.analyse_resume(resume_text, job)
+
+    async def suggest_improvements(self, resume_text: str, job: JobBrief) -> SuggestionsResult:
+        return await self.provider.suggest_improvements(resume_text, job)  # advice, not claims about the person
+
+    async def rewrite_section(self, section: str, text: str, job: JobBrief) -> TextResult:
+        result = await self.provider.rewrite_section(section, text, job)
+        return self._checked_text(result, [text, *job_facts(job)])
+
+    def _checked_text(self, result: TextResult, sources: list[str]) -> TextResult:
+        paragraphs = result.text.split("\n\n")
+        kept, warnings = [], list(result.warnings)
+        for paragraph in paragraphs:
+            cleaned, found = self.checker.strip_unsupported(paragraph, sources)
+            warnings += found
+            if cleaned.strip():
+                kept.append(cleaned if found else paragraph)
+        return replace(result, text="\n\n".join(kept), warnings=warnings)
+
+    async def aclose(self) -> None:
+        await self.provider.aclose()
