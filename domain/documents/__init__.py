@@ -1,0 +1,1 @@
+"""Documents people bring: safe text extraction (and, later, samples and resumes)."""

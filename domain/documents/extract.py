@@ -1,0 +1,108 @@
+"""Safe text extraction from TXT, PDF and DOCX. The type is judged by content, not by the name; PDF
+and DOCX are read in a worker process with a CPU-time limit, a memory limit and a wall-clock timeout,
+so a bomb, a loop or a broken file fails cleanly and the server stays up."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from domain.errors import UnprocessableDocument, UnsupportedMediaType
+
+TIMEOUT_SECONDS = 20.0
+CPU_SECONDS = 15
+MEMORY_BYTES = 768 * 1024 * 1024
+MIN_TEXT_CHARS = 20
+
+
+class DocumentKind(StrEnum):
+    TXT = "text/plain"
+    PDF = "application/pdf"
+    DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+@dataclass(frozen=True)
+class Extracted:
+    kind: DocumentKind
+    text: str
+    pages: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+def sniff(content: bytes) -> DocumentKind:
+    """PDF by its header, DOCX by being a zip with a Word body, text by decoding; anything else refused."""
+    head = content[:1024]
+    if head.lstrip(b"\x00\t\r\n ").startswith(b"%PDF-"):
+        return DocumentKind.PDF
+    if head.startswith(b"PK\x03\x04"):
+        if b"word/" in content[:65536] or b"[Content_Types].xml" in content[:65536]:
+            return DocumentKind.DOCX
+        raise UnsupportedMediaType("This zip file is not a Word (.docx) document", field="file")
+    if _binary(head):
+        raise UnsupportedMediaType("Upload a PDF, a Word (.docx) document or a plain-text file", field="file")
+    return DocumentKind.TXT
+
+
+def _binary(head: bytes) -> bool:
+    magic = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"\xd0\xcf\x11\xe0", b"\x7fELF", b"MZ", b"\x1f\x8b", b"Rar!")
+    if head.startswith(magic):
+        return True
+    controls = sum(1 for byte in head if byte < 9 or 13 < byte < 32)
+    return b"\x00" in head or (bool(head) and controls / len(head) > 0.1)
+
+
+def decode_text(content: bytes) -> tuple[str, list[str]]:
+    """UTF-8 (with or without BOM); otherwise Latin-1, with a warning that it was guessed."""
+    try:
+        return content.decode("utf-8-sig"), []
+    except UnicodeDecodeError:
+        return content.decode("latin-1"), ["The file was not UTF-8; it was read as Latin-1"]
+
+
+async def _in_worker(kind: DocumentKind, content: bytes) -> tuple[str, int]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "domain.documents.worker",
+        "pdf" if kind is DocumentKind.PDF else "docx",
+        str(CPU_SECONDS),  # the worker limits itself first thing (preexec_fn is unsafe beside threads)
+        str(MEMORY_BYTES),
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    try:
+        stdout, _ = await asyncio.wait_for(process.communicate(content), TIMEOUT_SECONDS)
+    except TimeoutError as exc:
+        process.kill()
+        await process.wait()
+        raise UnprocessableDocument("Reading the file took too long; it may be damaged", field="file") from exc
+    try:
+        result = json.loads(stdout or b"{}")
+    except json.JSONDecodeError:
+        result = {}
+    if not result.get("ok"):
+        message = result.get("message") or "The file could not be read; it may be damaged or too complex"
+        raise UnprocessableDocument(message, field="file")
+    return str(result["text"]), int(result.get("pages", 0))
+
+
+async def extract_text(content: bytes) -> Extracted:
+    """The document's text; UNSUPPORTED_MEDIA_TYPE or UNPROCESSABLE_DOCUMENT with a reason."""
+    if not content.strip():
+        raise UnprocessableDocument("The file is empty", field="file")
+    kind = sniff(content)
+    warnings: list[str] = []
+    if kind is DocumentKind.TXT:
+        text, warnings = decode_text(content)
+        pages = 0
+    else:
+        text, pages = await _in_worker(kind, content)
+    text = "\n".join(line.rstrip() for line in text.replace("\x00", "").splitlines()).strip()
+    if len(text) < MIN_TEXT_CHARS:
+        hint = " (a scanned image has no text: export it as a text PDF)" if kind is DocumentKind.PDF else ""
+        raise UnprocessableDocument(f"No readable text was found in the file{hint}", field="file")
+    return Extracted(kind, text, pages, warnings)
