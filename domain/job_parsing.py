@@ -209,7 +209,7 @@ def parse_job(raw_text: str, lexicon: Lexicon) -> ParsedJob:
             if candidate.split()[0].lower() not in {"we", "you", "this", "the", "our", "it", "they"}:
                 job.company = candidate
     if job.location is None:
-        job.location = _find_location(text[:HEAD_CHARS])
+        job.location = find_location(text[:HEAD_CHARS])
 
     job.years_required = years_required(" ".join(job.requirements)) or years_required(text)
     job.level = level_for(job.title or "", job.years_required)
@@ -266,7 +266,7 @@ def _header_guess(header: list[str], job: ParsedJob) -> None:
             job.title = parts[0]
             parts = parts[1:]
         for part in parts:
-            location = _find_location(part)
+            location = find_location(part)
             if location and job.location is None and len(part) - len(location) < 4:
                 job.location = location
             elif job.company is None and _looks_like_company(part):
@@ -288,7 +288,7 @@ def _looks_like_company(part: str) -> bool:
     return bool(words) and not all(word.lower() in TEAM_WORDS for word in words) and part[:1].isupper()
 
 
-def _find_location(text: str) -> str | None:
+def find_location(text: str) -> str | None:
     if match := _CITY_STATE.search(text):
         return _clean(match.group(1))
     if match := _REMOTE.search(text):
