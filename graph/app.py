@@ -23,6 +23,7 @@ from domain.ai.truthfulness import TruthChecker
 from domain.indexing import Indexer
 from domain.jobs import JobService
 from domain.profiles import ProfileService
+from domain.samples import SampleService
 from domain.security import Passwords, Tokens
 from domain.settings import LLMProviderName, Settings
 from domain.skills import default_lexicon
@@ -91,6 +92,7 @@ def build_services(settings: Settings) -> Services:
         register_window_seconds=settings.register_window_seconds,
     )
     lexicon = default_lexicon()
+    llm = build_llm(settings)
     embedder = Embedder(settings.embedding_model, sessions)
     indexer = Indexer(sessions, embedder, VectorIndex.open(settings.data_dir, settings.chroma_url))
     return Services(
@@ -100,9 +102,10 @@ def build_services(settings: Settings) -> Services:
         accounts=accounts,
         jobs=JobService(sessions, lexicon, indexer.wake),
         profiles=ProfileService(sessions, lexicon, indexer.wake),
+        samples=SampleService(sessions, llm),
         embedder=embedder,
         indexer=indexer,
-        llm=build_llm(settings),
+        llm=llm,
         redis=redis,
     )
 

@@ -21,6 +21,7 @@ from domain.errors import Unauthenticated
 from domain.indexing import Indexer
 from domain.jobs import JobService
 from domain.profiles import ProfileService
+from domain.samples import SampleService
 from domain.settings import Settings
 from storage.accounts import User
 
@@ -35,6 +36,7 @@ class Services:
     accounts: AccountService
     jobs: JobService
     profiles: ProfileService
+    samples: SampleService
     embedder: Embedder
     indexer: Indexer
     llm: LLMProvider

@@ -21,9 +21,10 @@ from graph.jobs import JobMutation, JobQuery
 from graph.limits import schema_extensions
 from graph.profiles import ProfileMutation, ProfileQuery
 from graph.requests import precheck
+from graph.samples import SampleMutation, SampleQuery
 
-Query = merge_types("Query", (AccountQuery, JobQuery, ProfileQuery))
-Mutation = merge_types("Mutation", (AccountMutation, JobMutation, ProfileMutation))
+Query = merge_types("Query", (AccountQuery, JobQuery, ProfileQuery, SampleQuery))
+Mutation = merge_types("Mutation", (AccountMutation, JobMutation, ProfileMutation, SampleMutation))
 
 
 class TailorSchema(strawberry.Schema):

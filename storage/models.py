@@ -6,6 +6,7 @@ from storage.embeddings import CachedEmbedding
 from storage.jobs import Job
 from storage.outbox import OutboxTask
 from storage.profiles import Certification, Education, Experience, Profile, ProfileSkill, Project
+from storage.samples import Sample
 
 metadata = Base.metadata
 
@@ -18,6 +19,7 @@ __all__ = [
     "OutboxTask",
     "Profile",
     "ProfileSkill",
+    "Sample",
     "Project",
     "User",
     "metadata",

@@ -1,0 +1,79 @@
+"""Writing samples: uploaded resumes and cover letters whose style Tailor writes in. The newest
+upload of a type becomes the active one (the previous is deactivated in the same transaction)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from domain.ai.llm import LLMProvider
+from domain.documents.extract import extract_text
+from domain.errors import BadInput, NotFound
+from domain.validation import clean_text, is_uuid
+from storage.accounts import User
+from storage.db import transaction
+from storage.samples import Sample, SampleRepository
+
+DOCUMENT_TYPES = ("RESUME", "COVER_LETTER")
+
+
+class SampleService:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], llm: LLMProvider) -> None:
+        self._sessions = sessions
+        self._llm = llm
+
+    async def upload(self, user: User, document_type: str, filename: str | None, content: bytes) -> Sample:
+        if document_type not in DOCUMENT_TYPES:
+            raise BadInput(f"documentType must be one of {', '.join(DOCUMENT_TYPES)}", field="documentType")
+        name = clean_text(filename, "file", max_length=255) or "sample"
+        extracted = await extract_text(content)  # UNSUPPORTED_MEDIA_TYPE / UNPROCESSABLE_DOCUMENT
+        style = await self._llm.extract_style(extracted.text)  # before the transaction: no lock held on a call
+        sample = Sample(
+            user_id=user.id,
+            document_type=document_type,
+            filename=name,
+            media_type=extracted.kind.value,
+            full_text=extracted.text,
+            word_count=len(extracted.text.split()),
+            character_count=len(extracted.text),
+            writing_style=style.style.as_dict(),
+            style_metadata=asdict(style.metadata),
+            warnings=extracted.warnings,
+        )
+        async with transaction(self._sessions) as session:
+            return await SampleRepository(session).add_active(sample)
+
+    async def refresh_style(self, user: User, sample_id: str) -> Sample:
+        sample = await self.get(user, sample_id)
+        style = await self._llm.extract_style(sample.full_text)
+        async with transaction(self._sessions) as session:
+            current = await self._owned(SampleRepository(session), user, sample_id)
+            current.writing_style = style.style.as_dict()
+            current.style_metadata = asdict(style.metadata)
+            return current
+
+    async def get(self, user: User, sample_id: str) -> Sample:
+        async with self._sessions() as session:
+            return await self._owned(SampleRepository(session), user, sample_id)
+
+    async def active(self, user: User, document_type: str) -> Sample | None:
+        async with self._sessions() as session:
+            return await SampleRepository(session).active(user.id, document_type)
+
+    async def listing(self, user: User, document_type: str | None, is_active: bool | None) -> list[Sample]:
+        async with self._sessions() as session:
+            return await SampleRepository(session).listing(user.id, document_type, is_active)
+
+    async def delete(self, user: User, sample_id: str) -> str:
+        async with transaction(self._sessions) as session:
+            repo = SampleRepository(session)
+            await repo.delete(await self._owned(repo, user, sample_id))
+        return sample_id
+
+    @staticmethod
+    async def _owned(repo: SampleRepository, user: User, sample_id: str) -> Sample:
+        sample = await repo.owned(user.id, sample_id) if is_uuid(sample_id) else None
+        if sample is None:
+            raise NotFound("No such sample", field="id")
+        return sample

@@ -1,0 +1,128 @@
+"""Writing samples at the edge: upload (multipart), list, read with full text and style, refresh, delete."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+import strawberry
+from strawberry.file_uploads import Upload
+from strawberry.types import Info
+
+from graph.context import Context
+from graph.permissions import IsAuthenticated
+from graph.uploads import read_upload
+from storage.samples import Sample as SampleRow
+
+AUTH = [IsAuthenticated]
+
+
+@strawberry.enum
+class DocumentType(Enum):
+    RESUME = "RESUME"
+    COVER_LETTER = "COVER_LETTER"
+
+
+@strawberry.type(description="Measured stylometrics of a sample, and the tone derived from them.")
+class WritingStyle:
+    sentence_length_mean: float
+    sentence_length_stdev: float
+    average_word_length: float
+    rare_word_rate: float
+    vocabulary_level: str
+    formality: float = strawberry.field(description="0 casual .. 1 formal")
+    first_person_rate: float
+    contraction_rate: float
+    exclamation_rate: float
+    characteristic_phrases: list[str]
+    tone: str
+    word_count: int
+    provider: str
+    model: str
+
+    @classmethod
+    def of(cls, style: dict[str, Any], metadata: dict[str, Any] | None) -> WritingStyle:
+        meta = metadata or {}
+        return cls(**style, provider=meta.get("provider", ""), model=meta.get("model", ""))
+
+
+@strawberry.type(description="A sample as listed: everything but its text.")
+class SampleSummary:
+    id: strawberry.ID
+    document_type: DocumentType
+    filename: str
+    media_type: str
+    word_count: int
+    character_count: int
+    is_active: bool
+    created_at: datetime
+
+    @classmethod
+    def of(cls, row: SampleRow) -> SampleSummary:
+        return cls(
+            id=strawberry.ID(row.id),
+            document_type=DocumentType(row.document_type),
+            filename=row.filename,
+            media_type=row.media_type,
+            word_count=row.word_count,
+            character_count=row.character_count,
+            is_active=row.is_active,
+            created_at=row.created_at,
+        )
+
+
+@strawberry.type
+class Sample(SampleSummary):
+    full_text: str
+    writing_style: WritingStyle | None
+    warnings: list[str]
+
+    @classmethod
+    def of(cls, row: SampleRow) -> Sample:
+        summary = SampleSummary.of(row)
+        style = WritingStyle.of(row.writing_style, row.style_metadata) if row.writing_style else None
+        return cls(**vars(summary), full_text=row.full_text, writing_style=style, warnings=row.warnings)
+
+
+@strawberry.type
+class SampleQuery:
+    @strawberry.field(permission_classes=AUTH, description="Your samples, newest first, without their text.")
+    async def samples(
+        self, info: Info[Context, None], document_type: DocumentType | None = None, is_active: bool | None = None
+    ) -> list[SampleSummary]:
+        user = await info.context.require_user()
+        kind = document_type.value if document_type else None
+        return [SampleSummary.of(row) for row in await info.context.services.samples.listing(user, kind, is_active)]
+
+    @strawberry.field(permission_classes=AUTH)
+    async def sample(self, info: Info[Context, None], id: strawberry.ID) -> Sample:
+        user = await info.context.require_user()
+        return Sample.of(await info.context.services.samples.get(user, str(id)))
+
+
+@strawberry.type
+class SampleMutation:
+    @strawberry.mutation(
+        permission_classes=AUTH,
+        description="Upload a TXT, PDF or DOCX sample (multipart, with `Apollo-Require-Preflight: true`). "
+        "It becomes the active sample of its type; its writing style is measured on the way in.",
+    )
+    async def upload_sample(self, info: Info[Context, None], document_type: DocumentType, file: Upload) -> Sample:
+        user = await info.context.require_user()
+        services = info.context.services
+        content = await read_upload(file, services.settings.max_sample_bytes)
+        name = getattr(file, "filename", None)
+        return Sample.of(await services.samples.upload(user, document_type.value, name, content))
+
+    @strawberry.mutation(permission_classes=AUTH, description="Measure the sample's writing style again.")
+    async def refresh_writing_style(self, info: Info[Context, None], sample_id: strawberry.ID) -> Sample:
+        user = await info.context.require_user()
+        return Sample.of(await info.context.services.samples.refresh_style(user, str(sample_id)))
+
+    @strawberry.mutation(
+        permission_classes=AUTH, description="Delete a sample; if it was active, the newest other one of its type is."
+    )
+    async def delete_sample(self, info: Info[Context, None], id: strawberry.ID) -> strawberry.ID:
+        user = await info.context.require_user()
+        return strawberry.ID(await info.context.services.samples.delete(user, str(id)))
