@@ -7,18 +7,16 @@ ADMIN users only. Deleting a job deletes what was derived from it (rankings, gen
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.errors import BadInput, DomainError, NotFound, PreconditionFailed, UnprocessableDocument
 from domain.indexing import Notify, record_job, record_job_deleted
 from domain.job_parsing import parse_job
+from domain.pagination import check_first, decode_cursor
 from domain.skills import Lexicon
 from domain.validation import clean_text, clean_url, is_uuid
 from storage.accounts import User
@@ -28,7 +26,6 @@ from storage.jobs import PRIVATE, PUBLIC, Job, JobRepository
 MAX_RAW_TEXT = 50_000
 MAX_SHORT_TEXT = 200
 MAX_SEARCH = 100
-MAX_PAGE = 100
 MAX_IMPORT_LINES = 1000
 OVERRIDABLE = ("title", "company", "location")
 
@@ -64,22 +61,6 @@ class JobPage:
     jobs: list[Job]
     total: int
     has_next: bool
-
-
-def encode_cursor(job: Job) -> str:
-    return base64.urlsafe_b64encode(f"{job.created_at.isoformat()}|{job.id}".encode()).decode()
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, str]:
-    """The (created_at, id) a cursor stands for; BAD_USER_INPUT for anything this API did not make."""
-    try:
-        created, _, job_id = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
-        moment = datetime.fromisoformat(created)
-        if moment.tzinfo is None or not is_uuid(job_id):
-            raise ValueError("not a cursor")
-        return moment.astimezone(UTC), job_id
-    except (ValueError, OverflowError, binascii.Error, UnicodeError) as exc:
-        raise BadInput("The cursor is not one this API gave out", field="after") from exc
 
 
 def content_hash(raw_text: str) -> str:
@@ -205,8 +186,7 @@ class JobService:
     async def page(
         self, user: User, *, first: int, after: str | None, search: str | None, visibility: str | None
     ) -> JobPage:
-        if not 1 <= first <= MAX_PAGE:
-            raise BadInput(f"first must be between 1 and {MAX_PAGE}", field="first")
+        check_first(first)
         text = clean_text(search, "search", max_length=MAX_SEARCH)
         cursor = decode_cursor(after) if after else None
         async with self._sessions() as session:

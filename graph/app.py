@@ -23,6 +23,7 @@ from domain.ai.truthfulness import TruthChecker
 from domain.indexing import Indexer
 from domain.jobs import JobService
 from domain.profiles import ProfileService
+from domain.resumes import ResumeService
 from domain.samples import SampleService
 from domain.security import Passwords, Tokens
 from domain.settings import LLMProviderName, Settings
@@ -33,6 +34,7 @@ from graph.logs import configure_logging
 from graph.schema import build_schema
 from graph.view import TailorGraphQL
 from storage import migrate
+from storage.blobs import BlobStore
 from storage.counters import Counters, MemoryCounters, RedisCounters
 from storage.db import create_engine, session_factory
 from storage.vectors import VectorIndex
@@ -103,6 +105,7 @@ def build_services(settings: Settings) -> Services:
         jobs=JobService(sessions, lexicon, indexer.wake),
         profiles=ProfileService(sessions, lexicon, indexer.wake),
         samples=SampleService(sessions, llm),
+        resumes=ResumeService(sessions, BlobStore(settings.data_dir / "blobs"), lexicon),
         embedder=embedder,
         indexer=indexer,
         llm=llm,

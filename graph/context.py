@@ -21,6 +21,7 @@ from domain.errors import Unauthenticated
 from domain.indexing import Indexer
 from domain.jobs import JobService
 from domain.profiles import ProfileService
+from domain.resumes import ResumeService
 from domain.samples import SampleService
 from domain.settings import Settings
 from storage.accounts import User
@@ -37,6 +38,7 @@ class Services:
     jobs: JobService
     profiles: ProfileService
     samples: SampleService
+    resumes: ResumeService
     embedder: Embedder
     indexer: Indexer
     llm: LLMProvider

@@ -10,7 +10,8 @@ import strawberry
 from strawberry.file_uploads import Upload
 from strawberry.types import Info
 
-from domain.jobs import JobInput, encode_cursor
+from domain.jobs import JobInput
+from domain.pagination import encode_cursor
 from graph.context import Context
 from graph.pagination import DEFAULT_PAGE, PageInfo
 from graph.permissions import IsAuthenticated

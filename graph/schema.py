@@ -21,10 +21,11 @@ from graph.jobs import JobMutation, JobQuery
 from graph.limits import schema_extensions
 from graph.profiles import ProfileMutation, ProfileQuery
 from graph.requests import precheck
+from graph.resumes import ResumeMutation, ResumeQuery
 from graph.samples import SampleMutation, SampleQuery
 
-Query = merge_types("Query", (AccountQuery, JobQuery, ProfileQuery, SampleQuery))
-Mutation = merge_types("Mutation", (AccountMutation, JobMutation, ProfileMutation, SampleMutation))
+Query = merge_types("Query", (AccountQuery, JobQuery, ProfileQuery, SampleQuery, ResumeQuery))
+Mutation = merge_types("Mutation", (AccountMutation, JobMutation, ProfileMutation, SampleMutation, ResumeMutation))
 
 
 class TailorSchema(strawberry.Schema):

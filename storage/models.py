@@ -6,6 +6,7 @@ from storage.embeddings import CachedEmbedding
 from storage.jobs import Job
 from storage.outbox import OutboxTask
 from storage.profiles import Certification, Education, Experience, Profile, ProfileSkill, Project
+from storage.resumes import Resume
 from storage.samples import Sample
 
 metadata = Base.metadata
@@ -19,6 +20,7 @@ __all__ = [
     "OutboxTask",
     "Profile",
     "ProfileSkill",
+    "Resume",
     "Sample",
     "Project",
     "User",

@@ -1,0 +1,103 @@
+"""Resumes: uploads kept as original bytes (blob store, by content hash), extracted text and a parsed
+structure (SQL). The same file from the same person is the same resume."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from domain.documents.extract import extract_text
+from domain.documents.resume_parsing import parse_resume
+from domain.errors import NotFound
+from domain.pagination import check_first, decode_cursor
+from domain.skills import Lexicon
+from domain.validation import clean_text, is_uuid
+from storage.accounts import User
+from storage.blobs import BlobStore, content_hash
+from storage.db import transaction
+from storage.resumes import Resume, ResumeRepository
+
+
+@dataclass(frozen=True, slots=True)
+class Uploaded:
+    resume: Resume
+    deduplicated: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ResumePage:
+    resumes: list[Resume]
+    total: int
+    has_next: bool
+
+
+class ResumeService:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], blobs: BlobStore, lexicon: Lexicon) -> None:
+        self._sessions = sessions
+        self._blobs = blobs
+        self._lexicon = lexicon
+
+    async def upload(self, user: User, filename: str | None, content: bytes) -> Uploaded:
+        digest = content_hash(content)
+        async with self._sessions() as session:
+            existing = await ResumeRepository(session).by_hash(user.id, digest)
+        if existing is not None:
+            return Uploaded(existing, deduplicated=True)
+        extracted = await extract_text(content)  # UNSUPPORTED_MEDIA_TYPE / UNPROCESSABLE_DOCUMENT
+        parsed = parse_resume(extracted.text, self._lexicon)  # RESUME_PARSING_FAILED
+        resume = Resume(
+            user_id=user.id,
+            content_hash=digest,
+            filename=clean_text(filename, "file", max_length=255) or "resume",
+            media_type=extracted.kind.value,
+            file_size=len(content),
+            text=extracted.text,
+            parsed=asdict(parsed),
+            candidate_name=parsed.name,
+        )
+        await self._blobs.put(content)  # before the row: a row never points at a missing blob
+        try:
+            async with transaction(self._sessions) as session:
+                ResumeRepository(session).add(resume)
+        except IntegrityError:  # the same file uploaded twice at once: the other upload won
+            async with self._sessions() as session:
+                winner = await ResumeRepository(session).by_hash(user.id, digest)
+            if winner is None:
+                raise
+            return Uploaded(winner, deduplicated=True)
+        return Uploaded(resume, deduplicated=False)
+
+    async def get(self, user: User, resume_id: str) -> Resume:
+        async with self._sessions() as session:
+            return await self._owned(ResumeRepository(session), user, resume_id)
+
+    async def original(self, user: User, resume_id: str) -> bytes:
+        resume = await self.get(user, resume_id)
+        return await self._blobs.get(resume.content_hash)
+
+    async def page(self, user: User, *, first: int, after: str | None) -> ResumePage:
+        check_first(first)
+        cursor = decode_cursor(after) if after else None
+        async with self._sessions() as session:
+            rows, total = await ResumeRepository(session).page(user.id, limit=first + 1, after=cursor)
+        return ResumePage(rows[:first], total, len(rows) > first)
+
+    async def delete(self, user: User, resume_id: str) -> str:
+        """Delete the row; the blob goes too unless another row (anyone's) still uses it."""
+        async with transaction(self._sessions) as session:
+            repo = ResumeRepository(session)
+            resume = await self._owned(repo, user, resume_id)
+            await repo.delete(resume)
+            in_use = await repo.hash_in_use(resume.content_hash)
+        if not in_use:
+            await self._blobs.delete(resume.content_hash)
+        return resume_id
+
+    @staticmethod
+    async def _owned(repo: ResumeRepository, user: User, resume_id: str) -> Resume:
+        resume = await repo.owned(user.id, resume_id) if is_uuid(resume_id) else None
+        if resume is None:
+            raise NotFound("No such resume", field="id")
+        return resume
