@@ -17,6 +17,7 @@ from domain.accounts import normalise_email
 from domain.errors import BadInput, NotFound
 from domain.indexing import Notify, record_item
 from domain.months import check_range, parse_month, this_month
+from domain.profile_import import ImportResult, describe, natural_key, resume_fields, resume_items
 from domain.skills import Lexicon
 from domain.validation import clean_text, clean_url, is_uuid
 from storage.accounts import User
@@ -256,6 +257,67 @@ class ProfileService:
             return [by_id[item_id] for item_id in ids]
 
         return await self._write(write)
+
+    async def import_resume(self, user: User, parsed: dict[str, Any], *, replace: bool) -> ImportResult:
+        """Fill the profile from a parsed resume in one transaction. MERGE adds what is missing (items
+        matched by their natural key, empty fields filled); REPLACE empties the sections first and
+        takes the resume's fields. Items the rules refuse are skipped and reported."""
+        candidates = resume_items(parsed, self._lexicon)
+        skipped: list[str] = []
+        cleaned: dict[str, list[dict[str, Any]]] = {section: [] for section in SECTIONS}
+        for section, items in candidates.items():
+            for values in items:
+                try:
+                    item = self._clean(section, values)
+                    for name, (_, required) in SECTION_RULES[section].items():
+                        if required and item.get(name) is None:
+                            raise BadInput(f"{camel(name)} is missing", field=camel(name))
+                    self._check_dates(section, item)
+                except BadInput as exc:
+                    skipped.append(f"{section}: {describe(values)}: {exc.message}")
+                    continue
+                cleaned[section].append(item)
+        scalars: dict[str, Any] = {}
+        for name, value in resume_fields(parsed).items():
+            try:
+                scalars[name] = PROFILE_RULES[name](value, camel(name))
+            except BadInput as exc:
+                skipped.append(f"profile {camel(name)}: {exc.message}")
+
+        async def write(repo: ProfileRepository) -> tuple[Profile, int]:
+            profile = await repo.ensure(user.id)
+            for name, value in scalars.items():
+                if value and (replace or not getattr(profile, name)):
+                    setattr(profile, name, value)
+            added = 0
+            for section, items in cleaned.items():
+                model = SECTION_MODELS[section]
+                existing = await repo.items(model, profile.id)
+                if replace:
+                    for old in existing:
+                        await repo.delete(model, old.id)
+                        if section in INDEXED:
+                            record_delete(repo.session, "profile_items", old.id)
+                    existing = []
+                keys = {natural_key(section, {n: getattr(old, n) for n in SECTION_RULES[section]}) for old in existing}
+                position = await repo.next_position(model, profile.id) if existing else 0
+                for values in items:
+                    key = natural_key(section, values)
+                    if key in keys:
+                        continue
+                    keys.add(key)
+                    item = model(user_id=user.id, profile_id=profile.id, position=position, **values)
+                    position += 1
+                    repo.add(item)
+                    await repo.session.flush()
+                    if section in INDEXED:
+                        record_item(repo.session, item)
+                    added += 1
+            return profile, added
+
+        profile, added = await self._write(write)
+        self._notify()
+        return ImportResult(profile, added, skipped)
 
     def _clean(self, section: str, values: dict[str, Any]) -> dict[str, Any]:
         rules = SECTION_RULES[section]

@@ -3,6 +3,7 @@ section. Resolvers translate and call `domain/profiles.py`; every rule lives the
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Any
 
 import strawberry
@@ -59,8 +60,35 @@ class ProfileQuery:
         return Profile.of(row) if row else None
 
 
+@strawberry.enum
+class ImportMode(Enum):
+    MERGE = "MERGE"
+    REPLACE = "REPLACE"
+
+
+@strawberry.type
+class ImportProfileResult:
+    profile: Profile
+    added: int = strawberry.field(description="Items added to the profile's sections.")
+    skipped: list[str] = strawberry.field(description="Items the profile's rules refused, and why.")
+
+
 @strawberry.type
 class ProfileMutation:
+    @strawberry.mutation(
+        permission_classes=AUTH,
+        description="Fill your profile from a parsed resume. MERGE adds what is missing without duplicates "
+        "and fills empty fields; REPLACE empties the sections first and takes the resume's fields.",
+    )
+    async def import_profile_from_resume(
+        self, info: Ctx, resume_id: strawberry.ID, mode: ImportMode = ImportMode.MERGE
+    ) -> ImportProfileResult:
+        user = await info.context.require_user()
+        services = info.context.services
+        resume = await services.resumes.get(user, str(resume_id))
+        result = await services.profiles.import_resume(user, resume.parsed, replace=mode is ImportMode.REPLACE)
+        return ImportProfileResult(profile=Profile.of(result.profile), added=result.added, skipped=result.skipped)
+
     @strawberry.mutation(permission_classes=AUTH, description="Set the profile's own fields (creates it if need be).")
     async def update_profile(self, info: Ctx, input: ProfileInput) -> Profile:
         user = await info.context.require_user()

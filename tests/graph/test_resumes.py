@@ -109,3 +109,57 @@ async def test_bad_and_hostile_files_fail_cleanly(gql: GraphQL, app: Any, settin
         assert error_codes(await upload(maya, content)) == [code], code
     assert (await maya(LIST, {}))["data"]["resumes"]["totalCount"] == 0 and blobs(app) == []
     assert "errors" not in await upload(maya, make_pdf(MAYA))  # and the server still answers
+
+
+IMPORT = """mutation ($id: ID!, $mode: ImportMode!) {
+  importProfileFromResume(resumeId: $id, mode: $mode) {
+    added skipped
+    profile { fullName email phone location summary links { url } totalExperienceYears
+      experiences { title company startMonth endMonth current highlights }
+      projects { name } skills { name } education { institution degree fieldOfStudy }
+      certifications { name issuedMonth } }
+  }
+}"""
+
+
+async def test_import_profile_from_resume_merge_and_replace(gql: GraphQL) -> None:
+    maya = await user(gql)
+    resume_id = (await upload(maya, make_pdf(MAYA)))["data"]["uploadResume"]["resume"]["id"]
+    await maya('mutation { updateProfile(input: {fullName: "Maya C."}) { id } }')
+    await maya('mutation { addSkill(input: {name: "python"}) { id } }')
+    first = (await maya(IMPORT, {"id": resume_id, "mode": "MERGE"}))["data"]["importProfileFromResume"]
+    profile = first["profile"]
+    assert profile["fullName"] == "Maya C."  # MERGE keeps what you had
+    assert (profile["email"], profile["location"]) == ("maya.chen@example.com", "Seattle, WA")
+    assert [
+        (e["title"], e["company"], e["startMonth"], e["endMonth"], e["current"]) for e in profile["experiences"]
+    ] == [
+        ("Senior Software Engineer", "Northwind Logistics", "2021-03", None, True),
+        ("Software Engineer", "Brightleaf Analytics", "2018-06", "2021-02", False),
+        ("Junior Developer", "CityWorks Digital", "2017-07", "2018-05", False),
+    ]
+    assert len(profile["experiences"][0]["highlights"]) == 4
+    skills = [s["name"] for s in profile["skills"]]
+    assert skills.count("Python") == 1 and {"PostgreSQL", "Kubernetes", "Terraform"} <= set(skills)
+    assert profile["education"] == [
+        {"institution": "Oregon State University", "degree": "B.S.", "fieldOfStudy": "Computer Science"}
+    ]
+    assert profile["certifications"][0]["issuedMonth"] == "2022-01"
+    assert [p["name"] for p in profile["projects"]] == ["Shipwatch", "Recipe Graph"]
+    assert "https://github.com/mayachen" in [link["url"] for link in profile["links"]]
+    assert profile["totalExperienceYears"] >= 9
+
+    again = (await maya(IMPORT, {"id": resume_id, "mode": "MERGE"}))["data"]["importProfileFromResume"]
+    assert again["added"] == 0  # nothing duplicated
+    replaced = (await maya(IMPORT, {"id": resume_id, "mode": "REPLACE"}))["data"]["importProfileFromResume"]
+    assert replaced["profile"]["fullName"] == "Maya Chen"
+    assert len(replaced["profile"]["experiences"]) == 3
+    assert replaced["added"] == first["added"] + 1  # everything again, Python included this time
+
+
+async def test_import_refuses_foreign_resumes(gql: GraphQL) -> None:
+    maya = await user(gql)
+    bob = await user(gql, "bob@example.com")
+    resume_id = (await upload(maya, make_pdf(MAYA)))["data"]["uploadResume"]["resume"]["id"]
+    assert error_codes(await bob(IMPORT, {"id": resume_id, "mode": "MERGE"})) == ["NOT_FOUND"]
+    assert (await bob("{ profile { id } }"))["data"]["profile"] is None
