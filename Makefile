@@ -38,6 +38,7 @@ bench: install
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/embeddings.py
 	$(BIN)/python bench/parsing.py
+	$(BIN)/python bench/documents.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache
