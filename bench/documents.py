@@ -75,9 +75,8 @@ async def main(uploads: int) -> None:
                         raise SystemExit(f"upload failed: {response.json()}")
                 samples.sort()
                 p95 = samples[int(0.95 * (len(samples) - 1))]
-                print(
-                    f"{kind:<6} {len(content) // 1024:>4} KiB   p50 {statistics.median(samples):7.1f} ms   p95 {p95:7.1f} ms"
-                )
+                p50 = statistics.median(samples)
+                print(f"{kind:<6} {len(content) // 1024:>4} KiB   p50 {p50:7.1f} ms   p95 {p95:7.1f} ms")
     finally:
         proc.terminate()
         proc.wait(timeout=30)
