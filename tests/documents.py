@@ -102,3 +102,23 @@ def zip_bomb_docx(megabytes: int = 200) -> bytes:
 
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(64)
+
+
+def two_column_pdf(left: list[str], right: list[str]) -> bytes:
+    """A one-page PDF laid out in two columns (a sidebar of contact and skills beside the history)."""
+
+    def column(lines: list[str], x: int) -> str:
+        escaped = [line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)") for line in lines]
+        return f"BT /F1 9 Tf 12 TL {x} 760 Td " + " ".join(f"({line}) Tj T*" for line in escaped) + " ET"
+
+    stream = (column(left, 40) + "\n" + column(right, 230)).encode("latin-1")
+    return _pdf(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+            b"/Resources << /Font << /F1 5 0 R >> >> >>",
+            f"<< /Length {len(stream)} >>\nstream\n".encode() + stream + b"\nendstream",
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        ]
+    )

@@ -163,3 +163,38 @@ async def test_import_refuses_foreign_resumes(gql: GraphQL) -> None:
     resume_id = (await upload(maya, make_pdf(MAYA)))["data"]["uploadResume"]["resume"]["id"]
     assert error_codes(await bob(IMPORT, {"id": resume_id, "mode": "MERGE"})) == ["NOT_FOUND"]
     assert (await bob("{ profile { id } }"))["data"]["profile"] is None
+
+
+async def test_a_two_column_pdf(gql: GraphQL) -> None:
+    from tests.documents import two_column_pdf
+
+    maya = await user(gql)
+    pdf = two_column_pdf(
+        [
+            "MAYA CHEN",
+            "Seattle, WA",
+            "maya.chen@example.com",
+            "",
+            "SKILLS",
+            "Python, Go, PostgreSQL",
+            "",
+            "EDUCATION",
+            "B.S. Computer Science, Oregon State University, 2017",
+        ],
+        [
+            "EXPERIENCE",
+            "Senior Software Engineer | Northwind Logistics | Seattle, WA",
+            "March 2021 - Present",
+            "- Designed a GraphQL gateway in Python.",
+            "Software Engineer | Brightleaf Analytics | Portland, OR",
+            "June 2018 - February 2021",
+            "- Built ETL pipelines in Python.",
+        ],
+    )
+    parsed = (await upload(maya, pdf))["data"]["uploadResume"]["resume"]["parsed"]
+    assert parsed["name"] == "Maya Chen" and parsed["skills"] == ["Python", "Go", "PostgreSQL"]
+    assert [(e["title"], e["company"], e["start"], e["end"]) for e in parsed["experiences"]] == [
+        ("Senior Software Engineer", "Northwind Logistics", "2021-03", None),
+        ("Software Engineer", "Brightleaf Analytics", "2018-06", "2021-02"),
+    ]
+    assert parsed["education"][0]["institution"] == "Oregon State University"
