@@ -117,6 +117,12 @@ SECTION_RULES: dict[str, dict[str, tuple[Rule, bool]]] = {
 ENHANCED_FROM = {"experiences": {"description", "highlights"}, "projects": {"description", "technologies"}}
 
 
+def section_text(item: Any) -> str:
+    """The text of an experience or project that enhancement rewrites: its description and bullets."""
+    bullets = "\n".join(f"- {line}" for line in getattr(item, "highlights", []) or [])
+    return "\n".join(part for part in (item.description or "", bullets) if part).strip()
+
+
 def camel(name: str) -> str:
     head, *rest = name.split("_")
     return head + "".join(part.title() for part in rest)
@@ -169,6 +175,28 @@ class ProfileService:
     async def profile(self, user: User) -> Profile | None:
         async with self._sessions() as session:
             return await ProfileRepository(session).of_user(user.id)
+
+    async def store_enhancements(self, user: User, texts: dict[tuple[str, str], tuple[str, str]]) -> int:
+        """Store enhanced text beside the originals: (kind, id) → (the original it was made from, the
+        enhanced text). An item edited since it was read keeps no enhancement (it would be stale)."""
+        models = {"experience": SECTION_MODELS["experiences"], "project": SECTION_MODELS["projects"]}
+
+        async def write(repo: ProfileRepository) -> int:
+            stored = 0
+            profile = await repo.of_user(user.id)
+            for (kind, item_id), (original, enhanced) in texts.items():
+                if kind == "summary":
+                    if profile is not None and (profile.summary or "") == original:
+                        profile.enhanced_summary = enhanced
+                        stored += 1
+                    continue
+                for item in await repo.items_by_ids(models[kind], user.id, [item_id]):
+                    if section_text(item) == original:
+                        item.enhanced_description = enhanced
+                        stored += 1
+            return stored
+
+        return int(await self._write(write))
 
     async def items_of_profiles(self, section: str, profile_ids: Sequence[str]) -> list[list[Any]]:
         async with self._sessions() as session:

@@ -28,6 +28,7 @@ from domain.samples import SampleService
 from domain.security import Passwords, Tokens
 from domain.settings import LLMProviderName, Settings
 from domain.skills import default_lexicon
+from domain.tailoring import TailoringService
 from graph.context import Services
 from graph.http import BodyLimitMiddleware, RequestIdMiddleware, health_endpoint
 from graph.logs import configure_logging
@@ -97,14 +98,17 @@ def build_services(settings: Settings) -> Services:
     llm = build_llm(settings)
     embedder = Embedder(settings.embedding_model, sessions)
     indexer = Indexer(sessions, embedder, VectorIndex.open(settings.data_dir, settings.chroma_url))
+    profiles = ProfileService(sessions, lexicon, indexer.wake)
+    samples = SampleService(sessions, llm)
     return Services(
         settings=settings,
         engine=engine,
         sessions=sessions,
         accounts=accounts,
         jobs=JobService(sessions, lexicon, indexer.wake),
-        profiles=ProfileService(sessions, lexicon, indexer.wake),
-        samples=SampleService(sessions, llm),
+        profiles=profiles,
+        samples=samples,
+        tailoring=TailoringService(profiles, samples, llm),
         resumes=ResumeService(sessions, BlobStore(settings.data_dir / "blobs"), lexicon),
         embedder=embedder,
         indexer=indexer,

@@ -24,6 +24,7 @@ from domain.profiles import ProfileService
 from domain.resumes import ResumeService
 from domain.samples import SampleService
 from domain.settings import Settings
+from domain.tailoring import TailoringService
 from storage.accounts import User
 
 
@@ -39,6 +40,7 @@ class Services:
     profiles: ProfileService
     samples: SampleService
     resumes: ResumeService
+    tailoring: TailoringService
     embedder: Embedder
     indexer: Indexer
     llm: LLMProvider

@@ -23,9 +23,12 @@ from graph.profiles import ProfileMutation, ProfileQuery
 from graph.requests import precheck
 from graph.resumes import ResumeMutation, ResumeQuery
 from graph.samples import SampleMutation, SampleQuery
+from graph.tailoring import TailoringMutation
 
 Query = merge_types("Query", (AccountQuery, JobQuery, ProfileQuery, SampleQuery, ResumeQuery))
-Mutation = merge_types("Mutation", (AccountMutation, JobMutation, ProfileMutation, SampleMutation, ResumeMutation))
+Mutation = merge_types(
+    "Mutation", (AccountMutation, JobMutation, ProfileMutation, SampleMutation, ResumeMutation, TailoringMutation)
+)
 
 
 class TailorSchema(strawberry.Schema):

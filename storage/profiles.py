@@ -156,6 +156,11 @@ class ProfileRepository:
     async def delete(self, model: type[SectionItem], item_id: str) -> None:
         await self.session.execute(delete(model).where(model.id == item_id))
 
+    async def items_by_ids(self, model: type[SectionItem], user_id: str, ids: Sequence[str]) -> list[Any]:
+        if not ids:
+            return []
+        return list(await self.session.scalars(select(model).where(model.user_id == user_id, model.id.in_(ids))))
+
     async def items_of_profiles(self, model: type[SectionItem], profile_ids: Sequence[str]) -> list[list[Any]]:
         """One statement for many profiles (the DataLoader batch): lists in the order of `profile_ids`."""
         grouped: dict[str, list[Any]] = defaultdict(list)
