@@ -198,6 +198,11 @@ class ProfileService:
 
         return int(await self._write(write))
 
+    async def items_by_ids(self, user: User, section: str, ids: Sequence[str]) -> dict[str, Any]:
+        async with self._sessions() as session:
+            rows = await ProfileRepository(session).items_by_ids(SECTION_MODELS[section], user.id, list(ids))
+        return {row.id: row for row in rows}
+
     async def items_of_profiles(self, section: str, profile_ids: Sequence[str]) -> list[list[Any]]:
         async with self._sessions() as session:
             return await ProfileRepository(session).items_of_profiles(SECTION_MODELS[section], profile_ids)

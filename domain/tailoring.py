@@ -1,17 +1,29 @@
-"""Tailoring: enhancing the master profile in the person's own writing style (ranking and
-generation join here as they land)."""
+"""Tailoring: enhancing the master profile in the person's own writing style, and ranking it for a
+job (generation joins here as it lands)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+from dataclasses import asdict, dataclass
+from typing import Any
 
-from domain.ai.llm import LLMMetadata, LLMProvider, SectionText
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from domain.ai.embeddings import Embedder
+from domain.ai.llm import JobBrief, LLMMetadata, LLMProvider, RankCandidate, SectionText
 from domain.ai.style import WritingStyle, measure
-from domain.errors import PreconditionFailed
+from domain.errors import NotFound, PreconditionFailed
+from domain.indexing import item_document, job_document
+from domain.jobs import JobService
 from domain.profiles import ProfileService, section_text
+from domain.ranking import emphasised, keyword_overlap, recency, relevance
 from domain.samples import SampleService
+from domain.skills import Lexicon
 from domain.validation import clean_text
 from storage.accounts import User
+from storage.db import transaction
+from storage.profiles import Experience
+from storage.rankings import Ranking, RankingRepository
 
 MAX_CUSTOM_PROMPT = 500
 
@@ -69,3 +81,98 @@ class TailoringService:
         }
         stored = await self._profiles.store_enhancements(user, changed)
         return EnhanceOutcome(len(sections), stored, style, sample.id, result.metadata, result.warnings)
+
+
+@dataclass(frozen=True, slots=True)
+class RankOutcome:
+    ranking: Ranking
+    cached: bool
+
+
+class RankingService:
+    """Rank the profile's experiences and projects for a job; cached per user and job while the
+    inputs (profile items, job, prompt) are unchanged."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        profiles: ProfileService,
+        jobs: JobService,
+        embedder: Embedder,
+        llm: LLMProvider,
+        lexicon: Lexicon,
+    ) -> None:
+        self._sessions = sessions
+        self._profiles = profiles
+        self._jobs = jobs
+        self._embedder = embedder
+        self._llm = llm
+        self._lexicon = lexicon
+
+    async def rank(self, user: User, job_id: str, custom_prompt: str | None, force: bool) -> RankOutcome:
+        prompt = clean_text(custom_prompt, "customPrompt", max_length=MAX_CUSTOM_PROMPT)
+        job = await self._jobs.get(user, job_id)
+        profile = await self._profiles.profile(user)
+        items: list[Any] = []
+        if profile is not None:
+            for section in ("experiences", "projects"):
+                items += (await self._profiles.items_of_profiles(section, [profile.id]))[0]
+        if not items:
+            raise PreconditionFailed("Add experiences or projects to your profile before ranking")
+        documents = [item_document(item) for item in items]
+        inputs = hashlib.sha256(
+            "\x00".join(
+                [
+                    job.content_hash,
+                    str(job.updated_at),
+                    prompt or "",
+                    *documents,
+                    *(f"{i.id}:{i.updated_at}" for i in items),
+                ]
+            ).encode()
+        ).hexdigest()
+        if not force:
+            async with self._sessions() as session:
+                cached = await RankingRepository(session).of(user.id, job.id)
+            if cached is not None and cached.inputs_hash == inputs:
+                return RankOutcome(cached, cached=True)
+        weights = emphasised({k["term"]: k["weight"] for k in job.keywords}, prompt, self._lexicon)
+        vectors = await self._embedder.encode([job_document(job), *documents])
+        job_vector, item_vectors = vectors[0], vectors[1:]
+        candidates = []
+        for item, document, vector in zip(items, documents, item_vectors, strict=True):
+            kind = "experience" if isinstance(item, Experience) else "project"
+            skills = list(item.skills if kind == "experience" else item.technologies)
+            overlap, matched = keyword_overlap(document, skills, weights, self._lexicon)
+            end = item.end_month if kind == "experience" else item.end_month or item.start_month
+            score = relevance(float(vector @ job_vector), overlap, recency(end))
+            title = f"{item.title} at {item.company}" if kind == "experience" else item.name
+            candidates.append(RankCandidate(item.id, kind, title, document, score, matched))
+        brief = JobBrief(job.title, job.company, job.skills, weights, job.requirements)
+        result = await self._llm.rank_items(candidates, brief, prompt)
+        by_id = {c.id: c for c in candidates}
+        ordered = [by_id[i] for i in result.order if i in by_id]
+        keyword_matches: dict[str, int] = {}
+        for candidate in ordered:
+            for term in candidate.matched:
+                if term in job.skills:
+                    keyword_matches[term] = keyword_matches.get(term, 0) + 1
+        values = {
+            "inputs_hash": inputs,
+            "items": [{"id": c.id, "kind": c.kind, "score": c.score, "matched": c.matched} for c in ordered],
+            "rationale": result.rationale,
+            "keyword_matches": keyword_matches,
+            "llm_metadata": asdict(result.metadata),
+            "status": "COMPLETED",
+        }
+        async with transaction(self._sessions) as session:
+            ranking = await RankingRepository(session).save(user.id, job.id, values)
+        return RankOutcome(ranking, cached=False)
+
+    async def get(self, user: User, job_id: str) -> Ranking:
+        job = await self._jobs.get(user, job_id)
+        async with self._sessions() as session:
+            ranking = await RankingRepository(session).of(user.id, job.id)
+        if ranking is None:
+            raise NotFound("This job has not been ranked yet: run rankContent", field="jobId")
+        return ranking

@@ -28,7 +28,7 @@ from domain.samples import SampleService
 from domain.security import Passwords, Tokens
 from domain.settings import LLMProviderName, Settings
 from domain.skills import default_lexicon
-from domain.tailoring import TailoringService
+from domain.tailoring import RankingService, TailoringService
 from graph.context import Services
 from graph.http import BodyLimitMiddleware, RequestIdMiddleware, health_endpoint
 from graph.logs import configure_logging
@@ -100,15 +100,17 @@ def build_services(settings: Settings) -> Services:
     indexer = Indexer(sessions, embedder, VectorIndex.open(settings.data_dir, settings.chroma_url))
     profiles = ProfileService(sessions, lexicon, indexer.wake)
     samples = SampleService(sessions, llm)
+    jobs = JobService(sessions, lexicon, indexer.wake)
     return Services(
         settings=settings,
         engine=engine,
         sessions=sessions,
         accounts=accounts,
-        jobs=JobService(sessions, lexicon, indexer.wake),
+        jobs=jobs,
         profiles=profiles,
         samples=samples,
         tailoring=TailoringService(profiles, samples, llm),
+        ranking=RankingService(sessions, profiles, jobs, embedder, llm, lexicon),
         resumes=ResumeService(sessions, BlobStore(settings.data_dir / "blobs"), lexicon),
         embedder=embedder,
         indexer=indexer,

@@ -24,7 +24,7 @@ from domain.profiles import ProfileService
 from domain.resumes import ResumeService
 from domain.samples import SampleService
 from domain.settings import Settings
-from domain.tailoring import TailoringService
+from domain.tailoring import RankingService, TailoringService
 from storage.accounts import User
 
 
@@ -41,6 +41,7 @@ class Services:
     samples: SampleService
     resumes: ResumeService
     tailoring: TailoringService
+    ranking: RankingService
     embedder: Embedder
     indexer: Indexer
     llm: LLMProvider

@@ -23,9 +23,9 @@ from graph.profiles import ProfileMutation, ProfileQuery
 from graph.requests import precheck
 from graph.resumes import ResumeMutation, ResumeQuery
 from graph.samples import SampleMutation, SampleQuery
-from graph.tailoring import TailoringMutation
+from graph.tailoring import TailoringMutation, TailoringQuery
 
-Query = merge_types("Query", (AccountQuery, JobQuery, ProfileQuery, SampleQuery, ResumeQuery))
+Query = merge_types("Query", (AccountQuery, JobQuery, ProfileQuery, SampleQuery, ResumeQuery, TailoringQuery))
 Mutation = merge_types(
     "Mutation", (AccountMutation, JobMutation, ProfileMutation, SampleMutation, ResumeMutation, TailoringMutation)
 )

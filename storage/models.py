@@ -6,6 +6,7 @@ from storage.embeddings import CachedEmbedding
 from storage.jobs import Job
 from storage.outbox import OutboxTask
 from storage.profiles import Certification, Education, Experience, Profile, ProfileSkill, Project
+from storage.rankings import Ranking
 from storage.resumes import Resume
 from storage.samples import Sample
 
@@ -20,6 +21,7 @@ __all__ = [
     "OutboxTask",
     "Profile",
     "ProfileSkill",
+    "Ranking",
     "Resume",
     "Sample",
     "Project",
