@@ -4,6 +4,7 @@ an in-process HTTP client, and a real uvicorn server on 127.0.0.1 for websockets
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import secrets
 import shutil
@@ -201,6 +202,21 @@ class GraphQL:
 
     def as_user(self, token: str) -> GraphQL:
         return GraphQL(self.client, token)
+
+    async def upload(
+        self, query: str, variables: dict[str, Any], content: bytes, filename: str, *, preflight: bool = True
+    ) -> httpx.Response:
+        """A GraphQL multipart request: `variables.file` is the uploaded file."""
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        if preflight:
+            headers["Apollo-Require-Preflight"] = "true"
+        operations = json.dumps({"query": query, "variables": {**variables, "file": None}})
+        return await self.client.post(
+            "/graphql",
+            data={"operations": operations, "map": json.dumps({"0": ["variables.file"]})},
+            files={"0": (filename, content, "application/octet-stream")},
+            headers=headers,
+        )
 
 
 @pytest.fixture

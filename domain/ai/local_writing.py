@@ -124,7 +124,7 @@ def _overlap(requirement: str, resume_lower: str) -> float:
 
 def suggestions(resume_text: str, job: JobBrief, lexicon: Lexicon) -> list[Suggestion]:
     found: list[Suggestion] = []
-    _, missing, _, _ = analysis(resume_text, job, lexicon)
+    matched, missing, _, _ = analysis(resume_text, job, lexicon)  # once: it scans the whole resume
     for skill in missing[:3]:
         weight = job.keywords.get(skill, 0.5)
         found.append(
@@ -214,7 +214,6 @@ def suggestions(resume_text: str, job: JobBrief, lexicon: Lexicon) -> list[Sugge
                 section="experience",
             )
         )
-    matched, _, _, _ = analysis(resume_text, job, lexicon)
     if matched:
         found.append(
             Suggestion(

@@ -184,16 +184,7 @@ IMPORT = """mutation ($file: Upload!) {
 
 
 async def upload(gql: GraphQL, content: bytes, *, preflight: bool = True) -> Any:
-    operations = json.dumps({"query": IMPORT, "variables": {"file": None}})
-    headers = {"Authorization": f"Bearer {gql.token}"}
-    if preflight:
-        headers["Apollo-Require-Preflight"] = "true"
-    return await gql.client.post(
-        "/graphql",
-        data={"operations": operations, "map": json.dumps({"0": ["variables.file"]})},
-        files={"0": ("jobs.jsonl", content, "application/x-ndjson")},
-        headers=headers,
-    )
+    return await gql.upload(IMPORT, {}, content, "jobs.jsonl", preflight=preflight)
 
 
 def jsonl(*records: Any) -> bytes:

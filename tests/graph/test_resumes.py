@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -23,15 +22,7 @@ DELETE = "mutation ($id: ID!) { deleteResume(id: $id) }"
 
 
 async def upload(gql: GraphQL, content: bytes, filename: str = "resume.pdf") -> Any:
-    operations = json.dumps({"query": UPLOAD, "variables": {"file": None}})
-    return (
-        await gql.client.post(
-            "/graphql",
-            data={"operations": operations, "map": json.dumps({"0": ["variables.file"]})},
-            files={"0": (filename, content, "application/octet-stream")},
-            headers={"Authorization": f"Bearer {gql.token}", "Apollo-Require-Preflight": "true"},
-        )
-    ).json()
+    return (await gql.upload(UPLOAD, {}, content, filename)).json()
 
 
 async def user(gql: GraphQL, email: str = "maya@example.com") -> GraphQL:

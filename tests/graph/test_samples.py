@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -27,15 +26,7 @@ GET = "query ($id: ID!) { sample(id: $id) { id fullText isActive writingStyle { 
 
 
 async def upload(gql: GraphQL, content: bytes, filename: str = "letter.txt", kind: str = "COVER_LETTER") -> Any:
-    operations = json.dumps({"query": UPLOAD, "variables": {"type": kind, "file": None}})
-    return (
-        await gql.client.post(
-            "/graphql",
-            data={"operations": operations, "map": json.dumps({"0": ["variables.file"]})},
-            files={"0": (filename, content, "application/octet-stream")},
-            headers={"Authorization": f"Bearer {gql.token}", "Apollo-Require-Preflight": "true"},
-        )
-    ).json()
+    return (await gql.upload(UPLOAD, {"type": kind}, content, filename)).json()
 
 
 async def user(gql: GraphQL, email: str = "maya@example.com") -> GraphQL:
