@@ -61,6 +61,9 @@ class JobRepository:
         """The job if the user may read it (theirs, or on the public board)."""
         return await self.session.scalar(select(Job).where(Job.id == job_id, self.readable_by(user_id)))
 
+    async def readable_many(self, user_id: str, job_ids: list[str]) -> list[Job]:
+        return list(await self.session.scalars(select(Job).where(Job.id.in_(job_ids), self.readable_by(user_id))))
+
     async def owned(self, user_id: str, job_id: str) -> Job | None:
         return await self.session.scalar(select(Job).where(Job.id == job_id, Job.user_id == user_id))
 

@@ -3,6 +3,7 @@
 from storage.accounts import User
 from storage.db import Base
 from storage.embeddings import CachedEmbedding
+from storage.generations import Generation
 from storage.jobs import Job
 from storage.outbox import OutboxTask
 from storage.profiles import Certification, Education, Experience, Profile, ProfileSkill, Project
@@ -17,6 +18,7 @@ __all__ = [
     "Certification",
     "Education",
     "Experience",
+    "Generation",
     "Job",
     "OutboxTask",
     "Profile",
