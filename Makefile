@@ -39,6 +39,7 @@ bench: install
 	$(BIN)/python bench/embeddings.py
 	$(BIN)/python bench/parsing.py
 	$(BIN)/python bench/documents.py
+	$(BIN)/python bench/statements.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

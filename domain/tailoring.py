@@ -22,7 +22,8 @@ from domain.skills import Lexicon
 from domain.validation import clean_text
 from storage.accounts import User
 from storage.db import transaction
-from storage.profiles import Experience
+from storage.jobs import Job
+from storage.profiles import Experience, Profile
 from storage.rankings import Ranking, RankingRepository
 
 MAX_CUSTOM_PROMPT = 500
@@ -85,8 +86,13 @@ class TailoringService:
 
 @dataclass(frozen=True, slots=True)
 class RankOutcome:
+    """The ranking, and the inputs it was read or made from (callers build on them without reloading)."""
+
     ranking: Ranking
     cached: bool
+    job: Job
+    profile: Profile
+    items: dict[str, Any]  # experiences and projects by id
 
 
 class RankingService:
@@ -117,7 +123,7 @@ class RankingService:
         if profile is not None:
             for section in ("experiences", "projects"):
                 items += (await self._profiles.items_of_profiles(section, [profile.id]))[0]
-        if not items:
+        if profile is None or not items:
             raise PreconditionFailed("Add experiences or projects to your profile before ranking")
         documents = [item_document(item) for item in items]
         inputs = hashlib.sha256(
@@ -135,7 +141,7 @@ class RankingService:
             async with self._sessions() as session:
                 cached = await RankingRepository(session).of(user.id, job.id)
             if cached is not None and cached.inputs_hash == inputs:
-                return RankOutcome(cached, cached=True)
+                return RankOutcome(cached, True, job, profile, {item.id: item for item in items})
         weights = emphasised({k["term"]: k["weight"] for k in job.keywords}, prompt, self._lexicon)
         vectors = await self._embedder.encode([job_document(job), *documents])
         job_vector, item_vectors = vectors[0], vectors[1:]
@@ -167,7 +173,7 @@ class RankingService:
         }
         async with transaction(self._sessions) as session:
             ranking = await RankingRepository(session).save(user.id, job.id, values)
-        return RankOutcome(ranking, cached=False)
+        return RankOutcome(ranking, False, job, profile, {item.id: item for item in items})
 
     async def get(self, user: User, job_id: str) -> Ranking:
         job = await self._jobs.get(user, job_id)

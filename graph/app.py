@@ -20,6 +20,7 @@ from domain.ai.guarded import GuardedLLM
 from domain.ai.llm import LLMProvider
 from domain.ai.local import LocalProvider
 from domain.ai.truthfulness import TruthChecker
+from domain.generations import GenerationService
 from domain.indexing import Indexer
 from domain.jobs import JobService
 from domain.profiles import ProfileService
@@ -30,6 +31,7 @@ from domain.settings import LLMProviderName, Settings
 from domain.skills import default_lexicon
 from domain.tailoring import RankingService, TailoringService
 from graph.context import Services
+from graph.exports import export_endpoint
 from graph.http import BodyLimitMiddleware, RequestIdMiddleware, health_endpoint
 from graph.logs import configure_logging
 from graph.schema import build_schema
@@ -101,6 +103,7 @@ def build_services(settings: Settings) -> Services:
     profiles = ProfileService(sessions, lexicon, indexer.wake)
     samples = SampleService(sessions, llm)
     jobs = JobService(sessions, lexicon, indexer.wake)
+    ranking = RankingService(sessions, profiles, jobs, embedder, llm, lexicon)
     return Services(
         settings=settings,
         engine=engine,
@@ -110,7 +113,8 @@ def build_services(settings: Settings) -> Services:
         profiles=profiles,
         samples=samples,
         tailoring=TailoringService(profiles, samples, llm),
-        ranking=RankingService(sessions, profiles, jobs, embedder, llm, lexicon),
+        ranking=ranking,
+        generations=GenerationService(sessions, profiles, samples, ranking, llm, lexicon),
         resumes=ResumeService(sessions, BlobStore(settings.data_dir / "blobs"), lexicon),
         embedder=embedder,
         indexer=indexer,
@@ -149,6 +153,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app = Starlette(
         routes=[
             Route("/healthz", health_endpoint(services), methods=["GET"]),
+            Route("/generations/{generation_id}.{extension}", export_endpoint(services), methods=["GET"]),
             Route("/graphql", graphql),  # every method: the view answers 405 as a GraphQL error
             WebSocketRoute("/graphql", graphql),
         ],
@@ -159,7 +164,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 allow_origins=settings.cors_origins,
                 allow_methods=["GET", "POST", "OPTIONS"],
                 allow_headers=["authorization", "content-type", "x-request-id", "apollo-require-preflight"],
-                expose_headers=["x-request-id"],
+                expose_headers=["x-request-id", "content-disposition"],
                 max_age=600,
             ),
             Middleware(

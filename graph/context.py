@@ -18,6 +18,7 @@ from domain.accounts import AccountService
 from domain.ai.embeddings import Embedder
 from domain.ai.llm import LLMProvider
 from domain.errors import Unauthenticated
+from domain.generations import GenerationService
 from domain.indexing import Indexer
 from domain.jobs import JobService
 from domain.profiles import ProfileService
@@ -42,6 +43,7 @@ class Services:
     resumes: ResumeService
     tailoring: TailoringService
     ranking: RankingService
+    generations: GenerationService
     embedder: Embedder
     indexer: Indexer
     llm: LLMProvider

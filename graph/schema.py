@@ -17,6 +17,7 @@ from strawberry.types.execution import PreExecutionError
 from domain.settings import Settings
 from graph.accounts import AccountMutation, AccountQuery
 from graph.errors import as_graphql_error, coded_error, log_unexpected, to_api_error
+from graph.generations import GenerationMutation, GenerationQuery
 from graph.jobs import JobMutation, JobQuery
 from graph.limits import schema_extensions
 from graph.profiles import ProfileMutation, ProfileQuery
@@ -25,9 +26,20 @@ from graph.resumes import ResumeMutation, ResumeQuery
 from graph.samples import SampleMutation, SampleQuery
 from graph.tailoring import TailoringMutation, TailoringQuery
 
-Query = merge_types("Query", (AccountQuery, JobQuery, ProfileQuery, SampleQuery, ResumeQuery, TailoringQuery))
+Query = merge_types(
+    "Query", (AccountQuery, JobQuery, ProfileQuery, SampleQuery, ResumeQuery, TailoringQuery, GenerationQuery)
+)
 Mutation = merge_types(
-    "Mutation", (AccountMutation, JobMutation, ProfileMutation, SampleMutation, ResumeMutation, TailoringMutation)
+    "Mutation",
+    (
+        AccountMutation,
+        JobMutation,
+        ProfileMutation,
+        SampleMutation,
+        ResumeMutation,
+        TailoringMutation,
+        GenerationMutation,
+    ),
 )
 
 

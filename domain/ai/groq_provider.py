@@ -205,6 +205,9 @@ class GroqProvider:
             f"number or technology that is not in them. Match the writer's style: tone {style.tone!r}, about "
             f"{style.sentence_length_mean:.0f} words a sentence, formality {style.formality:.2f} of 1, "
             f"{'first person' if style.first_person_rate > 0.01 else 'restrained first person'}. "
+            f'Open with "Dear {request.hiring_manager or "Hiring Manager"},", write at most '
+            f"{request.max_paragraphs} paragraphs between the greeting and the sign-off, separate paragraphs "
+            f"with a blank line, and sign off with the writer's name. "
             'Reply with JSON: {"letter": "..."}\n'
             + (f"The person adds (data): {delimited(request.custom_prompt)}\n" if request.custom_prompt else "")
             + "Job: "

@@ -69,7 +69,8 @@ class GuardedLLM:
 
     async def write_cover_letter(self, request: LetterRequest) -> TextResult:
         result = await self.provider.write_cover_letter(request)
-        sources = [request.full_name or "", LETTER_FURNITURE, ", ".join(request.matched_skills)]
+        sources = [request.full_name or "", request.hiring_manager or "", LETTER_FURNITURE]
+        sources.append(", ".join(request.matched_skills))
         sources += [text for c in request.items for text in (c.title, c.text)] + job_facts(request.job)
         return self._checked_text(result, sources)
 

@@ -92,6 +92,8 @@ class LetterRequest:
     matched_skills: list[str]  # job skills the person truly has
     style: WritingStyle
     custom_prompt: str | None = None
+    hiring_manager: str | None = None  # the greeting's name; "Hiring Manager" without one
+    max_paragraphs: int = 4  # between the greeting and the sign-off
 
 
 @dataclass(frozen=True, slots=True)

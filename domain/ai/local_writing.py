@@ -32,11 +32,6 @@ def missing_skills(job: JobBrief, have: set[str] | list[str]) -> list[str]:
     return sorted((s for s in job.skills if s not in present), key=lambda s: -job.keywords.get(s, 0.5))
 
 
-def first_sentence(text: str) -> str:
-    sentence = re.split(r"(?<=[.!?])\s+|\n", text.strip(), maxsplit=1)[0].strip().lstrip("-*• ")
-    return sentence.rstrip(".")
-
-
 def rank_rationale(candidates: list[RankCandidate], job: JobBrief) -> str:
     if not candidates:
         return "Your profile has no experiences or projects to rank yet."
@@ -55,26 +50,59 @@ def rank_rationale(candidates: list[RankCandidate], job: JobBrief) -> str:
     return " ".join(parts)
 
 
+def fit_paragraphs(paragraphs: list[str], limit: int) -> list[str]:
+    """At most `limit` paragraphs: the ones past the limit join the last one kept."""
+    kept = [p for p in paragraphs if p.strip()]
+    if limit < 1 or len(kept) <= limit:
+        return kept
+    return kept[: limit - 1] + [" ".join(kept[limit - 1 :])]
+
+
+def lead_sentences(text: str, limit: int) -> list[str]:
+    parts = (part.strip().lstrip("-*• ").rstrip(".") for part in re.split(r"(?<=[.!?])\s+|\n", text.strip()))
+    return [part for part in parts if part][:limit]
+
+
+def _item_paragraph(candidate: RankCandidate, sentences: int) -> str:
+    """An item's first sentences, tightened and in the first person: "As <role>, I built ..."."""
+    clauses = []
+    for i, raw in enumerate(lead_sentences(candidate.text, sentences)):
+        sentence = enhance_text(raw, finished=True).text.rstrip(".")
+        if not sentence:
+            continue
+        led = sentence.split(" ", 1)[0].lower() in PAST.values()
+        lowered = sentence[0].lower() + sentence[1:]
+        if i > 0:
+            clauses.append(f"I also {lowered}." if led else f"{sentence}.")
+        elif candidate.kind == "project":
+            clauses.append(
+                f"In my project {candidate.title}, I {lowered}."
+                if led
+                else f"My project {candidate.title}: {sentence}."
+            )
+        else:
+            clauses.append(
+                f"As {candidate.title}, I {lowered}." if led else f"In my role as {candidate.title}: {sentence}."
+            )
+    return " ".join(clauses)
+
+
 def cover_letter(request: LetterRequest) -> str:
-    """Opening, one paragraph per top item, the skills they share with the job, and a close, in the
-    person's measured register. Every clause is their data or the job's own words."""
+    """Greeting, opening, a paragraph per top item, the skills they share with the job, a close and a
+    sign-off, in the person's measured register. Every clause is their data or the job's own words."""
     style, job = request.style, request.job
     formal = style.formality >= 0.55
     role = f"the {job.title} role" if job.title else "this role"
     at = f" at {job.company}" if job.company else ""
     opening = f"I am writing to apply for {role}{at}." if formal else f"I'd like to apply for {role}{at}."
-    if request.items:
-        opening += f" My background in {join([c.title for c in request.items[:2]])} matches what you are looking for."
-    body = []
-    for candidate in request.items[:3]:
-        sentence = enhance_text(first_sentence(candidate.text), finished=True).text.rstrip(".")
-        verb = sentence.split(" ", 1)[0].lower()
-        if verb in PAST.values():
-            body.append(f"As {candidate.title}, I {sentence[0].lower() + sentence[1:]}.")
-        elif sentence:
-            body.append(f"In {candidate.title}: {sentence}.")
-    if request.matched_skills:
-        body.append(f"The role asks for {join(request.matched_skills[:6])}, and I have worked with each of them.")
+    roles = [c.title for c in request.items if c.kind == "experience"][:2]
+    if roles:
+        opening += f" My experience as {join(roles)} matches what you are looking for."
+    body = [_item_paragraph(candidate, 2 if index < 2 else 1) for index, candidate in enumerate(request.items[:3])]
+    prompt = (request.custom_prompt or "").lower()
+    skills = sorted(request.matched_skills, key=lambda skill: skill.lower() not in prompt)  # named ones first
+    if skills:
+        body.append(f"The role asks for {join(skills[:6])}, and I have worked with each of them.")
     closing = (
         "I would welcome the opportunity to discuss how my experience fits your team."
         if formal
@@ -82,8 +110,9 @@ def cover_letter(request: LetterRequest) -> str:
     )
     sign_off = "Sincerely" if formal else "Best regards"
     name = request.full_name or ""
-    paragraphs = ["Dear Hiring Manager,", opening, " ".join(body), closing, f"{sign_off},\n{name}".rstrip()]
-    return "\n\n".join(p for p in paragraphs if p.strip())
+    greeting = f"Dear {request.hiring_manager or 'Hiring Manager'},"
+    middle = [opening, *fit_paragraphs(body, max(1, request.max_paragraphs - 2)), closing]
+    return "\n\n".join([greeting, *middle, f"{sign_off},\n{name}".rstrip()])
 
 
 def analysis(resume_text: str, job: JobBrief, lexicon: Lexicon) -> tuple[list[str], list[str], dict[str, float], str]:

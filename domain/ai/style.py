@@ -129,3 +129,7 @@ def measure(text: str) -> WritingStyle:
         tone=tone_for(formality, first_person, exclamations, mean),
         word_count=len(words),
     )
+
+
+# The register used when the person has no sample to write like: professional, plain first person.
+NEUTRAL_STYLE = WritingStyle(18.0, 6.0, 5.0, 0.3, "moderate", 0.6, 0.03, 0.0, 0.0, [], "professional and neutral", 0)

@@ -1,0 +1,82 @@
+"""SQL statements per operation, counted in-process over the real app and a temp SQLite file: the
+number an N+1 bug would grow. Same data as bench/run.py (a 50-item profile, 30 of it rankable).
+
+    .venv/bin/python bench/statements.py
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import sys
+import tempfile
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import event
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.run import load_jobs, load_profile  # noqa: E402
+from domain.settings import Settings  # noqa: E402
+from graph.app import create_app  # noqa: E402
+
+RESUME = 'mutation { generateResume(input: {jobId: "%s"}) { id atsScore text } }'
+LETTER = 'mutation { generateCoverLetter(input: {jobId: "%s"}) { id atsScore text } }'
+RANK = 'mutation { rankContent(input: {jobId: "%s", force: %s}) { cached rankedExperiences { item { id } } } }'
+HISTORY = "{ generations(first: 100) { totalCount edges { node { id documentType atsScore jobTitle company } } } }"
+
+
+async def main() -> None:
+    data_dir = Path(tempfile.mkdtemp(prefix="tailor-statements-"))
+    settings = Settings(data_dir=data_dir, index_worker=False, log_level="WARNING", argon2_time_cost=1)
+    app = create_app(settings)
+    statements: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement.lstrip().split(None, 1)[0].upper())
+
+    try:
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://bench", timeout=60) as client:
+                signup = await client.post(
+                    "/graphql",
+                    json={"query": 'mutation { register(email: "b@example.com", password: "bench pw 1") { token } }'},
+                )
+                auth = {"Authorization": f"Bearer {signup.json()['data']['register']['token']}"}
+                job_id = await load_jobs(client, auth, 3)
+                await load_profile(client, auth)
+                await client.post(
+                    "/graphql", json={"query": RANK % (job_id, "true")}, headers=auth
+                )  # embeddings cached
+                for _ in range(100):
+                    await client.post("/graphql", json={"query": RESUME % job_id}, headers=auth)
+                engine = app.state.services.engine.sync_engine
+                print("\nSQL statements per operation (one request, 50-item profile, 100 generations stored)\n")
+                print(f"{'operation':<34}{'total':>7}  by kind")
+                for name, query in (
+                    ("rankContent cold (30 items)", RANK % (job_id, "true")),
+                    ("rankContent cached", RANK % (job_id, "false")),
+                    ("generateResume", RESUME % job_id),
+                    ("generateCoverLetter", LETTER % job_id),
+                    ("generations(first: 100)", HISTORY),
+                ):
+                    statements.clear()
+                    event.listen(engine, "before_cursor_execute", count)
+                    try:
+                        body = (await client.post("/graphql", json={"query": query}, headers=auth)).json()
+                    finally:
+                        event.remove(engine, "before_cursor_execute", count)
+                    if body.get("errors"):
+                        raise SystemExit(f"{name} failed: {body['errors']}")
+                    kinds = ", ".join(f"{kind} {n}" for kind, n in Counter(statements).most_common())
+                    print(f"{name:<34}{len(statements):>7}  {kinds}")
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

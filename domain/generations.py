@@ -1,0 +1,459 @@
+"""Generating tailored documents for a job, and their history.
+
+A resume is compiled by pure logic from the ranking (made on the spot when missing or stale): the top
+experiences and projects, enhanced text where there is some, skills in order of the job's interest.
+A cover letter is written by the LLM provider (through the truthfulness guard) from the same ranked
+items, in the style of the active cover-letter sample. Both are stored with what they came from.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from domain.ai.llm import JobBrief, LetterRequest, LLMMetadata, LLMProvider, RankCandidate
+from domain.ai.local_writing import fit_paragraphs
+from domain.ai.style import NEUTRAL_STYLE, WritingStyle
+from domain.ats import AtsReport, letter_report, resume_report
+from domain.errors import BadInput, NotFound
+from domain.pagination import check_first, decode_cursor
+from domain.profiles import ProfileService, section_text
+from domain.ranking import emphasised
+from domain.resume_compiler import CompiledResume, Entry, ResumeContent, bullets_of, compile_resume, month_range
+from domain.samples import SampleService
+from domain.skills import Lexicon
+from domain.tailoring import MAX_CUSTOM_PROMPT, RankingService, RankOutcome
+from domain.validation import clean_text, is_uuid
+from storage.accounts import User
+from storage.db import transaction
+from storage.generations import Generation, GenerationRepository
+from storage.jobs import Job
+from storage.profiles import Experience, Profile, Project
+
+DOCUMENT_TYPES = ("RESUME", "COVER_LETTER")
+FORMATS = ("TEXT", "MARKDOWN")
+MAX_SKILLS = 30
+PROMPT_FILLER = frozenset(
+    """highlight highlighting emphasize emphasise emphasis focus please include mention experience experiences
+    skills skill resume projects project roles role about their there these those which would should could
+    stress showcase""".split()
+)
+_NAME = re.compile(r"^[^\W\d_](?:[^\W\d_]|[ .,'’-])*$")  # letters, spaces and . , ' - only
+NO_LLM = LLMMetadata(provider="none", model="none")
+
+
+@dataclass(frozen=True, slots=True)
+class ResumeOptions:
+    job_id: str
+    max_experiences: int = 5
+    max_projects: int = 3
+    include_summary: bool = True
+    custom_prompt: str | None = None
+    format: str = "TEXT"
+
+
+@dataclass(frozen=True, slots=True)
+class LetterOptions:
+    job_id: str
+    company_name: str | None = None
+    hiring_manager_name: str | None = None
+    max_paragraphs: int = 4
+    custom_prompt: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GenerationPage:
+    generations: list[Generation]
+    total: int
+    has_next: bool
+
+
+def _in_range(value: int, low: int, high: int, field: str) -> None:
+    if not low <= value <= high:
+        raise BadInput(f"{field} must be between {low} and {high}", field=field)
+
+
+def prompt_terms(prompt: str | None, weights: dict[str, float], boosted: dict[str, float]) -> list[str]:
+    """What the person's prompt asks to bring forward: the job terms and skills it names, and its
+    other significant words (as 6-letter stems, so "leadership" finds "leader")."""
+    if not prompt:
+        return []
+    named = [term for term, weight in boosted.items() if weight != weights.get(term)]
+    words = [w.lower() for w in re.findall(r"[A-Za-z]{5,}", prompt)]
+    stems = [w[:6] for w in words if w not in PROMPT_FILLER and not any(w in t.lower() for t in named)]
+    return list(dict.fromkeys(named + stems))
+
+
+def item_text(item: Experience | Project) -> str:
+    """The words an item shows: its names, description (enhanced when there is one), highlights and skills."""
+    if isinstance(item, Experience):
+        names, tags = [item.title, item.company], item.skills
+    else:
+        names, tags = [item.name], item.technologies
+    return " ".join([*names, item.enhanced_description or section_text(item), *tags]).lower()
+
+
+def item_bullets(item: Experience | Project) -> list[str]:
+    if item.enhanced_description:
+        return bullets_of(item.enhanced_description)
+    return bullets_of(item.description) + [h.strip() for h in getattr(item, "highlights", []) or [] if h.strip()]
+
+
+def ordered_skills(names: list[str], weights: dict[str, float]) -> list[str]:
+    """The person's skills, deduplicated: the job's (heaviest first) before the rest (in their order)."""
+    seen: dict[str, str] = {}
+    for name in names:
+        seen.setdefault(name.strip().lower(), name.strip())
+    lowered = {term.lower(): weight for term, weight in weights.items()}
+    skills = [name for key, name in seen.items() if key]
+    return sorted(skills, key=lambda name: -lowered.get(name.lower(), 0.0))[:MAX_SKILLS]
+
+
+def _latest_first(item: Experience) -> tuple[int, int]:
+    end = item.end_month.toordinal() if item.end_month else 10**9  # a current role comes first
+    return (-end, -item.start_month.toordinal())
+
+
+def _paragraphs_markdown(text: str) -> str:
+    return "\n\n".join(re.sub(r"([\\`*_#\[\]|<>])", r"\\\1", p) for p in text.split("\n\n")) + "\n"
+
+
+class GenerationService:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        profiles: ProfileService,
+        samples: SampleService,
+        ranking: RankingService,
+        llm: LLMProvider,
+        lexicon: Lexicon,
+    ) -> None:
+        self._sessions = sessions
+        self._profiles = profiles
+        self._samples = samples
+        self._ranking = ranking
+        self._llm = llm
+        self._lexicon = lexicon
+
+    async def generate_resume(self, user: User, options: ResumeOptions) -> Generation:
+        """Pure logic over the ranking: no model call of its own."""
+        _in_range(options.max_experiences, 1, 10, "maxExperiences")
+        _in_range(options.max_projects, 0, 5, "maxProjects")
+        if options.format not in FORMATS:
+            raise BadInput(f"format must be one of {', '.join(FORMATS)}", field="format")
+        prompt = clean_text(options.custom_prompt, "customPrompt", max_length=MAX_CUSTOM_PROMPT)
+        outcome = await self._ranking.rank(user, options.job_id, None, force=False)
+        job, profile = outcome.job, outcome.profile
+        weights = {k["term"]: k["weight"] for k in job.keywords}
+        boosted = emphasised(weights, prompt, self._lexicon)
+        terms = prompt_terms(prompt, weights, boosted)
+        experiences = self._chosen(outcome, "experience", options.max_experiences, terms)
+        projects = self._chosen(outcome, "project", options.max_projects, terms)
+        skills_rows = (await self._profiles.items_of_profiles("skills", [profile.id]))[0]
+        education = (await self._profiles.items_of_profiles("education", [profile.id]))[0]
+        certifications = (await self._profiles.items_of_profiles("certifications", [profile.id]))[0]
+        names = [s.name for s in skills_rows] + [t for e in experiences for t in e.skills]
+        skills = ordered_skills(names + [t for p in projects for t in p.technologies], boosted)
+        summary = (profile.enhanced_summary or profile.summary) if options.include_summary else None
+        content = ResumeContent(
+            name=profile.full_name,
+            headline=profile.headline,
+            contact=[c for c in (profile.email, profile.phone, profile.location) if c]
+            + [link["url"] for link in profile.links or []],
+            summary=summary,
+            skills=skills,
+            experiences=[
+                Entry(
+                    e.title,
+                    [e.company, *([e.location] if e.location else [])],
+                    month_range(e.start_month, e.end_month),
+                    item_bullets(e),
+                )
+                for e in sorted(experiences, key=_latest_first)
+            ],
+            projects=[
+                Entry(
+                    p.name,
+                    [],
+                    month_range(p.start_month, p.end_month, open_ended=False),
+                    item_bullets(p),
+                    "; ".join(
+                        part
+                        for part in (
+                            f"Technologies: {', '.join(p.technologies)}" if p.technologies else "",
+                            p.url or "",
+                        )
+                        if part
+                    )
+                    or None,
+                )
+                for p in projects
+            ],
+            education=[
+                Entry(
+                    ", ".join(part for part in (e.degree, e.field_of_study) if part) or e.institution,
+                    [e.institution] if (e.degree or e.field_of_study) else [],
+                    month_range(e.start_month, e.end_month, open_ended=False),
+                    [],
+                    " · ".join(part for part in (f"GPA {e.gpa:g}" if e.gpa else "", e.honours or "") if part) or None,
+                )
+                for e in education
+            ],
+            certifications=[
+                " — ".join(part for part in (c.name, c.issuer or "") if part)
+                + (f" ({c.issued_month.strftime('%b %Y')})" if c.issued_month else "")
+                for c in certifications
+            ],
+        )
+        compiled = compile_resume(content)
+        expected = ("contact", "experience", "skills", "education") + (("summary",) if options.include_summary else ())
+        report = resume_report(
+            compiled.text,
+            bullets=compiled.bullets,
+            sections=compiled.sections,
+            expected_sections=expected,
+            skills=job.skills,
+            weights=weights,
+            lexicon=self._lexicon,
+        )
+        warnings = self._resume_warnings(options, outcome, len(experiences), len(projects), summary, profile)
+        content_used = {
+            "experienceIds": [e.id for e in experiences],
+            "projectIds": [p.id for p in projects],
+            "experiencesCount": len(experiences),
+            "projectsCount": len(projects),
+            "skillsCount": len(skills),
+            "educationCount": len(education),
+            "certificationsCount": len(certifications),
+            "summaryIncluded": bool(summary),
+            "summaryEnhanced": bool(summary and profile.enhanced_summary),
+            "enhancedItems": sum(bool(i.enhanced_description) for i in [*experiences, *projects]),
+            "skillsHighlighted": [s for s in skills if s in job.skills],
+            "writingStyleApplied": False,
+            "sampleId": None,
+        }
+        return await self._store(
+            user,
+            outcome,
+            "RESUME",
+            compiled,
+            report,
+            options={
+                "maxExperiences": options.max_experiences,
+                "maxProjects": options.max_projects,
+                "includeSummary": options.include_summary,
+                "customPrompt": prompt,
+                "format": options.format,
+            },
+            content_used=content_used,
+            metadata=NO_LLM,
+            warnings=warnings,
+            extra_inputs={"promptTerms": terms},
+        )
+
+    async def generate_cover_letter(self, user: User, options: LetterOptions) -> Generation:
+        _in_range(options.max_paragraphs, 3, 6, "maxParagraphs")
+        prompt = clean_text(options.custom_prompt, "customPrompt", max_length=MAX_CUSTOM_PROMPT)
+        company = clean_text(options.company_name, "companyName", max_length=200)
+        manager = clean_text(options.hiring_manager_name, "hiringManagerName", max_length=120)
+        if manager and not _NAME.match(manager):
+            raise BadInput("hiringManagerName must be a name (letters, spaces, . ' -)", field="hiringManagerName")
+        outcome = await self._ranking.rank(user, options.job_id, None, force=False)
+        job, profile = outcome.job, outcome.profile
+        sample = await self._samples.active(user, "COVER_LETTER")
+        warnings: list[str] = []
+        if sample is None:
+            style = NEUTRAL_STYLE
+            warnings.append("No active cover-letter sample: written in a neutral professional style.")
+        else:
+            style = WritingStyle(**sample.writing_style) if sample.writing_style else NEUTRAL_STYLE
+        candidates = self._letter_candidates(outcome)
+        skills_rows = (await self._profiles.items_of_profiles("skills", [profile.id]))[0]
+        have = {s.name.lower() for s in skills_rows} | {term.lower() for c in candidates for term in c.matched}
+        matched_skills = [skill for skill in job.skills if skill.lower() in have]
+        weights = {k["term"]: k["weight"] for k in job.keywords}
+        brief = JobBrief(job.title, company or job.company, job.skills, weights, job.requirements)
+        request = LetterRequest(
+            full_name=profile.full_name,
+            job=brief,
+            items=candidates,
+            matched_skills=matched_skills,
+            style=style,
+            custom_prompt=prompt,
+            hiring_manager=manager,
+            max_paragraphs=options.max_paragraphs,
+        )
+        result = await self._llm.write_cover_letter(request)
+        paragraphs = [p.strip() for p in result.text.split("\n\n") if p.strip()]
+        if len(paragraphs) > options.max_paragraphs + 2:  # a model that wrote more than asked
+            paragraphs = [
+                paragraphs[0],
+                *fit_paragraphs(paragraphs[1:-2], options.max_paragraphs - 1),
+                *paragraphs[-2:],
+            ]
+        text = "\n\n".join(paragraphs) + "\n"
+        report = letter_report(
+            text, skills=job.skills, weights=weights, role=job.title, company=brief.company, lexicon=self._lexicon
+        )
+        content_used = {
+            "experienceIds": [c.id for c in candidates if c.kind == "experience"],
+            "projectIds": [c.id for c in candidates if c.kind == "project"],
+            "experiencesCount": sum(c.kind == "experience" for c in candidates),
+            "projectsCount": sum(c.kind == "project" for c in candidates),
+            "skillsHighlighted": [s for s in matched_skills if s.lower() in text.lower()],
+            "writingStyleApplied": sample is not None,
+            "sampleId": sample.id if sample else None,
+            "summaryIncluded": False,
+            "summaryEnhanced": False,
+            "enhancedItems": sum(bool(outcome.items[c.id].enhanced_description) for c in candidates),
+        }
+        compiled = CompiledResume(text, _paragraphs_markdown(text.strip()), [], set())
+        return await self._store(
+            user,
+            outcome,
+            "COVER_LETTER",
+            compiled,
+            report,
+            options={
+                "companyName": company,
+                "hiringManagerName": manager,
+                "maxParagraphs": options.max_paragraphs,
+                "customPrompt": prompt,
+                "format": "TEXT",
+            },
+            content_used=content_used,
+            metadata=result.metadata,
+            warnings=warnings + result.warnings,
+            extra_inputs={"sampleId": sample.id if sample else None, "company": brief.company},
+        )
+
+    async def get(self, user: User, generation_id: str) -> Generation:
+        async with self._sessions() as session:
+            generation = (
+                await GenerationRepository(session).owned(user.id, generation_id) if is_uuid(generation_id) else None
+            )
+        if generation is None:
+            raise NotFound("No such generation", field="id")
+        return generation
+
+    async def page(
+        self, user: User, *, first: int, after: str | None, document_type: str | None, job_id: str | None
+    ) -> GenerationPage:
+        check_first(first)
+        if document_type is not None and document_type not in DOCUMENT_TYPES:
+            raise BadInput(f"documentType must be one of {', '.join(DOCUMENT_TYPES)}", field="documentType")
+        if job_id is not None and not is_uuid(job_id):
+            return GenerationPage([], 0, False)  # no generation can name it
+        cursor = decode_cursor(after) if after else None
+        async with self._sessions() as session:
+            rows, total = await GenerationRepository(session).page(
+                user.id, limit=first + 1, after=cursor, document_type=document_type, job_id=job_id
+            )
+        return GenerationPage(rows[:first], total, len(rows) > first)
+
+    async def delete(self, user: User, generation_id: str) -> str:
+        async with transaction(self._sessions) as session:
+            deleted = is_uuid(generation_id) and await GenerationRepository(session).delete(user.id, generation_id)
+        if not deleted:
+            raise NotFound("No such generation", field="id")
+        return generation_id
+
+    @staticmethod
+    def _chosen(outcome: RankOutcome, kind: str, limit: int, terms: list[str]) -> list[Any]:
+        """The top `limit` items of a kind in ranking order; items showing more of what the person's prompt
+        names come before those showing less."""
+        ranked = [
+            (i["id"], i["score"]) for i in outcome.ranking.items if i["kind"] == kind and i["id"] in outcome.items
+        ]
+
+        def named_first(entry: tuple[str, float]) -> tuple[int, float]:
+            text = item_text(outcome.items[entry[0]])
+            return (sum(term.lower() in text for term in terms), entry[1])
+
+        chosen = sorted(ranked, key=named_first, reverse=True) if terms else ranked
+        return [outcome.items[item_id] for item_id, _ in chosen[:limit]]
+
+    @staticmethod
+    def _letter_candidates(outcome: RankOutcome) -> list[RankCandidate]:
+        """The top three experiences and the top project, best first, with the text the resume would use."""
+        picked: list[RankCandidate] = []
+        quota = {"experience": 3, "project": 1}
+        for entry in outcome.ranking.items:
+            item = outcome.items.get(entry["id"])
+            if item is None or quota.get(entry["kind"], 0) == 0:
+                continue
+            quota[entry["kind"]] -= 1
+            title = f"{item.title} at {item.company}" if isinstance(item, Experience) else item.name
+            text = item.enhanced_description or section_text(item)
+            picked.append(RankCandidate(item.id, entry["kind"], title, text, entry["score"], entry["matched"]))
+        return picked
+
+    @staticmethod
+    def _resume_warnings(
+        options: ResumeOptions,
+        outcome: RankOutcome,
+        experiences: int,
+        projects: int,
+        summary: str | None,
+        profile: Profile,
+    ) -> list[str]:
+        warnings = []
+        if experiences < options.max_experiences:
+            warnings.append(f"Your profile has {experiences} experience(s) to include; all of them are in.")
+        if options.max_projects and projects < options.max_projects:
+            warnings.append(f"Your profile has {projects} project(s) to include; all of them are in.")
+        if options.include_summary and not summary:
+            warnings.append("Your profile has no summary: add one to open the resume.")
+        if not (profile.email or profile.phone):
+            warnings.append("No email or phone in your profile: recruiters and ATS parsers look for one.")
+        return warnings
+
+    async def _store(
+        self,
+        user: User,
+        outcome: RankOutcome,
+        document_type: str,
+        compiled: CompiledResume,
+        report: AtsReport,
+        *,
+        options: dict[str, Any],
+        content_used: dict[str, Any],
+        metadata: LLMMetadata,
+        warnings: list[str],
+        extra_inputs: dict[str, Any],
+    ) -> Generation:
+        job: Job = outcome.job
+        generation = Generation(
+            user_id=user.id,
+            job_id=job.id,
+            ranking_id=outcome.ranking.id,
+            document_type=document_type,
+            status="COMPLETED",
+            content_text=compiled.text,
+            content_markdown=compiled.markdown,
+            options=options,
+            inputs={
+                "rankingInputsHash": outcome.ranking.inputs_hash,
+                "rankingCached": outcome.cached,
+                "rankedIds": [i["id"] for i in outcome.ranking.items],
+                "jobContentHash": job.content_hash,
+                "profileUpdatedAt": str(outcome.profile.updated_at),
+                **extra_inputs,
+            },
+            content_used=content_used,
+            ats_score=report.score,
+            ats_feedback={
+                "breakdown": report.breakdown,
+                "matchedKeywords": report.matched_keywords,
+                "missingKeywords": report.missing_keywords,
+                "notes": report.feedback,
+            },
+            llm_metadata=asdict(metadata),
+            warnings=warnings,
+        )
+        async with transaction(self._sessions) as session:
+            GenerationRepository(session).add(generation)
+        return generation

@@ -1,0 +1,296 @@
+"""Generated documents at the edge: generateResume, generateCoverLetter, the history, one generation,
+delete; the download route lives in `graph/exports.py`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+from domain.ats import LETTER_WEIGHTS, RESUME_WEIGHTS
+from domain.generations import LetterOptions, ResumeOptions
+from domain.pagination import encode_cursor
+from graph.context import Context
+from graph.jobs import Job
+from graph.pagination import DEFAULT_PAGE, PageInfo
+from graph.permissions import IsAuthenticated
+from graph.samples import DocumentType
+from graph.tailoring import LLMMetadata
+from storage.generations import Generation as GenerationRow
+
+AUTH = [IsAuthenticated]
+EXPORT_FORMATS = ("txt", "md", "docx", "pdf")
+
+
+@strawberry.enum
+class DocumentFormat(Enum):
+    TEXT = "TEXT"
+    MARKDOWN = "MARKDOWN"
+
+
+@strawberry.type(description="One part of the ATS score, 0..100, and its weight in the total.")
+class AtsPart:
+    name: str
+    score: float
+    weight: float
+
+
+@strawberry.type
+class AtsFeedback:
+    parts: list[AtsPart]
+    matched_keywords: list[str]
+    missing_keywords: list[str] = strawberry.field(description="The job's skills not shown, most important first.")
+    notes: list[str] = strawberry.field(description="What to act on, most useful first.")
+
+
+@strawberry.type(description="What went into the document.")
+class ContentUsed:
+    experience_ids: list[strawberry.ID]
+    project_ids: list[strawberry.ID]
+    experiences_count: int
+    projects_count: int
+    skills_count: int | None
+    education_count: int | None
+    certifications_count: int | None
+    summary_included: bool
+    summary_enhanced: bool
+    enhanced_items: int = strawberry.field(description="Items whose enhanced text was used.")
+    skills_highlighted: list[str]
+    writing_style_applied: bool
+    sample_id: strawberry.ID | None
+
+
+@strawberry.type(description="The options the document was generated with.")
+class GenerationOptions:
+    max_experiences: int | None = None
+    max_projects: int | None = None
+    include_summary: bool | None = None
+    company_name: str | None = None
+    hiring_manager_name: str | None = None
+    max_paragraphs: int | None = None
+    custom_prompt: str | None = None
+    format: DocumentFormat = DocumentFormat.TEXT
+
+
+@strawberry.type(description="Paths to download the document (GET with your bearer token).")
+class Downloads:
+    txt: str
+    md: str
+    docx: str
+    pdf: str
+
+
+def _parts(row: GenerationRow) -> list[AtsPart]:
+    weights = RESUME_WEIGHTS if row.document_type == "RESUME" else LETTER_WEIGHTS
+    return [
+        AtsPart(name=name, score=score, weight=weights.get(name, 0.0))
+        for name, score in row.ats_feedback["breakdown"].items()
+    ]
+
+
+@strawberry.type
+class Generation:
+    id: strawberry.ID
+    document_type: DocumentType
+    status: str
+    job_id: strawberry.ID
+    ranking_id: strawberry.ID | None
+    text: str = strawberry.field(description="The document as plain text.")
+    markdown: str
+    ats_score: float = strawberry.field(description="0..100")
+    ats_feedback: AtsFeedback
+    content_used: ContentUsed
+    options: GenerationOptions
+    llm_metadata: LLMMetadata = strawberry.field(description="Provider `none` for resumes: compiled, no model.")
+    warnings: list[str]
+    downloads: Downloads
+    created_at: datetime
+
+    @strawberry.field(description="In the format asked for at generation time, or the one named here.")
+    def content(self, format: DocumentFormat | None = None) -> str:
+        chosen = format or self.options.format
+        return self.markdown if chosen is DocumentFormat.MARKDOWN else self.text
+
+    @strawberry.field(description="The job it was made for (null if it is no longer visible to you).")
+    async def job(self, info: Info[Context, None]) -> Job | None:
+        user = await info.context.require_user()
+        row = await _jobs_loader(info).load(str(self.job_id))
+        return Job.of(row, user.id) if row is not None else None
+
+    @strawberry.field
+    async def job_title(self, info: Info[Context, None]) -> str | None:
+        row = await _jobs_loader(info).load(str(self.job_id))
+        return row.title if row is not None else None
+
+    @strawberry.field
+    async def company(self, info: Info[Context, None]) -> str | None:
+        row = await _jobs_loader(info).load(str(self.job_id))
+        return row.company if row is not None else None
+
+    @classmethod
+    def of(cls, row: GenerationRow) -> Generation:
+        feedback = row.ats_feedback
+        used = row.content_used
+        options = dict(row.options)
+        options["format"] = DocumentFormat(options.get("format", "TEXT"))
+        return cls(
+            id=strawberry.ID(row.id),
+            document_type=DocumentType(row.document_type),
+            status=row.status,
+            job_id=strawberry.ID(row.job_id),
+            ranking_id=strawberry.ID(row.ranking_id) if row.ranking_id else None,
+            text=row.content_text,
+            markdown=row.content_markdown,
+            ats_score=row.ats_score,
+            ats_feedback=AtsFeedback(
+                parts=_parts(row),
+                matched_keywords=feedback["matchedKeywords"],
+                missing_keywords=feedback["missingKeywords"],
+                notes=feedback["notes"],
+            ),
+            content_used=ContentUsed(
+                experience_ids=[strawberry.ID(i) for i in used["experienceIds"]],
+                project_ids=[strawberry.ID(i) for i in used["projectIds"]],
+                experiences_count=used["experiencesCount"],
+                projects_count=used["projectsCount"],
+                skills_count=used.get("skillsCount"),
+                education_count=used.get("educationCount"),
+                certifications_count=used.get("certificationsCount"),
+                summary_included=used["summaryIncluded"],
+                summary_enhanced=used["summaryEnhanced"],
+                enhanced_items=used["enhancedItems"],
+                skills_highlighted=used["skillsHighlighted"],
+                writing_style_applied=used["writingStyleApplied"],
+                sample_id=strawberry.ID(used["sampleId"]) if used.get("sampleId") else None,
+            ),
+            options=GenerationOptions(**{_snake(k): v for k, v in options.items()}),
+            llm_metadata=LLMMetadata(**row.llm_metadata),
+            warnings=row.warnings,
+            downloads=Downloads(**{ext: f"/generations/{row.id}.{ext}" for ext in EXPORT_FORMATS}),
+            created_at=row.created_at,
+        )
+
+
+def _snake(name: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
+
+
+def _jobs_loader(info: Info[Context, None]) -> Any:
+    """The generations' jobs in one statement per operation, however many rows ask."""
+
+    async def load(ids: list[str]) -> list[Any]:
+        user = await info.context.require_user()
+        found = await info.context.services.jobs.many(user, ids)
+        return [found.get(job_id) for job_id in ids]
+
+    return info.context.loader(info, "generation_jobs", load)
+
+
+@strawberry.type
+class GenerationEdge:
+    node: Generation
+    cursor: str
+
+
+@strawberry.type
+class GenerationConnection:
+    edges: list[GenerationEdge]
+    page_info: PageInfo
+    total_count: int
+
+
+@strawberry.input
+class GenerateResumeInput:
+    job_id: strawberry.ID
+    max_experiences: int = strawberry.field(default=5, description="1..10")
+    max_projects: int = strawberry.field(default=3, description="0..5")
+    include_summary: bool = True
+    custom_prompt: str | None = strawberry.field(
+        default=None, description="At most 500 characters; items and skills it names come forward."
+    )
+    format: DocumentFormat = DocumentFormat.TEXT
+
+
+@strawberry.input
+class GenerateCoverLetterInput:
+    job_id: strawberry.ID
+    company_name: str | None = strawberry.field(default=None, description="Defaults to the job's company.")
+    hiring_manager_name: str | None = strawberry.field(default=None, description="Greets them by name.")
+    max_paragraphs: int = strawberry.field(default=4, description="3..6, between greeting and sign-off.")
+    custom_prompt: str | None = strawberry.field(default=None, description="At most 500 characters.")
+
+
+@strawberry.type
+class GenerationQuery:
+    @strawberry.field(permission_classes=AUTH, description="Your generated documents, newest first.")
+    async def generations(
+        self,
+        info: Info[Context, None],
+        document_type: DocumentType | None = None,
+        job_id: strawberry.ID | None = None,
+        first: int = DEFAULT_PAGE,
+        after: str | None = None,
+    ) -> GenerationConnection:
+        user = await info.context.require_user()
+        page = await info.context.services.generations.page(
+            user,
+            first=first,
+            after=after,
+            document_type=document_type.value if document_type else None,
+            job_id=str(job_id) if job_id is not None else None,
+        )
+        edges = [GenerationEdge(node=Generation.of(row), cursor=encode_cursor(row)) for row in page.generations]
+        return GenerationConnection(
+            edges=edges,
+            page_info=PageInfo(has_next_page=page.has_next, end_cursor=edges[-1].cursor if edges else None),
+            total_count=page.total,
+        )
+
+    @strawberry.field(permission_classes=AUTH, description="One of your generated documents, with its full text.")
+    async def generation(self, info: Info[Context, None], id: strawberry.ID) -> Generation:
+        user = await info.context.require_user()
+        return Generation.of(await info.context.services.generations.get(user, str(id)))
+
+
+@strawberry.type
+class GenerationMutation:
+    @strawberry.mutation(
+        permission_classes=AUTH,
+        description="Compile a resume tailored to a job from your ranked profile (ranked first if needed). "
+        "No model writes it: every line is your own text, enhanced text where you have some.",
+    )
+    async def generate_resume(self, info: Info[Context, None], input: GenerateResumeInput) -> Generation:
+        user = await info.context.require_user()
+        options = ResumeOptions(
+            job_id=str(input.job_id),
+            max_experiences=input.max_experiences,
+            max_projects=input.max_projects,
+            include_summary=input.include_summary,
+            custom_prompt=input.custom_prompt,
+            format=input.format.value,
+        )
+        return Generation.of(await info.context.services.generations.generate_resume(user, options))
+
+    @strawberry.mutation(
+        permission_classes=AUTH,
+        description="Write a cover letter for a job from your top ranked items, in the style of your active "
+        "cover-letter sample. Claims not backed by your profile or the job are removed and listed in warnings.",
+    )
+    async def generate_cover_letter(self, info: Info[Context, None], input: GenerateCoverLetterInput) -> Generation:
+        user = await info.context.require_user()
+        options = LetterOptions(
+            job_id=str(input.job_id),
+            company_name=input.company_name,
+            hiring_manager_name=input.hiring_manager_name,
+            max_paragraphs=input.max_paragraphs,
+            custom_prompt=input.custom_prompt,
+        )
+        return Generation.of(await info.context.services.generations.generate_cover_letter(user, options))
+
+    @strawberry.mutation(permission_classes=AUTH, description="Delete one of your generated documents.")
+    async def delete_generation(self, info: Info[Context, None], id: strawberry.ID) -> strawberry.ID:
+        user = await info.context.require_user()
+        return strawberry.ID(await info.context.services.generations.delete(user, str(id)))
