@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.ai.embeddings import Embedder
 from domain.ai.llm import JobBrief, LLMMetadata, LLMProvider, RankCandidate, SectionText
+from domain.ai.local_writing import rank_rationale
 from domain.ai.style import WritingStyle, measure
 from domain.errors import NotFound, PreconditionFailed
 from domain.indexing import item_document, job_document
@@ -116,7 +117,19 @@ class RankingService:
         self._lexicon = lexicon
 
     async def rank(self, user: User, job_id: str, custom_prompt: str | None, force: bool) -> RankOutcome:
+        """The stored ranking while the profile items, the job and the prompt are unchanged (unless
+        `force`); else a fresh one, which the LLM may re-order and explain."""
         prompt = clean_text(custom_prompt, "customPrompt", max_length=MAX_CUSTOM_PROMPT)
+        return await self._ranked(user, job_id, prompt, force=force, any_prompt=False, use_llm=True)
+
+    async def for_generation(self, user: User, job_id: str) -> RankOutcome:
+        """What generation builds on: the stored ranking while the profile items and the job are
+        unchanged, whatever prompt made it; else one computed here without a model call."""
+        return await self._ranked(user, job_id, None, force=False, any_prompt=True, use_llm=False)
+
+    async def _ranked(
+        self, user: User, job_id: str, prompt: str | None, *, force: bool, any_prompt: bool, use_llm: bool
+    ) -> RankOutcome:
         job = await self._jobs.get(user, job_id)
         profile = await self._profiles.profile(user)
         items: list[Any] = []
@@ -125,23 +138,18 @@ class RankingService:
                 items += (await self._profiles.items_of_profiles(section, [profile.id]))[0]
         if profile is None or not items:
             raise PreconditionFailed("Add experiences or projects to your profile before ranking")
+        by_id = {item.id: item for item in items}
         documents = [item_document(item) for item in items]
         inputs = hashlib.sha256(
             "\x00".join(
-                [
-                    job.content_hash,
-                    str(job.updated_at),
-                    prompt or "",
-                    *documents,
-                    *(f"{i.id}:{i.updated_at}" for i in items),
-                ]
+                [job.content_hash, str(job.updated_at), *documents, *(f"{i.id}:{i.updated_at}" for i in items)]
             ).encode()
         ).hexdigest()
         if not force:
             async with self._sessions() as session:
                 cached = await RankingRepository(session).of(user.id, job.id)
-            if cached is not None and cached.inputs_hash == inputs:
-                return RankOutcome(cached, True, job, profile, {item.id: item for item in items})
+            if cached is not None and cached.inputs_hash == inputs and (any_prompt or cached.custom_prompt == prompt):
+                return RankOutcome(cached, True, job, profile, by_id)
         weights = emphasised({k["term"]: k["weight"] for k in job.keywords}, prompt, self._lexicon)
         vectors = await self._embedder.encode([job_document(job), *documents])
         job_vector, item_vectors = vectors[0], vectors[1:]
@@ -155,9 +163,14 @@ class RankingService:
             title = f"{item.title} at {item.company}" if kind == "experience" else item.name
             candidates.append(RankCandidate(item.id, kind, title, document, score, matched))
         brief = JobBrief(job.title, job.company, job.skills, weights, job.requirements)
-        result = await self._llm.rank_items(candidates, brief, prompt)
-        by_id = {c.id: c for c in candidates}
-        ordered = [by_id[i] for i in result.order if i in by_id]
+        if use_llm:
+            result = await self._llm.rank_items(candidates, brief, prompt)
+            candidate_by_id = {c.id: c for c in candidates}
+            ordered = [candidate_by_id[i] for i in result.order if i in candidate_by_id]
+            rationale, metadata = result.rationale, result.metadata
+        else:
+            ordered = sorted(candidates, key=lambda c: -c.score)
+            rationale, metadata = rank_rationale(ordered, brief), LLMMetadata(provider="none", model="none")
         keyword_matches: dict[str, int] = {}
         for candidate in ordered:
             for term in candidate.matched:
@@ -165,15 +178,16 @@ class RankingService:
                     keyword_matches[term] = keyword_matches.get(term, 0) + 1
         values = {
             "inputs_hash": inputs,
+            "custom_prompt": prompt,
             "items": [{"id": c.id, "kind": c.kind, "score": c.score, "matched": c.matched} for c in ordered],
-            "rationale": result.rationale,
+            "rationale": rationale,
             "keyword_matches": keyword_matches,
-            "llm_metadata": asdict(result.metadata),
+            "llm_metadata": asdict(metadata),
             "status": "COMPLETED",
         }
         async with transaction(self._sessions) as session:
             ranking = await RankingRepository(session).save(user.id, job.id, values)
-        return RankOutcome(ranking, False, job, profile, {item.id: item for item in items})
+        return RankOutcome(ranking, False, job, profile, by_id)
 
     async def get(self, user: User, job_id: str) -> Ranking:
         job = await self._jobs.get(user, job_id)

@@ -22,7 +22,11 @@ class Generation(Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     user_id: Mapped[str] = mapped_column(String(36), ForeignKey("users.id", ondelete="CASCADE"))
-    job_id: Mapped[str] = mapped_column(String(36), ForeignKey("jobs.id", ondelete="CASCADE"))
+    # The job may go (an admin deletes a public posting): the document stays, with the title and company
+    # it was made for.
+    job_id: Mapped[str | None] = mapped_column(String(36), ForeignKey("jobs.id", ondelete="SET NULL"), nullable=True)
+    job_title: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    company: Mapped[str | None] = mapped_column(String(200), nullable=True)
     ranking_id: Mapped[str | None] = mapped_column(
         String(36), ForeignKey("rankings.id", ondelete="SET NULL"), nullable=True
     )

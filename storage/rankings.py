@@ -19,7 +19,8 @@ class Ranking(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     user_id: Mapped[str] = mapped_column(String(36), ForeignKey("users.id", ondelete="CASCADE"))
     job_id: Mapped[str] = mapped_column(String(36), ForeignKey("jobs.id", ondelete="CASCADE"))
-    inputs_hash: Mapped[str] = mapped_column(String(64))
+    inputs_hash: Mapped[str] = mapped_column(String(64))  # of the profile items and the job
+    custom_prompt: Mapped[str | None] = mapped_column(Text, nullable=True)  # the prompt it was ranked with
     items: Mapped[list[dict[str, Any]]] = mapped_column(JSON)  # [{id, kind, score, matched}], best first
     rationale: Mapped[str] = mapped_column(Text)
     keyword_matches: Mapped[dict[str, int]] = mapped_column(JSON)

@@ -23,7 +23,9 @@ def upgrade() -> None:
         "generations",
         sa.Column("id", sa.String(length=36), nullable=False),
         sa.Column("user_id", sa.String(length=36), nullable=False),
-        sa.Column("job_id", sa.String(length=36), nullable=False),
+        sa.Column("job_id", sa.String(length=36), nullable=True),
+        sa.Column("job_title", sa.String(length=200), nullable=True),
+        sa.Column("company", sa.String(length=200), nullable=True),
         sa.Column("ranking_id", sa.String(length=36), nullable=True),
         sa.Column("document_type", sa.String(length=20), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
@@ -37,7 +39,7 @@ def upgrade() -> None:
         sa.Column("llm_metadata", sa.JSON(), nullable=False),
         sa.Column("warnings", sa.JSON(), nullable=False),
         sa.Column("created_at", UTCDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(["job_id"], ["jobs.id"], name=op.f("fk_generations_job_id_jobs"), ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["job_id"], ["jobs.id"], name=op.f("fk_generations_job_id_jobs"), ondelete="SET NULL"),
         sa.ForeignKeyConstraint(
             ["ranking_id"], ["rankings.id"], name=op.f("fk_generations_ranking_id_rankings"), ondelete="SET NULL"
         ),
