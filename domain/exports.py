@@ -2,7 +2,8 @@
 
 Word and PDF are laid out from the document's Markdown (which Tailor writes itself, so only its few
 shapes occur: `#`/`##`/`###` headings, `*dates*`, `**headline**`, `- ` bullets and paragraphs).
-The PDF uses the standard Helvetica font, which covers Western European text (Windows-1252);
+The PDF embeds DejaVu Sans when it is installed (or `TAILOR_PDF_FONT_DIR` names it), which covers Latin,
+Greek and Cyrillic; without it the standard Helvetica font covers Western European text (Windows-1252),
 other characters are transliterated where Unicode allows and shown as "?" otherwise.
 """
 
@@ -12,6 +13,8 @@ import io
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
 from docx import Document
 from docx.shared import Pt
@@ -26,6 +29,15 @@ FORMATS = {
     "pdf": "application/pdf",
 }
 _LETTERS = str.maketrans({"Ł": "L", "ł": "l", "Đ": "D", "đ": "d", "ı": "i", "Ħ": "H", "ħ": "h"})
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+FONT_DIRS = (
+    Path("/usr/share/fonts/truetype/dejavu"),
+    Path("/usr/share/fonts/dejavu"),
+    Path("/usr/share/fonts/TTF"),
+    Path("/usr/local/share/fonts"),
+    Path("/Library/Fonts"),
+)
+FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf", "I": "DejaVuSans-Oblique.ttf"}
 _ESCAPED = re.compile(r"\\([\\`*_#\[\]|<>])")
 
 
@@ -40,6 +52,7 @@ class ExportFile:
     content: bytes
     media_type: str
     filename: str
+    complete: bool = True  # False: the PDF font lacked some characters, shown as "?"
 
 
 def _plain(text: str) -> str:
@@ -66,13 +79,19 @@ def blocks(markdown: str) -> list[Block]:
             elif line.startswith("- "):
                 found.append(Block("bullet", _plain(line[2:])))
             else:
-                found.append(Block("paragraph", _plain(line)))
+                found.append(Block("paragraph", "\n".join(_plain(part.rstrip()) for part in line.split("\n"))))
     return found
 
 
+def xml_safe(text: str) -> str:
+    """Text Word's XML can hold: control characters other than tab and newline dropped."""
+    return _XML_INVALID.sub("", text)
+
+
 def to_docx(parts: list[Block], title: str) -> bytes:
+    parts = [Block(block.kind, xml_safe(block.text)) for block in parts]
     document = Document()
-    document.core_properties.title = title
+    document.core_properties.title = xml_safe(title)[:255]
     style = document.styles["Normal"]
     style.font.name = "Calibri"
     style.font.size = Pt(11)
@@ -114,10 +133,28 @@ def pdf_safe(text: str) -> str:
     return "".join(out)
 
 
-def to_pdf(parts: list[Block], title: str) -> bytes:
+@cache
+def unicode_font_dir(configured: Path | None = None) -> Path | None:
+    """The folder holding DejaVu Sans (regular, bold, oblique): the configured one, else a system one."""
+    for folder in (configured,) if configured else FONT_DIRS:
+        if folder is not None and all((folder / name).is_file() for name in FONT_FILES.values()):
+            return folder
+    return None
+
+
+def to_pdf(parts: list[Block], title: str, font_dir: Path | None = None) -> tuple[bytes, bool]:
+    """The PDF, and whether every character could be shown (False when some became "?")."""
     pdf = FPDF(format="Letter")
-    pdf.core_fonts_encoding = "windows-1252"
-    pdf.set_title(pdf_safe(title))
+    fonts = unicode_font_dir(font_dir)
+    if fonts is not None:
+        for style, name in FONT_FILES.items():
+            pdf.add_font("DejaVu", style, str(fonts / name))
+        family, show = "DejaVu", (lambda text: text)
+    else:
+        pdf.core_fonts_encoding = "windows-1252"
+        family, show = "Helvetica", pdf_safe
+    complete = True
+    pdf.set_title(show(title))
     pdf.set_margins(18, 18, 18)
     pdf.set_auto_page_break(True, margin=18)
     pdf.add_page()
@@ -132,20 +169,26 @@ def to_pdf(parts: list[Block], title: str) -> bytes:
     }
     for block in parts:
         style, size, height, space = shapes[block.kind]
-        pdf.set_font("Helvetica", style, size)
+        pdf.set_font(family, style, size)
         if space:
             pdf.ln(space)
-        text = pdf_safe(block.text if block.kind != "heading" else block.text.upper())
+        text = block.text.upper() if block.kind == "heading" else block.text
+        shown = show(text)
+        complete = complete and shown == text and (fonts is None or all(_has_glyph(pdf, ch) for ch in set(text)))
         if block.kind == "bullet":
             pdf.set_x(pdf.l_margin + 4)
-            pdf.multi_cell(0, height, f"• {text}", new_x="LMARGIN", new_y="NEXT")
+            pdf.multi_cell(0, height, f"• {shown}", new_x="LMARGIN", new_y="NEXT")
         else:
-            pdf.multi_cell(0, height, text, new_x="LMARGIN", new_y="NEXT")
+            pdf.multi_cell(0, height, shown, new_x="LMARGIN", new_y="NEXT")
         if block.kind == "heading":
             y = pdf.get_y() + 0.5
             pdf.line(pdf.l_margin, y, pdf.w - pdf.r_margin, y)
             pdf.ln(1.5)
-    return bytes(pdf.output())
+    return bytes(pdf.output()), complete
+
+
+def _has_glyph(pdf: FPDF, char: str) -> bool:
+    return char in "\n\t" or ord(char) in pdf.current_font.cmap
 
 
 def file_name(*parts: str | None) -> str:
@@ -155,9 +198,10 @@ def file_name(*parts: str | None) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_only.lower()).strip("-")[:80] or "document"
 
 
-def export(text: str, markdown: str, extension: str, title: str, stem: str) -> ExportFile:
+def export(text: str, markdown: str, extension: str, title: str, stem: str, font_dir: Path | None = None) -> ExportFile:
     if extension not in FORMATS:
         raise BadInput(f"format must be one of {', '.join(FORMATS)}", field="format")
+    complete = True
     if extension == "txt":
         content = text.encode()
     elif extension == "md":
@@ -165,5 +209,5 @@ def export(text: str, markdown: str, extension: str, title: str, stem: str) -> E
     elif extension == "docx":
         content = to_docx(blocks(markdown), title)
     else:
-        content = to_pdf(blocks(markdown), title)
-    return ExportFile(content, FORMATS[extension], f"{stem}.{extension}")
+        content, complete = to_pdf(blocks(markdown), title, font_dir)
+    return ExportFile(content, FORMATS[extension], f"{stem}.{extension}", complete)

@@ -9,6 +9,7 @@ items, in the style of the active cover-letter sample. Both are stored with what
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -18,7 +19,7 @@ from domain.ai.llm import JobBrief, LetterRequest, LLMMetadata, LLMProvider, Ran
 from domain.ai.local_writing import fit_paragraphs
 from domain.ai.style import NEUTRAL_STYLE, WritingStyle
 from domain.ats import AtsReport, letter_report, resume_report
-from domain.errors import BadInput, NotFound
+from domain.errors import BadInput, LLMUnavailable, NotFound
 from domain.pagination import check_first, decode_cursor
 from domain.profiles import ProfileService, section_text
 from domain.ranking import emphasised
@@ -36,6 +37,12 @@ from storage.profiles import Experience, Profile, Project
 DOCUMENT_TYPES = ("RESUME", "COVER_LETTER")
 FORMATS = ("TEXT", "MARKDOWN")
 MAX_SKILLS = 30
+MAX_COMPANY = 200
+MAX_NAME = 80
+MAX_NAME_WORDS = 6
+SIGN_OFF = re.compile(
+    r"^(sincerely|best regards|kind regards|regards|best|warm regards|respectfully|thank you)\b", re.I
+)
 PROMPT_FILLER = frozenset(
     """highlight highlighting emphasize emphasise emphasis focus please include mention experience experiences
     skills skill resume projects project roles role about their there these those which would should could
@@ -71,6 +78,37 @@ class GenerationPage:
     has_next: bool
 
 
+def single_line(value: str | None, field: str, max_length: int) -> str | None:
+    """Trimmed text on one line: it goes into a letter and a prompt, so no line breaks or control characters."""
+    text = clean_text(value, field, max_length=max_length)
+    if text is not None and any(unicodedata.category(ch) in {"Cc", "Cf", "Zl", "Zp"} for ch in text):
+        raise BadInput(f"{field} must be one line without control characters", field=field)
+    return unicodedata.normalize("NFC", text) if text else None
+
+
+def person_name(value: str | None, field: str) -> str | None:
+    """A person's name for a greeting: letters, spaces and . , ' - only, at most six words."""
+    name = single_line(value, field, MAX_NAME)
+    if name and (not _NAME.match(name) or len(name.split()) > MAX_NAME_WORDS):
+        raise BadInput(
+            f"{field} must be a name of at most {MAX_NAME_WORDS} words (letters, spaces, . ' -)", field=field
+        )
+    return name
+
+
+def shaped_letter(text: str, greeting: str, max_paragraphs: int) -> str:
+    """The letter with the greeting asked for and at most `max_paragraphs` between it and the sign-off.
+    LLM_UNAVAILABLE when nothing of the body is left (the truthfulness check removed it all)."""
+    paragraphs = [p.strip() for p in text.split("\n\n") if p.strip()]
+    if paragraphs and re.match(r"^(dear|hello|hi)\b", paragraphs[0], re.I) and len(paragraphs[0].split()) <= 8:
+        paragraphs = paragraphs[1:]
+    signed = bool(paragraphs) and bool(SIGN_OFF.match(paragraphs[-1]))
+    body, sign_off = (paragraphs[:-1], paragraphs[-1:]) if signed else (paragraphs, [])
+    if not body:
+        raise LLMUnavailable("The model's letter did not pass the truthfulness check; please try again")
+    return "\n\n".join([greeting, *fit_paragraphs(body, max_paragraphs), *sign_off]) + "\n"
+
+
 def _in_range(value: int, low: int, high: int, field: str) -> None:
     if not low <= value <= high:
         raise BadInput(f"{field} must be between {low} and {high}", field=field)
@@ -85,6 +123,11 @@ def prompt_terms(prompt: str | None, weights: dict[str, float], boosted: dict[st
     words = [w.lower() for w in re.findall(r"[A-Za-z]{5,}", prompt)]
     stems = [w[:6] for w in words if w not in PROMPT_FILLER and not any(w in t.lower() for t in named)]
     return list(dict.fromkeys(named + stems))
+
+
+def ats_terms(job: Job) -> list[str]:
+    """What an ATS would search for: the job's skills, or its heaviest keywords when it names none."""
+    return list(job.skills) or [k["term"] for k in sorted(job.keywords, key=lambda k: -k["weight"])[:10]]
 
 
 def item_text(item: Experience | Project) -> str:
@@ -118,7 +161,9 @@ def _latest_first(item: Experience) -> tuple[int, int]:
 
 
 def _paragraphs_markdown(text: str) -> str:
-    return "\n\n".join(re.sub(r"([\\`*_#\[\]|<>])", r"\\\1", p) for p in text.split("\n\n")) + "\n"
+    """Paragraphs escaped for Markdown; a line break inside one (the sign-off) stays a hard break."""
+    escaped = (re.sub(r"([\\`*_#\[\]|<>])", r"\\\1", p) for p in text.split("\n\n"))
+    return "\n\n".join(p.replace("\n", "  \n") for p in escaped) + "\n"
 
 
 class GenerationService:
@@ -145,7 +190,7 @@ class GenerationService:
         if options.format not in FORMATS:
             raise BadInput(f"format must be one of {', '.join(FORMATS)}", field="format")
         prompt = clean_text(options.custom_prompt, "customPrompt", max_length=MAX_CUSTOM_PROMPT)
-        outcome = await self._ranking.rank(user, options.job_id, None, force=False)
+        outcome = await self._ranking.for_generation(user, options.job_id)
         job, profile = outcome.job, outcome.profile
         weights = {k["term"]: k["weight"] for k in job.keywords}
         boosted = emphasised(weights, prompt, self._lexicon)
@@ -215,7 +260,7 @@ class GenerationService:
             bullets=compiled.bullets,
             sections=compiled.sections,
             expected_sections=expected,
-            skills=job.skills,
+            skills=ats_terms(job),
             weights=weights,
             lexicon=self._lexicon,
         )
@@ -231,7 +276,7 @@ class GenerationService:
             "summaryIncluded": bool(summary),
             "summaryEnhanced": bool(summary and profile.enhanced_summary),
             "enhancedItems": sum(bool(i.enhanced_description) for i in [*experiences, *projects]),
-            "skillsHighlighted": [s for s in skills if s in job.skills],
+            "skillsHighlighted": [s for s in skills if s.lower() in {j.lower() for j in job.skills}],
             "writingStyleApplied": False,
             "sampleId": None,
         }
@@ -257,11 +302,9 @@ class GenerationService:
     async def generate_cover_letter(self, user: User, options: LetterOptions) -> Generation:
         _in_range(options.max_paragraphs, 3, 6, "maxParagraphs")
         prompt = clean_text(options.custom_prompt, "customPrompt", max_length=MAX_CUSTOM_PROMPT)
-        company = clean_text(options.company_name, "companyName", max_length=200)
-        manager = clean_text(options.hiring_manager_name, "hiringManagerName", max_length=120)
-        if manager and not _NAME.match(manager):
-            raise BadInput("hiringManagerName must be a name (letters, spaces, . ' -)", field="hiringManagerName")
-        outcome = await self._ranking.rank(user, options.job_id, None, force=False)
+        company = single_line(options.company_name, "companyName", MAX_COMPANY)
+        manager = person_name(options.hiring_manager_name, "hiringManagerName")
+        outcome = await self._ranking.for_generation(user, options.job_id)
         job, profile = outcome.job, outcome.profile
         sample = await self._samples.active(user, "COVER_LETTER")
         warnings: list[str] = []
@@ -271,6 +314,8 @@ class GenerationService:
         else:
             style = WritingStyle(**sample.writing_style) if sample.writing_style else NEUTRAL_STYLE
         candidates = self._letter_candidates(outcome)
+        if not profile.full_name:
+            warnings.append("No full name in your profile: the letter is signed without one.")
         skills_rows = (await self._profiles.items_of_profiles("skills", [profile.id]))[0]
         have = {s.name.lower() for s in skills_rows} | {term.lower() for c in candidates for term in c.matched}
         matched_skills = [skill for skill in job.skills if skill.lower() in have]
@@ -287,23 +332,16 @@ class GenerationService:
             max_paragraphs=options.max_paragraphs,
         )
         result = await self._llm.write_cover_letter(request)
-        paragraphs = [p.strip() for p in result.text.split("\n\n") if p.strip()]
-        if len(paragraphs) > options.max_paragraphs + 2:  # a model that wrote more than asked
-            paragraphs = [
-                paragraphs[0],
-                *fit_paragraphs(paragraphs[1:-2], options.max_paragraphs - 1),
-                *paragraphs[-2:],
-            ]
-        text = "\n\n".join(paragraphs) + "\n"
+        text = shaped_letter(result.text, f"Dear {manager or 'Hiring Manager'},", options.max_paragraphs)
         report = letter_report(
-            text, skills=job.skills, weights=weights, role=job.title, company=brief.company, lexicon=self._lexicon
+            text, skills=ats_terms(job), weights=weights, role=job.title, company=brief.company, lexicon=self._lexicon
         )
         content_used = {
             "experienceIds": [c.id for c in candidates if c.kind == "experience"],
             "projectIds": [c.id for c in candidates if c.kind == "project"],
             "experiencesCount": sum(c.kind == "experience" for c in candidates),
             "projectsCount": sum(c.kind == "project" for c in candidates),
-            "skillsHighlighted": [s for s in matched_skills if s.lower() in text.lower()],
+            "skillsHighlighted": [s for s in report.matched_keywords if s in matched_skills],
             "writingStyleApplied": sample is not None,
             "sampleId": sample.id if sample else None,
             "summaryIncluded": False,
@@ -385,9 +423,11 @@ class GenerationService:
             item = outcome.items.get(entry["id"])
             if item is None or quota.get(entry["kind"], 0) == 0:
                 continue
-            quota[entry["kind"]] -= 1
             title = f"{item.title} at {item.company}" if isinstance(item, Experience) else item.name
             text = item.enhanced_description or section_text(item)
+            if not text.strip():
+                continue  # nothing to say about it: it does not go into the letter
+            quota[entry["kind"]] -= 1
             picked.append(RankCandidate(item.id, entry["kind"], title, text, entry["score"], entry["matched"]))
         return picked
 
@@ -429,6 +469,8 @@ class GenerationService:
         generation = Generation(
             user_id=user.id,
             job_id=job.id,
+            job_title=job.title,
+            company=extra_inputs.get("company") or job.company,
             ranking_id=outcome.ranking.id,
             document_type=document_type,
             status="COMPLETED",

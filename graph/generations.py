@@ -96,7 +96,7 @@ class Generation:
     id: strawberry.ID
     document_type: DocumentType
     status: str
-    job_id: strawberry.ID
+    job_id: strawberry.ID | None = strawberry.field(description="Null once the job has been deleted.")
     ranking_id: strawberry.ID | None
     text: str = strawberry.field(description="The document as plain text.")
     markdown: str
@@ -114,21 +114,26 @@ class Generation:
         chosen = format or self.options.format
         return self.markdown if chosen is DocumentFormat.MARKDOWN else self.text
 
-    @strawberry.field(description="The job it was made for (null if it is no longer visible to you).")
+    saved_title: strawberry.Private[str | None]
+    saved_company: strawberry.Private[str | None]
+
+    @strawberry.field(description="The job it was made for (null once deleted or no longer visible to you).")
     async def job(self, info: Info[Context, None]) -> Job | None:
         user = await info.context.require_user()
-        row = await _jobs_loader(info).load(str(self.job_id))
+        row = await _job(info, self.job_id)
         return Job.of(row, user.id) if row is not None else None
 
-    @strawberry.field
+    @strawberry.field(description="The job's title now, or as it was when the document was made.")
     async def job_title(self, info: Info[Context, None]) -> str | None:
-        row = await _jobs_loader(info).load(str(self.job_id))
-        return row.title if row is not None else None
+        row = await _job(info, self.job_id)
+        return row.title if row is not None else self.saved_title
 
-    @strawberry.field
+    @strawberry.field(description="The company the document addresses (for letters, `companyName` when given).")
     async def company(self, info: Info[Context, None]) -> str | None:
-        row = await _jobs_loader(info).load(str(self.job_id))
-        return row.company if row is not None else None
+        if self.document_type is DocumentType.COVER_LETTER and self.options.company_name:
+            return self.saved_company
+        row = await _job(info, self.job_id)
+        return row.company if row is not None else self.saved_company
 
     @classmethod
     def of(cls, row: GenerationRow) -> Generation:
@@ -140,7 +145,9 @@ class Generation:
             id=strawberry.ID(row.id),
             document_type=DocumentType(row.document_type),
             status=row.status,
-            job_id=strawberry.ID(row.job_id),
+            job_id=strawberry.ID(row.job_id) if row.job_id else None,
+            saved_title=row.job_title,
+            saved_company=row.company,
             ranking_id=strawberry.ID(row.ranking_id) if row.ranking_id else None,
             text=row.content_text,
             markdown=row.content_markdown,
@@ -176,6 +183,10 @@ class Generation:
 
 def _snake(name: str) -> str:
     return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
+
+
+async def _job(info: Info[Context, None], job_id: strawberry.ID | None) -> Any:
+    return await _jobs_loader(info).load(str(job_id)) if job_id is not None else None
 
 
 def _jobs_loader(info: Info[Context, None]) -> Any:

@@ -199,13 +199,14 @@ class GroqProvider:
             "name": request.full_name,
             "items": [{"title": c.title, "text": c.text[:800]} for c in request.items[:4]],
             "skills_they_have": request.matched_skills,
+            "greeting_name": request.hiring_manager or "Hiring Manager",
         }
         prompt = (
             "Write a cover letter (250-350 words) for the job from these facts only: no employer, title, date, "
             f"number or technology that is not in them. Match the writer's style: tone {style.tone!r}, about "
             f"{style.sentence_length_mean:.0f} words a sentence, formality {style.formality:.2f} of 1, "
             f"{'first person' if style.first_person_rate > 0.01 else 'restrained first person'}. "
-            f'Open with "Dear {request.hiring_manager or "Hiring Manager"},", write at most '
+            'Open with "Dear <greeting_name from the facts>,", write at most '
             f"{request.max_paragraphs} paragraphs between the greeting and the sign-off, separate paragraphs "
             f"with a blank line, and sign off with the writer's name. "
             'Reply with JSON: {"letter": "..."}\n'

@@ -7,6 +7,7 @@ keeps its original text; other texts lose the sentences that do, and the result 
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from domain.ai.llm import (
@@ -27,6 +28,7 @@ from domain.ai.style import WritingStyle
 from domain.ai.truthfulness import TruthChecker
 
 LETTER_FURNITURE = "Dear Hiring Manager Sincerely Best regards Kind regards Thank you"
+GREETING = re.compile(r"^(?:Dear|Hello|Hi)\b[^\n.!?]{0,80},$")
 
 
 def job_facts(job: JobBrief) -> list[str]:
@@ -69,9 +71,12 @@ class GuardedLLM:
 
     async def write_cover_letter(self, request: LetterRequest) -> TextResult:
         result = await self.provider.write_cover_letter(request)
-        sources = [request.full_name or "", request.hiring_manager or "", LETTER_FURNITURE]
-        sources.append(", ".join(request.matched_skills))
+        sources = [request.full_name or "", LETTER_FURNITURE, ", ".join(request.matched_skills)]
         sources += [text for c in request.items for text in (c.title, c.text)] + job_facts(request.job)
+        greeting, _, rest = result.text.partition("\n\n")
+        if GREETING.match(greeting):  # the hiring manager's name is allowed here and nowhere else
+            checked = self._checked_text(replace(result, text=rest), sources)
+            return replace(checked, text=f"{greeting}\n\n{checked.text}")
         return self._checked_text(result, sources)
 
     async def analyse_resume(self, resume_text: str, job: JobBrief) -> Analysis:

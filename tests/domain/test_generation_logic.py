@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from datetime import date
+from pathlib import Path
 
 import docx
 import pypdf
@@ -13,9 +14,9 @@ from domain.ai.llm import JobBrief, LetterRequest, RankCandidate
 from domain.ai.local_writing import cover_letter, fit_paragraphs
 from domain.ai.style import NEUTRAL_STYLE
 from domain.ats import length_score, letter_report, resume_report
-from domain.errors import BadInput
-from domain.exports import blocks, export, file_name, pdf_safe
-from domain.generations import ordered_skills, prompt_terms
+from domain.errors import BadInput, LLMUnavailable
+from domain.exports import blocks, export, file_name, pdf_safe, to_pdf, unicode_font_dir
+from domain.generations import ordered_skills, prompt_terms, shaped_letter
 from domain.resume_compiler import Entry, ResumeContent, bullets_of, compile_resume, month_range
 from domain.skills import default_lexicon
 
@@ -158,3 +159,31 @@ def test_exports_open_in_their_readers() -> None:
     assert pdf_safe("Łódź “quoted” 日本") == "Lódz “quoted” ??"  # ó is in Windows-1252; ź loses its accent
     assert file_name("resume", "Ácme Corp.", "Sr. Engineer / Data") == "resume-acme-corp-sr-engineer-data"
     assert file_name(None) == "document"
+
+
+def test_the_letter_keeps_the_greeting_asked_for_and_needs_a_body() -> None:
+    shaped = shaped_letter("Dear Someone Else,\n\nOne.\n\nTwo.\n\nThree.\n\nSincerely,\nAna", "Dear Sam,", 2)
+    assert shaped == "Dear Sam,\n\nOne.\n\nTwo. Three.\n\nSincerely,\nAna\n"
+    assert shaped_letter("Body only.", "Dear Hiring Manager,", 4) == "Dear Hiring Manager,\n\nBody only.\n"
+    for empty in ("", "Dear Sam,\n\nSincerely,\nAna"):
+        with pytest.raises(LLMUnavailable):
+            shaped_letter(empty, "Dear Sam,", 4)
+
+
+def test_pdf_fonts_with_and_without_dejavu(tmp_path: Path) -> None:
+    parts = blocks("# Иван Петров\n\n- Built 3 services 日本\n")
+    fallback, complete = to_pdf(parts, "Resume", tmp_path)  # a folder without the fonts: Helvetica
+    text = pypdf.PdfReader(io.BytesIO(fallback)).pages[0].extract_text()
+    assert complete is False and "????" in text and "Built 3 services" in text
+    if unicode_font_dir() is None:
+        pytest.skip("DejaVu Sans is not installed here")
+    embedded, complete = to_pdf(parts, "Resume")
+    text = pypdf.PdfReader(io.BytesIO(embedded)).pages[0].extract_text()
+    assert "Иван Петров" in text and complete is False  # DejaVu has Cyrillic but no CJK
+    latin, complete = to_pdf(blocks("# Zoë Łukasz\n"), "Resume")
+    assert complete is True and "Zoë Łukasz" in pypdf.PdfReader(io.BytesIO(latin)).pages[0].extract_text()
+
+
+def test_word_export_drops_control_characters() -> None:
+    content = export("t", "# A\x1bB\n\nLine\x0c one\n", "docx", "Title\x1b", "x").content
+    assert [p.text for p in docx.Document(io.BytesIO(content)).paragraphs] == ["AB", "Line one"]
