@@ -44,7 +44,7 @@ def keyword_coverage(
     text: str, skills: list[str], weights: dict[str, float], lexicon: Lexicon
 ) -> tuple[float, list[str], list[str]]:
     """Share of the job's skill weight the text shows; the skills it shows and those it lacks."""
-    present = set(lexicon.skills_in(text))
+    present = set(lexicon.skills_among(text, skills))
     lowered = text.lower()
     matched, missing = [], []
     for skill in skills:

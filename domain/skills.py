@@ -64,6 +64,16 @@ def _key(text: str) -> str:
     return " ".join(text.lower().split())
 
 
+def _pattern(forms: Iterable[str]) -> re.Pattern[str]:
+    ordered = sorted(forms, key=len, reverse=True)  # longest first: "C++" before "C"
+    alternation = "|".join(re.escape(form).replace(r"\ ", r"\s+") for form in ordered)
+    # Not inside a word: no word character (or + # .) glued on either side; "Node.js" is not "Node".
+    return re.compile(rf"(?<![\w+#.@])(?:{alternation})(?![\w+#@&]|\.\w)", re.IGNORECASE)
+
+
+MAX_SUBSET_PATTERNS = 512  # compiled patterns kept for `skills_among` (one per distinct set of skills)
+
+
 class Lexicon:
     def __init__(self, skills: Iterable[Skill]) -> None:
         self.skills: dict[str, Skill] = {}
@@ -81,10 +91,8 @@ class Lexicon:
                 self._exact_forms.setdefault(key, set()).add(form)
                 if self._needs_context(skill, form):
                     self._ambiguous_forms.add(key)
-        forms = sorted(self._by_form, key=len, reverse=True)  # longest first: "C++" before "C"
-        alternation = "|".join(re.escape(form).replace(r"\ ", r"\s+") for form in forms)
-        # Not inside a word: no word character (or + # .) glued on either side; "Node.js" is not "Node".
-        self._pattern = re.compile(rf"(?<![\w+#.@])(?:{alternation})(?![\w+#@&]|\.\w)", re.IGNORECASE)
+        self._pattern = _pattern(self._by_form)
+        self._subsets: dict[frozenset[str], re.Pattern[str]] = {}
 
     @staticmethod
     def _needs_context(skill: Skill, form: str) -> bool:
@@ -118,9 +126,10 @@ class Lexicon:
         skill = self.skills.get(name)
         return skill.category if skill else None
 
-    def find(self, text: str) -> list[SkillMatch]:
+    def find(self, text: str, pattern: re.Pattern[str] | None = None) -> list[SkillMatch]:
         """Every occurrence, in order; ambiguous forms only where the context vouches for them."""
-        candidates = [(match, self._by_form[_key(match.group())]) for match in self._pattern.finditer(text)]
+        pattern = pattern or self._pattern
+        candidates = [(match, self._by_form[_key(match.group())]) for match in pattern.finditer(text)]
         sure = [m.start() for m, _ in candidates if _key(m.group()) not in self._ambiguous_forms]
         breaks = [b.end() for b in _SENTENCE_BREAK.finditer(text)]  # once, not per match
         for _ in range(2):  # an ambiguous skill that is vouched for vouches for its neighbours ("Go or Rust")
@@ -141,6 +150,20 @@ class Lexicon:
     def skills_in(self, text: str) -> list[str]:
         """Distinct canonical skills in order of first appearance."""
         return list(dict.fromkeys(match.skill for match in self.find(text)))
+
+    def skills_among(self, text: str, names: Iterable[str]) -> list[str]:
+        """Which of the named skills the text shows, by the rules of `find`, scanning for those skills
+        only: a job's dozen skills against a resume costs a fraction of a scan for the whole lexicon."""
+        wanted = frozenset(skill.name for name in names if (skill := self._by_form.get(_key(name))))
+        if not wanted:
+            return []
+        pattern = self._subsets.get(wanted)
+        if pattern is None:
+            if len(self._subsets) >= MAX_SUBSET_PATTERNS:
+                self._subsets.clear()
+            forms = {key: skill for key, skill in self._by_form.items() if skill.name in wanted}
+            pattern = self._subsets[wanted] = _pattern(forms)
+        return list(dict.fromkeys(match.skill for match in self.find(text, pattern)))
 
     def normalise(self, terms: Iterable[str]) -> list[str]:
         """Canonical names for known skills, trimmed originals for unknown ones, without duplicates."""

@@ -144,3 +144,12 @@ def test_a_custom_lexicon_matches_its_own_terms() -> None:
 )
 def test_review_cases(lex: Lexicon, text: str, skills: list[str]) -> None:
     assert found(lex, text) == skills
+
+
+def test_skills_among_agrees_with_a_full_scan() -> None:
+    lexicon = default_lexicon()
+    text = "Go or Rust; we go home. Built k8s clusters with Terraform, React and Node.js; C++ and C."
+    names = ["Go", "Kubernetes", "Terraform", "React", "Node.js", "C++", "Java", "Not A Skill"]
+    expected = [s for s in lexicon.skills_in(text) if s in names]
+    assert lexicon.skills_among(text, names) == expected and "Java" not in expected
+    assert lexicon.skills_among(text, []) == [] and lexicon.skills_among(text, ["Not A Skill"]) == []
