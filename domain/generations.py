@@ -197,9 +197,9 @@ class GenerationService:
         terms = prompt_terms(prompt, weights, boosted)
         experiences = self._chosen(outcome, "experience", options.max_experiences, terms)
         projects = self._chosen(outcome, "project", options.max_projects, terms)
-        skills_rows = (await self._profiles.items_of_profiles("skills", [profile.id]))[0]
-        education = (await self._profiles.items_of_profiles("education", [profile.id]))[0]
-        certifications = (await self._profiles.items_of_profiles("certifications", [profile.id]))[0]
+        skills_rows, education, certifications = await self._profiles.sections(
+            profile.id, ("skills", "education", "certifications")
+        )
         names = [s.name for s in skills_rows] + [t for e in experiences for t in e.skills]
         skills = ordered_skills(names + [t for p in projects for t in p.technologies], boosted)
         summary = (profile.enhanced_summary or profile.summary) if options.include_summary else None
@@ -316,7 +316,7 @@ class GenerationService:
         candidates = self._letter_candidates(outcome)
         if not profile.full_name:
             warnings.append("No full name in your profile: the letter is signed without one.")
-        skills_rows = (await self._profiles.items_of_profiles("skills", [profile.id]))[0]
+        (skills_rows,) = await self._profiles.sections(profile.id, ("skills",))
         have = {s.name.lower() for s in skills_rows} | {term.lower() for c in candidates for term in c.matched}
         matched_skills = [skill for skill in job.skills if skill.lower() in have]
         weights = {k["term"]: k["weight"] for k in job.keywords}

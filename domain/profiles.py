@@ -203,6 +203,12 @@ class ProfileService:
             rows = await ProfileRepository(session).items_by_ids(SECTION_MODELS[section], user.id, list(ids))
         return {row.id: row for row in rows}
 
+    async def sections(self, profile_id: str, sections: Sequence[str]) -> list[list[Any]]:
+        """Several sections of one profile, read in one session (a statement each), in the order asked."""
+        async with self._sessions() as session:
+            repo = ProfileRepository(session)
+            return [(await repo.items_of_profiles(SECTION_MODELS[name], [profile_id]))[0] for name in sections]
+
     async def items_of_profiles(self, section: str, profile_ids: Sequence[str]) -> list[list[Any]]:
         async with self._sessions() as session:
             return await ProfileRepository(session).items_of_profiles(SECTION_MODELS[section], profile_ids)

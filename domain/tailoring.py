@@ -61,8 +61,7 @@ class TailoringService:
         profile = await self._profiles.profile(user)
         if profile is None:
             raise PreconditionFailed("Your profile is empty: add a summary, experiences or projects first")
-        experiences = (await self._profiles.items_of_profiles("experiences", [profile.id]))[0]
-        projects = (await self._profiles.items_of_profiles("projects", [profile.id]))[0]
+        experiences, projects = await self._profiles.sections(profile.id, ("experiences", "projects"))
         sections: list[SectionText] = []
         if profile.summary:
             sections.append(SectionText("summary", "summary", profile.summary))
@@ -134,8 +133,8 @@ class RankingService:
         profile = await self._profiles.profile(user)
         items: list[Any] = []
         if profile is not None:
-            for section in ("experiences", "projects"):
-                items += (await self._profiles.items_of_profiles(section, [profile.id]))[0]
+            experiences, projects = await self._profiles.sections(profile.id, ("experiences", "projects"))
+            items = [*experiences, *projects]
         if profile is None or not items:
             raise PreconditionFailed("Add experiences or projects to your profile before ranking")
         by_id = {item.id: item for item in items}
