@@ -170,6 +170,17 @@ async def operations(client: httpx.AsyncClient, auth: dict[str, str]) -> list[Op
         Operation("rankContent cold (30 items)", rank % job_id, {"force": True}, authenticated=True),
         Operation("rankContent cached", rank % job_id, {"force": False}, authenticated=True),
         Operation(
+            "generateResume (30 items)",
+            "mutation ($job: ID!) { generateResume(input: {jobId: $job}) { id atsScore text } }",
+            {"job": job_id},
+            authenticated=True,
+        ),
+        Operation(
+            "generations(first: 100)",
+            "{ generations(first: 100) { totalCount edges { node { id documentType atsScore jobTitle company } } } }",
+            authenticated=True,
+        ),
+        Operation(
             "jobs(first: 100)",
             f"{{ jobs(first: 100) {{ totalCount edges {{ cursor node {{ {JOB_FIELDS} }} }} }} }}",
             authenticated=True,
