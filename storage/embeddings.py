@@ -30,20 +30,22 @@ class EmbeddingCacheRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def get_many(self, hashes: Sequence[str]) -> dict[str, bytes]:
+    async def get_many(self, hashes: Sequence[str], newer_than: datetime | None = None) -> dict[str, bytes]:
+        """Vectors by hash; with `newer_than`, older entries count as missing (they are encoded again)."""
         found: dict[str, bytes] = {}
         for start in range(0, len(hashes), LOOKUP_CHUNK):
             chunk = hashes[start : start + LOOKUP_CHUNK]
-            rows = await self.session.execute(
-                select(CachedEmbedding.content_hash, CachedEmbedding.vector).where(
-                    CachedEmbedding.content_hash.in_(chunk)
-                )
+            query = select(CachedEmbedding.content_hash, CachedEmbedding.vector).where(
+                CachedEmbedding.content_hash.in_(chunk)
             )
+            if newer_than is not None:
+                query = query.where(CachedEmbedding.created_at > newer_than)
+            rows = await self.session.execute(query)
             found.update({content_hash: vector for content_hash, vector in rows})
         return found
 
     async def put_many(self, model: str, dims: int, vectors: Iterable[tuple[str, bytes]]) -> None:
-        """Insert, ignoring hashes another writer stored meanwhile."""
+        """Insert, or refresh an expired entry (the same text gives the same vector, so writers agree)."""
         rows = [
             {"content_hash": h, "model": model, "dims": dims, "vector": v, "created_at": utcnow()} for h, v in vectors
         ]
@@ -51,4 +53,10 @@ class EmbeddingCacheRepository:
             return
         dialect = self.session.bind.dialect.name if self.session.bind else "sqlite"
         insert = pg_insert if dialect == "postgresql" else sqlite_insert
-        await self.session.execute(insert(CachedEmbedding).values(rows).on_conflict_do_nothing())
+        statement = insert(CachedEmbedding).values(rows)
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[CachedEmbedding.content_hash],
+                set_={"vector": statement.excluded.vector, "created_at": statement.excluded.created_at},
+            )
+        )

@@ -1,6 +1,7 @@
 """Every table, imported in one place so migrations and checks see the whole schema."""
 
 from storage.accounts import User
+from storage.analyses import Analysis, CachedScore
 from storage.db import Base
 from storage.embeddings import CachedEmbedding
 from storage.generations import Generation
@@ -14,6 +15,8 @@ from storage.samples import Sample
 metadata = Base.metadata
 
 __all__ = [
+    "Analysis",
+    "CachedScore",
     "CachedEmbedding",
     "Certification",
     "Education",

@@ -41,6 +41,11 @@ class ResumeRepository:
     async def owned(self, user_id: str, resume_id: str) -> Resume | None:
         return await self.session.scalar(select(Resume).where(Resume.id == resume_id, Resume.user_id == user_id))
 
+    async def owned_many(self, user_id: str, resume_ids: list[str]) -> list[Resume]:
+        return list(
+            await self.session.scalars(select(Resume).where(Resume.id.in_(resume_ids), Resume.user_id == user_id))
+        )
+
     async def hash_in_use(self, digest: str) -> bool:
         return bool(await self.session.scalar(select(func.count()).where(Resume.content_hash == digest)))
 
