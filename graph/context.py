@@ -17,6 +17,7 @@ from strawberry.types import Info
 from domain.accounts import AccountService
 from domain.ai.embeddings import Embedder
 from domain.ai.llm import LLMProvider
+from domain.analyses import AnalysisService
 from domain.errors import Unauthenticated
 from domain.generations import GenerationService
 from domain.indexing import Indexer
@@ -44,6 +45,7 @@ class Services:
     tailoring: TailoringService
     ranking: RankingService
     generations: GenerationService
+    analyses: AnalysisService
     embedder: Embedder
     indexer: Indexer
     llm: LLMProvider

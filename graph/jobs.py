@@ -59,6 +59,15 @@ class Job:
     created_at: datetime
     updated_at: datetime
 
+    @strawberry.field(description="How many times you have matched a resume against this job.")
+    async def analysis_count(self, info: Info[Context, None]) -> int:
+        async def load(ids: list[str]) -> list[int]:
+            user = await info.context.require_user()
+            counts = await info.context.services.analyses.counts(user, ids)
+            return [counts.get(i, 0) for i in ids]
+
+        return int(await info.context.loader(info, "job_analysis_counts", load).load(str(self.id)))
+
     @classmethod
     def of(cls, row: JobRow, viewer_id: str) -> Job:
         return cls(

@@ -16,6 +16,7 @@ from strawberry.types.execution import PreExecutionError
 
 from domain.settings import Settings
 from graph.accounts import AccountMutation, AccountQuery
+from graph.analyses import AnalysisQuery
 from graph.errors import as_graphql_error, coded_error, log_unexpected, to_api_error
 from graph.generations import GenerationMutation, GenerationQuery
 from graph.jobs import JobMutation, JobQuery
@@ -27,7 +28,17 @@ from graph.samples import SampleMutation, SampleQuery
 from graph.tailoring import TailoringMutation, TailoringQuery
 
 Query = merge_types(
-    "Query", (AccountQuery, JobQuery, ProfileQuery, SampleQuery, ResumeQuery, TailoringQuery, GenerationQuery)
+    "Query",
+    (
+        AccountQuery,
+        JobQuery,
+        ProfileQuery,
+        SampleQuery,
+        ResumeQuery,
+        TailoringQuery,
+        GenerationQuery,
+        AnalysisQuery,
+    ),
 )
 Mutation = merge_types(
     "Mutation",

