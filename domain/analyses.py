@@ -11,11 +11,13 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections import OrderedDict
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.ai.embeddings import Embedder
@@ -23,14 +25,14 @@ from domain.clustering import kmeans, label
 from domain.errors import BadInput, NotFound
 from domain.indexing import job_document
 from domain.jobs import JobService
-from domain.matching import JobTerms, MatchReport, match, skill_index
-from domain.months import parse_month
-from domain.pagination import check_first, decode_cursor, encode_cursor
+from domain.matching import JobTerms, MatchReport, job_targets, locate, match, skill_index
+from domain.months import parse_month, this_month
+from domain.pagination import check_first, decode_cursor
 from domain.profiles import ProfileService
 from domain.resume_compiler import bullets_of
 from domain.resumes import ResumeService
 from domain.scoring import ResumeFacts, Role, ScoreReport, score_resume, years_of
-from domain.skills import Lexicon
+from domain.skills import Lexicon, SkillMatch
 from storage.accounts import User
 from storage.analyses import Analysis, AnalysisRepository, CachedScore, ScoreCacheRepository
 from storage.db import transaction, utcnow
@@ -42,6 +44,7 @@ FORMULA = "match-v1"  # part of every inputs hash: a change of formula invalidat
 MAX_COMPARE = 1000
 MAX_LIMIT = 100
 MAX_CLUSTER_JOBS = 5000
+MAX_VIEWS = 256  # resumes kept read for matching, by content hash
 _SECTION_HEADINGS = {
     "summary": re.compile(r"^\s*(summary|professional summary|profile|about( me)?|objective)\s*:?\s*$", re.I | re.M),
     "experience": re.compile(
@@ -56,7 +59,7 @@ _SECTION_HEADINGS = {
 class MatchSettings:
     skills_weight: float = 0.65
     experience_weight: float = 0.35
-    semantic_threshold: float = 0.62
+    semantic_threshold: float = 0.5
     score_weights: tuple[tuple[str, float], ...] = ()
     score_ttl: timedelta = timedelta(days=7)
     match_ttl: timedelta = timedelta(days=30)
@@ -168,12 +171,32 @@ class AnalysisService:
         self._index = index
         self._lexicon = lexicon
         self._settings = settings
+        self._views: OrderedDict[str, tuple[ResumeView, dict[str, SkillMatch]]] = OrderedDict()
+
+    async def _resume(self, user: User, resume_id: str) -> Resume:
+        try:
+            return await self._resumes.get(user, resume_id)
+        except NotFound as exc:
+            raise NotFound(exc.message, field="resumeId") from exc
+
+    def _view(self, resume: Resume) -> tuple[ResumeView, dict[str, SkillMatch]]:
+        """The resume read for matching, kept per content hash: one lexicon scan per resume, not per call."""
+        key = resume.content_hash
+        if key in self._views:
+            self._views.move_to_end(key)
+            return self._views[key]
+        view = resume_view(resume, self._lexicon)
+        entry = (view, skill_index(view.text, self._lexicon))
+        self._views[key] = entry
+        if len(self._views) > MAX_VIEWS:
+            self._views.popitem(last=False)
+        return entry
 
     # Scores
 
     async def resume_score(self, user: User, resume_id: str) -> ScoreOutcome:
-        resume = await self._resumes.get(user, resume_id)
-        view = resume_view(resume, self._lexicon)
+        resume = await self._resume(user, resume_id)
+        view, _ = self._view(resume)
         return await self._score(user, f"resume:{resume.id}", view.facts, _hash(resume.content_hash))
 
     async def profile_score(self, user: User) -> ScoreOutcome:
@@ -182,7 +205,7 @@ class AnalysisService:
 
     async def _score(self, user: User, subject: str, facts: ResumeFacts, fingerprint: str) -> ScoreOutcome:
         weights = dict(self._settings.score_weights) or None
-        inputs = _hash(FORMULA, fingerprint, weights, date.today().isoformat())  # years grow with the calendar
+        inputs = _hash(FORMULA, fingerprint, weights, this_month().isoformat())  # years grow month by month
         now = utcnow()
         async with self._sessions() as session:
             cached = await ScoreCacheRepository(session).fresh(user.id, subject, inputs, now)
@@ -195,8 +218,14 @@ class AnalysisService:
             "created_at": now,
             "expires_at": now + self._settings.score_ttl,
         }
-        async with transaction(self._sessions) as session:
-            row = await ScoreCacheRepository(session).save(user.id, subject, values)
+        try:
+            async with transaction(self._sessions) as session:
+                row = await ScoreCacheRepository(session).save(user.id, subject, values)
+        except IntegrityError:  # a parallel request stored the same subject first: same inputs, same answer
+            async with self._sessions() as session:
+                row = await ScoreCacheRepository(session).fresh(user.id, subject, inputs, now)
+            if row is None:
+                raise
         return ScoreOutcome(report, False, row)
 
     async def _profile_facts(self, user: User) -> tuple[ResumeFacts, str]:
@@ -250,8 +279,11 @@ class AnalysisService:
     async def match(self, user: User, resume_id: str, job_id: str, refresh: bool = False) -> tuple[Analysis, bool]:
         """The resume×job match, stored as an analysis; the stored one while its inputs are unchanged
         and it has not expired (unless `refresh`). Returns the analysis and whether it was cached."""
-        resume = await self._resumes.get(user, resume_id)
-        job = await self._jobs.get(user, job_id)
+        resume = await self._resume(user, resume_id)
+        try:
+            job = await self._jobs.get(user, job_id)
+        except NotFound as exc:
+            raise NotFound(exc.message, field="jobId") from exc
         inputs = self._match_inputs(resume, job)
         now = utcnow()
         if not refresh:
@@ -259,8 +291,7 @@ class AnalysisService:
                 cached = await AnalysisRepository(session).fresh(user.id, resume.id, job.id, inputs, now)
             if cached is not None:
                 return cached, True
-        view = resume_view(resume, self._lexicon)
-        (report,) = await self._reports(view, [job])
+        (report,) = await self._reports(*self._view(resume), [job])
         analysis = Analysis(
             user_id=user.id,
             resume_id=resume.id,
@@ -282,14 +313,13 @@ class AnalysisService:
             raise BadInput(f"jobIds must name between 1 and {MAX_COMPARE} jobs", field="jobIds")
         if not 1 <= limit <= MAX_COMPARE:
             raise BadInput(f"limit must be between 1 and {MAX_COMPARE}", field="limit")
-        resume = await self._resumes.get(user, resume_id)
+        resume = await self._resume(user, resume_id)
         found = await self._jobs.many(user, job_ids)
         missing = [job_id for job_id in dict.fromkeys(job_ids) if job_id not in found]
         if missing:
             raise NotFound(f"No such job: {missing[0]}", field="jobIds")
-        jobs = list(found.values())
-        view = resume_view(resume, self._lexicon)
-        reports = await self._reports(view, jobs)
+        jobs = [found[job_id] for job_id in dict.fromkeys(job_ids)]  # ties keep the order asked for
+        reports = await self._reports(*self._view(resume), jobs)
         ranked = sorted(zip(jobs, reports, strict=True), key=lambda pair: -pair[1].percentage)
         return [JobMatch(job, report, None) for job, report in ranked[:limit]]
 
@@ -300,17 +330,20 @@ class AnalysisService:
         then rescored with the full match and returned best first."""
         if not 1 <= limit <= MAX_LIMIT:
             raise BadInput(f"limit must be between 1 and {MAX_LIMIT}", field="limit")
-        resume = await self._resumes.get(user, resume_id)
-        view = resume_view(resume, self._lexicon)
+        resume = await self._resume(user, resume_id)
+        view, found = self._view(resume)
         vector = await self._embedder.encode_one(view.history)
         wanted = min(400, limit * (10 if location or level else 3))
         public = await self._index.search("jobs_public", vector, wanted)
         own = await self._index.score_owned("jobs_private", vector, user.id, wanted)
-        hits = sorted([*public, *own], key=lambda hit: -hit.score)
-        jobs_by_id = await self._jobs.many(user, [hit.id for hit in hits])
+        best: dict[str, float] = {}
+        for hit in [*public, *own]:  # a job whose visibility just changed may sit in both collections
+            best[hit.id] = max(hit.score, best.get(hit.id, -1.0))
+        hits = sorted(best.items(), key=lambda pair: -pair[1])
+        jobs_by_id = await self._jobs.many(user, [job_id for job_id, _ in hits])
         candidates = []
-        for hit in hits:
-            job = jobs_by_id.get(hit.id)
+        for job_id, _ in hits:
+            job = jobs_by_id.get(job_id)
             if job is None:
                 continue  # deleted or made private since it was indexed
             if location and location.casefold() not in (job.location or "").casefold():
@@ -319,7 +352,7 @@ class AnalysisService:
                 continue
             candidates.append(job)
         candidates = candidates[: limit * 3]
-        reports = await self._reports(view, candidates)
+        reports = await self._reports(view, found, candidates)
         ranked = sorted(zip(candidates, reports, strict=True), key=lambda pair: -pair[1].percentage)
         return [JobMatch(job, report, None) for job, report in ranked[:limit]]
 
@@ -343,13 +376,7 @@ class AnalysisService:
     async def clusters(self, user: User, k: int) -> list[Cluster]:
         if not 2 <= k <= 20:
             raise BadInput("k must be between 2 and 20", field="k")
-        page = await self._jobs.page(user, first=100, after=None, search=None, visibility=None)
-        jobs = list(page.jobs)
-        after = page.jobs[-1] if page.has_next and page.jobs else None
-        while after is not None and len(jobs) < MAX_CLUSTER_JOBS:
-            more = await self._jobs.page(user, first=100, after=encode_cursor(after), search=None, visibility=None)
-            jobs += more.jobs
-            after = more.jobs[-1] if more.has_next and more.jobs else None
+        jobs = await self._jobs.newest_visible(user, MAX_CLUSTER_JOBS)
         if len(jobs) < k:
             raise BadInput(f"You can see {len(jobs)} job(s): k must not exceed that", field="k")
         vectors = await self._embedder.encode([job_document(job) for job in jobs])
@@ -375,25 +402,17 @@ class AnalysisService:
             s.experience_weight,
             s.semantic_threshold,
             self._embedder.model_name,
-            date.today().isoformat(),  # experience years grow with the calendar
+            this_month().isoformat(),  # experience years grow month by month
         )
 
-    async def _reports(self, view: ResumeView, jobs: list[Job]) -> list[MatchReport]:
+    async def _reports(self, view: ResumeView, found: dict[str, SkillMatch], jobs: list[Job]) -> list[MatchReport]:
         """Match reports for many jobs with one batch of embeddings: the work history, every job's
         document, and the skill names semantic matching compares."""
         if not jobs:
             return []
         terms = [job_terms(job) for job in jobs]
-        lowered = view.text.lower()
-        have = {t.lower() for t in view.terms}
-        unmatched = sorted(
-            {
-                t
-                for jt in terms
-                for t in (jt.skills or list(jt.weights)[:10])
-                if t.lower() not in have and t.lower() not in lowered
-            }
-        )
+        memo: dict[str, tuple[str, str, int] | None] = {}  # where the resume names each term, shared by the jobs
+        unmatched = sorted({t for jt in terms for t in job_targets(jt) if locate(t, view.text, found, memo) is None})
         texts = [view.history, *(job_document(job) for job in jobs), *view.terms, *unmatched]
         vectors = await self._embedder.encode(texts)
         history, job_vectors = vectors[0], vectors[1 : 1 + len(jobs)]
@@ -408,7 +427,6 @@ class AnalysisService:
                     closest[skill] = (view.terms[best], float(similarity[row, best]))
         similarities = job_vectors @ history
         years = years_of(view.facts.roles)
-        found = skill_index(view.text, self._lexicon)  # once for all the jobs
         return [
             match(
                 view.text,
@@ -418,6 +436,7 @@ class AnalysisService:
                 semantic=closest,
                 lexicon=self._lexicon,
                 found=found,
+                memo=memo,
                 skills_weight=self._settings.skills_weight,
                 experience_weight=self._settings.experience_weight,
             )

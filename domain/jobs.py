@@ -191,6 +191,11 @@ class JobService:
         async with self._sessions() as session:
             return {job.id: job for job in await JobRepository(session).readable_many(user.id, wanted)}
 
+    async def newest_visible(self, user: User, limit: int) -> list[Job]:
+        """The newest jobs the user may read (theirs and the public board), in one statement."""
+        async with self._sessions() as session:
+            return await JobRepository(session).newest_readable(user.id, limit)
+
     async def page(
         self, user: User, *, first: int, after: str | None, search: str | None, visibility: str | None
     ) -> JobPage:

@@ -10,7 +10,8 @@ report out.
   requirement).
 - requirements (0–100, shown, not in the total): share of the posting's requirements the resume
   speaks to (a skill they name, or half their significant words).
-- total = skills weight × skills + experience weight × experience (0.65 / 0.35 by default).
+- total = skills weight × skills + experience weight × experience (0.65 / 0.35 by default; weights
+  are read as proportions). A job with nothing to measure skills on is matched on experience alone.
 - level: EXCELLENT ≥ 75, GOOD ≥ 60, FAIR ≥ 45, else WEAK.
 """
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from domain.skills import Lexicon, SkillMatch
 
@@ -69,13 +71,44 @@ def skill_index(text: str, lexicon: Lexicon) -> dict[str, SkillMatch]:
     return {m.skill: m for m in reversed(lexicon.find(text))}
 
 
+def locate(
+    target: str, text: str, found: dict[str, SkillMatch], memo: dict[str, tuple[str, str, int] | None]
+) -> tuple[str, str, int] | None:
+    """Where the text names a job term: (EXACT | ALIAS, its words, position), or None. A term the lexicon
+    knows is found by the lexicon's rules; any other, as a whole word. `memo` keeps answers per text."""
+    if target in memo:
+        return memo[target]
+    hit = found.get(target)
+    spot: tuple[str, str, int] | None = None
+    if hit is not None:
+        spot = ("EXACT" if hit.surface.lower() == target.lower() else "ALIAS", hit.surface, hit.start)
+    elif plain := re.search(rf"(?<![\w+#]){re.escape(target)}(?![\w+#])", text, re.IGNORECASE):
+        spot = ("EXACT", plain.group(), plain.start())
+    memo[target] = spot
+    return spot
+
+
 def level(percentage: float) -> str:
     return next(name for floor, name in LEVELS if percentage >= floor)
 
 
 def job_targets(job: JobTerms) -> list[str]:
-    """What the skills part is measured on: the listed skills, else the heaviest keywords."""
-    return list(job.skills) or [t for t, _ in sorted(job.weights.items(), key=lambda kv: -kv[1])[:10]]
+    """What the skills part is measured on: the listed skills, else the heaviest keywords that are not
+    words of the title (a "Dog Walker" posting is not asking for "dog")."""
+    if job.skills:
+        return list(job.skills)
+    title = set(re.findall(r"\w+", (job.title or "").lower()))
+    ranked = sorted(job.weights.items(), key=lambda kv: -kv[1])
+    return [t for t, w in ranked if w >= 0.5 and not set(re.findall(r"\w+", t.lower())) <= title][:10]
+
+
+@lru_cache(maxsize=4096)
+def _names_pattern(names: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One pattern finding any of a job's skills as whole words (compiled once per skill set)."""
+    if not names:
+        return None
+    alternation = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+    return re.compile(rf"(?<![\w+#])(?:{alternation})(?![\w+#])", re.IGNORECASE)
 
 
 def scaled_similarity(similarity: float) -> float:
@@ -97,8 +130,9 @@ def _line_at(text: str, position: int) -> str:
 
 def requirement_met(requirement: str, resume_lower: str, have: set[str], job_skills: list[str]) -> bool:
     """A requirement naming the job's skills is met by any of them; one naming none, by half its words."""
-    lowered = requirement.lower()
-    named = {s for s in job_skills if re.search(rf"(?<![\w+#]){re.escape(s.lower())}(?![\w+#])", lowered)}
+    pattern = _names_pattern(tuple(job_skills))
+    by_lower = {s.lower(): s for s in job_skills}
+    named = {by_lower[m.group().lower()] for m in pattern.finditer(requirement)} if pattern else set()
     if named:
         return bool(named & have)
     words = [w for w in re.findall(r"[a-z][a-z+#.-]{3,}", requirement.lower()) if w not in _STOP]
@@ -114,6 +148,7 @@ def match(
     semantic: dict[str, tuple[str, float]],
     lexicon: Lexicon,
     found: dict[str, SkillMatch] | None = None,
+    memo: dict[str, tuple[str, str, int] | None] | None = None,
     skills_weight: float = 0.65,
     experience_weight: float = 0.35,
 ) -> MatchReport:
@@ -126,18 +161,12 @@ def match(
     lowered = text.lower()
     evidence: list[Evidence] = []
     matched: list[str] = []
+    memo = memo if memo is not None else {}
     for target in targets:
-        hit = found.get(target)
-        if hit is not None:
-            how, surface, start = (
-                ("EXACT" if hit.surface.lower() == target.lower() else "ALIAS"),
-                hit.surface,
-                hit.start,
-            )
-        elif plain := re.search(rf"(?<![\w+#]){re.escape(target.lower())}(?![\w+#])", lowered):
-            how, surface, start = "EXACT", text[plain.start() : plain.end()], plain.start()  # a term the lexicon lacks
-        else:
+        spot = locate(target, text, found, memo)
+        if spot is None:
             continue
+        how, surface, start = spot
         evidence.append(Evidence(target, how, surface, _section_at(text, start), _line_at(text, start)))
         matched.append(target)
     close = [t for t in targets if t not in matched and t in semantic]
@@ -149,20 +178,24 @@ def match(
     skills = (
         100 * (sum(weight[t] for t in matched) + SEMANTIC_CREDIT * sum(weight[t] for t in close)) / total_weight
         if total_weight
-        else 0.0
+        else None  # nothing to measure skills on: the match rests on experience alone
     )
     years_part = min(1.0, years / job.years_required) if job.years_required else 1.0
     experience = 100 * (0.6 * scaled_similarity(history_similarity) + 0.4 * years_part)
     have = set(found) | set(matched)
     met = [r for r in job.requirements if requirement_met(r, lowered, have, job.skills)]
     requirements = 100 * len(met) / len(job.requirements) if job.requirements else 100.0
-    percentage = round(skills_weight * skills + experience_weight * experience, 1)
+    if skills is None or not skills_weight + experience_weight:
+        percentage = round(experience, 1)
+    else:  # weights that do not sum to 1 are read as proportions
+        total = skills_weight + experience_weight
+        percentage = round((skills_weight * skills + experience_weight * experience) / total, 1)
     by_weight = lambda items: sorted(items, key=lambda t: -weight[t])  # noqa: E731
     report = MatchReport(
         percentage=percentage,
         level=level(percentage),
         breakdown={
-            "skills": round(skills, 1),
+            "skills": round(skills, 1) if skills is not None else 0.0,
             "experience": round(experience, 1),
             "requirements": round(requirements, 1),
         },

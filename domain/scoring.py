@@ -82,9 +82,15 @@ def grade(score: float) -> str:
     return next(letter for floor, letter in GRADES if rounded >= floor)
 
 
+def span(role: Role) -> tuple[date, date | None] | None:
+    """The months a role covers: to this month when current; one month when its end is unreadable."""
+    if role.start is None:
+        return None
+    return (role.start, None if role.current else (role.end or role.start))
+
+
 def years_of(roles: list[Role], today: date | None = None) -> float:
-    ranges = [(r.start, r.end if not r.current else None) for r in roles if r.start is not None]
-    return experience_years(ranges, today)
+    return experience_years([s for r in roles if (s := span(r))], today)
 
 
 def _led(bullet: str) -> bool:
@@ -98,9 +104,8 @@ def score_resume(
     bullets = [b for role in facts.roles for b in role.bullets]
     years = years_of(facts.roles, today)
     described = [r for r in facts.roles if len(r.bullets) >= 2]
-    latest_end = (
-        max((this_month(today) if r.current else r.end) or date.min for r in facts.roles) if facts.roles else None
-    )
+    ends = [(this_month(today) if r.current else r.end) for r in facts.roles]
+    latest_end = max((end for end in ends if end is not None), default=None)
     recent = latest_end is not None and (this_month(today) - latest_end).days <= 2 * 365
     categories = {lexicon.category(s) for s in facts.skills if lexicon.category(s)}
     quantified = [b for b in bullets if re.search(r"\d", b)]
@@ -163,22 +168,22 @@ def _advise(
         )
     if facts.certifications:
         report.strengths.append(f"Certified: {', '.join(facts.certifications[:3])}.")
-    missing = [
+    missing = [  # worth most first
         label
         for label, present in (
+            ("work experience", facts.roles),
+            ("a summary", facts.summary),
+            ("a skills section", facts.skills),
+            ("education", facts.education),
             ("your name", facts.name),
             ("an email address", facts.email),
             ("a phone number", facts.phone),
-            ("a summary", facts.summary),
-            ("work experience", facts.roles),
-            ("a skills section", facts.skills),
-            ("education", facts.education),
         )
         if not present
     ]
     if missing:
         report.improvements.append(f"Add {', '.join(missing)}: reviewers and ATS parsers look for each.")
-        report.recommendations.append(f"Start with {missing[0]}; it is the quickest gain in completeness.")
+        report.recommendations.append(f"Start with {missing[0]}: it adds the most to completeness.")
     unquantified = [x for x in bullets if x not in quantified]
     if bullets and b["impact"] < 80 and unquantified:
         report.improvements.append(f"{len(unquantified)} of {len(bullets)} bullets state no number.")
@@ -197,7 +202,7 @@ def _advise(
         report.recommendations.append(
             "A certification in your main area"
             + (f" ({facts.skills[0]})" if facts.skills else "")
-            + " would add the only part your resume scores nothing on."
+            + " would lift the certifications part, now 0."
         )
     if b["formatting"] < 70:
         absent = [s for s in STANDARD_SECTIONS if s not in facts.sections]

@@ -92,7 +92,7 @@ class Settings(BaseSettings):
     score_weights: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_SCORE_WEIGHTS))
     match_skills_weight: float = Field(0.65, ge=0, le=1)
     match_experience_weight: float = Field(0.35, ge=0, le=1)
-    semantic_skill_threshold: float = Field(0.62, gt=0, le=1)
+    semantic_skill_threshold: float = Field(0.5, gt=0, le=1)
     score_cache_days: int = Field(7, ge=1)
     match_cache_days: int = Field(30, ge=1)
     # A folder with DejaVuSans.ttf (and -Bold, -Oblique) for PDF downloads in any script DejaVu covers;

@@ -35,6 +35,8 @@ def test_years_merge_overlaps_and_count_both_ends() -> None:
     roles = [role("2020-01", "2020-12", []), role("2020-07", "2021-06", []), role("2023-01", None, [], current=True)]
     # 2020-01..2021-06 = 18 months, 2023-01..2026-11 = 47 months
     assert years_of(roles, TODAY) == round(65 / 12, 1)
+    unreadable_end = role("2010-01", None, [])  # not current, end unknown: one month, not sixteen years
+    assert years_of([unreadable_end], TODAY) == round(1 / 12, 1)
 
 
 def facts(**overrides: object) -> ResumeFacts:
@@ -80,7 +82,7 @@ def test_an_empty_resume_scores_low_and_says_what_to_add() -> None:
     report = score_resume(empty, LEX, today=TODAY)
     assert report.overall < 20 and report.grade == "F" and report.total_experience_years == 0
     assert any("email" in i and "summary" in i for i in report.improvements)
-    assert report.recommendations[0].startswith("Start with your name")
+    assert report.recommendations[0].startswith("Start with work experience")
 
 
 def test_match_formula_levels_and_evidence() -> None:
@@ -105,6 +107,12 @@ def test_match_formula_levels_and_evidence() -> None:
     no_skills = JobTerms("Chef", [], {"cooking": 0.9, "menus": 0.4}, [], None)
     assert match("Cooking for 200 guests", no_skills, years=0, history_similarity=0.5, semantic={}, lexicon=LEX
                  ).matched_skills == ["cooking"]  # fmt: skip
+    walker = JobTerms("Dog Walker", [], {"dog": 0.9, "walker": 0.8}, [], None)
+    alone = match("Walked dogs daily", walker, years=0, history_similarity=0.55, semantic={}, lexicon=LEX)
+    assert alone.missing_skills == [] and alone.percentage == alone.breakdown["experience"] == 100  # no skills asked
+    weighted = match(text, job, years=2, history_similarity=0.55, semantic={}, lexicon=LEX, skills_weight=1.3,
+                     experience_weight=0.7)  # fmt: skip
+    assert 0 <= weighted.percentage <= 100
 
 
 def test_kmeans_separates_clear_groups_and_labels_them() -> None:

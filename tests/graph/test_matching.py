@@ -3,6 +3,7 @@ more pairs, caching and invalidation, scoping, many jobs at once, vector recomme
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -169,6 +170,11 @@ async def test_a_match_explains_itself(gql: GraphQL) -> None:
     assert evidence["Python"]["section"] in {"summary", "experience", "professional experience", "skills"}
     assert all(0 <= v <= 100 for v in result["breakdown"].values())
     assert result["strengths"] and any("Shows" in s for s in result["strengths"])
+    data = (await matched(ada, maya, await job(ada, "data_engineer")))["result"]
+    assert "SQL" in data["semanticSkills"] and "SQL" not in data["missingSkills"]  # close to her databases
+    semantic = next(e for e in data["evidence"] if e["skill"] == "SQL")
+    assert semantic["how"] == "SEMANTIC" and semantic["foundAs"] in {"Database Design", "PostgreSQL", "SQLite"}
+    assert data["breakdown"]["skillsMatch"] < 50  # half credit for what is only close
     daniel = await resume(ada, "daniel_okafor")
     poor = (await matched(ada, daniel, backend))["result"]
     assert poor["recommendationLevel"] == "WEAK" and any("Not shown" in i for i in poor["improvements"])
@@ -216,8 +222,8 @@ async def test_resume_and_profile_scores(gql: GraphQL) -> None:
     weak = (await ada(SCORE, {"id": thin}))["data"]["resumeScore"]
     assert weak["overallScore"] < score["overallScore"] and weak["grade"] in {"D", "F"}
     assert any("email" in i for i in weak["improvements"])
-    profile = (await ada("{ profileScore { overallScore grade cached breakdown { completeness } } }"))["data"]
-    assert profile["profileScore"]["overallScore"] == 0 or profile["profileScore"]["breakdown"]["completeness"] == 0
+    empty = (await ada("{ profileScore { overallScore grade breakdown { completeness } } }"))["data"]["profileScore"]
+    assert (empty["breakdown"]["completeness"], empty["grade"]) == (0, "F") and empty["overallScore"] < 10
     await ada("mutation ($id: ID!) { importProfileFromResume(resumeId: $id, mode: REPLACE) { added } }", {"id": maya})
     imported = (await ada("{ profileScore { overallScore cached totalExperienceYears } }"))["data"]["profileScore"]
     assert imported["cached"] is False and imported["overallScore"] > 50 and imported["totalExperienceYears"] > 7
@@ -291,3 +297,31 @@ async def test_recommended_jobs_and_clusters(tmp_path: Path, database_url: str) 
         assert any({public["sre"], own} <= g for g in groups)  # the two SRE postings land together
         assert error_codes(await bob("{ jobClusters(k: 1) { size } }")) == ["BAD_USER_INPUT"]
         assert error_codes(await bob("{ jobClusters(k: 7) { size } }")) == ["BAD_USER_INPUT"]
+
+
+async def test_scores_under_concurrency_and_after_edits(gql: GraphQL) -> None:
+    ada = gql.as_user((await register(gql))["token"])
+    maya = await resume(ada, "maya_chen")
+    together = await asyncio.gather(*(ada(SCORE, {"id": maya}) for _ in range(4)))
+    assert all("errors" not in body for body in together), together
+    assert len({body["data"]["resumeScore"]["overallScore"] for body in together}) == 1
+    await ada("mutation ($id: ID!) { importProfileFromResume(resumeId: $id, mode: REPLACE) { added } }", {"id": maya})
+    profile = await asyncio.gather(*(ada("{ profileScore { overallScore } }") for _ in range(4)))
+    assert all("errors" not in body for body in profile), profile
+    assert (await ada("{ profileScore { cached } }"))["data"]["profileScore"]["cached"] is True
+    items = (await ada("{ profile { experiences { id } } }"))["data"]["profile"]["experiences"]
+    await ada(
+        'mutation ($id: ID!) { updateExperience(id: $id, input: {highlights: ["Cut costs by 40%"]}) { id } }',
+        {"id": items[0]["id"]},
+    )
+    assert (await ada("{ profileScore { cached } }"))["data"]["profileScore"]["cached"] is False
+    await ada("mutation ($id: ID!) { deleteResume(id: $id) }", {"id": maya})
+    gone = await ada(SCORE, {"id": maya})
+    assert error_codes(gone) == ["NOT_FOUND"] and gone["errors"][0]["extensions"]["field"] == "resumeId"
+    again = await resume(ada, "maya_chen")  # the same file once more: a new resume, scored afresh
+    assert (await ada(SCORE, {"id": again}))["data"]["resumeScore"]["cached"] is False
+    backend = await job(ada, "senior_backend_python")
+    wrong_job = await ada(MATCH, {"resume": again, "job": "00000000-0000-4000-8000-000000000000"})
+    assert wrong_job["errors"][0]["extensions"]["field"] == "jobId"
+    wrong_resume = await ada(MATCH, {"resume": "nope", "job": backend})
+    assert wrong_resume["errors"][0]["extensions"]["field"] == "resumeId"
