@@ -24,7 +24,7 @@ from domain.ai.embeddings import Embedder
 from domain.clustering import kmeans, label
 from domain.errors import BadInput, NotFound
 from domain.indexing import job_document
-from domain.jobs import JobService
+from domain.jobs import JobService, keyword_weights
 from domain.matching import JobTerms, MatchReport, job_targets, locate, match, skill_index
 from domain.months import parse_month, this_month
 from domain.pagination import check_first, decode_cursor
@@ -112,7 +112,11 @@ def _month(text: str | None) -> date | None:
 
 
 def resume_view(resume: Resume, lexicon: Lexicon) -> ResumeView:
-    parsed = resume.parsed or {}
+    return text_view(resume.text, resume.parsed or {}, resume.content_hash, lexicon)
+
+
+def text_view(text: str, parsed: dict[str, Any], fingerprint: str, lexicon: Lexicon) -> ResumeView:
+    """Any resume text with its parsed structure (as `parse_resume` gives it, as a dict), read for matching."""
     roles = [
         Role(
             title=e.get("title") or "",
@@ -124,7 +128,7 @@ def resume_view(resume: Resume, lexicon: Lexicon) -> ResumeView:
         )
         for e in parsed.get("experiences") or []
     ]
-    skills = lexicon.normalise([*parsed.get("skills", []), *lexicon.skills_in(resume.text)])
+    skills = lexicon.normalise([*parsed.get("skills", []), *lexicon.skills_in(text)])
     facts = ResumeFacts(
         name=parsed.get("name"),
         email=parsed.get("email"),
@@ -135,11 +139,11 @@ def resume_view(resume: Resume, lexicon: Lexicon) -> ResumeView:
         education=len(parsed.get("education") or []),
         certifications=[c.get("name", "") for c in parsed.get("certifications") or [] if c.get("name")],
         projects=len(parsed.get("projects") or []),
-        words=len(resume.text.split()),
-        sections=frozenset(name for name, pattern in _SECTION_HEADINGS.items() if pattern.search(resume.text)),
+        words=len(text.split()),
+        sections=frozenset(name for name, pattern in _SECTION_HEADINGS.items() if pattern.search(text)),
     )
-    history = "\n".join(f"{r.title} {r.company or ''}. " + " ".join(r.bullets) for r in roles) or resume.text[:4000]
-    return ResumeView(resume.text, facts, history, skills, resume.content_hash)
+    history = "\n".join(f"{r.title} {r.company or ''}. " + " ".join(r.bullets) for r in roles) or text[:4000]
+    return ResumeView(text, facts, history, skills, fingerprint)
 
 
 def _hash(*parts: Any) -> str:
@@ -147,8 +151,7 @@ def _hash(*parts: Any) -> str:
 
 
 def job_terms(job: Job) -> JobTerms:
-    weights = {k["term"]: float(k["weight"]) for k in job.keywords}
-    return JobTerms(job.title, list(job.skills), weights, list(job.requirements), job.years_required)
+    return JobTerms(job.title, list(job.skills), keyword_weights(job), list(job.requirements), job.years_required)
 
 
 class AnalysisService:
@@ -291,7 +294,7 @@ class AnalysisService:
                 cached = await AnalysisRepository(session).fresh(user.id, resume.id, job.id, inputs, now)
             if cached is not None:
                 return cached, True
-        (report,) = await self._reports(*self._view(resume), [job])
+        report = await self.resume_report(resume, job)
         analysis = Analysis(
             user_id=user.id,
             resume_id=resume.id,
@@ -306,6 +309,17 @@ class AnalysisService:
         async with transaction(self._sessions) as session:
             AnalysisRepository(session).add(analysis)
         return analysis, False
+
+    async def resume_report(self, resume: Resume, job: Job) -> MatchReport:
+        """The match of a stored resume and a job, computed (never read from or written to history)."""
+        (report,) = await self._reports(*self._view(resume), [job])
+        return report
+
+    async def text_report(self, text: str, parsed: dict[str, Any], job: Job) -> MatchReport:
+        """The match of resume text that is not stored (e.g. an improved draft) and a job."""
+        view = text_view(text, parsed, _hash(text), self._lexicon)
+        (report,) = await self._reports(view, skill_index(text, self._lexicon), [job])
+        return report
 
     async def compare(self, user: User, resume_id: str, job_ids: list[str], limit: int) -> list[JobMatch]:
         """One resume against many jobs, best first: resume read once, embeddings batched and cached."""

@@ -15,11 +15,12 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from domain.ai.llm import JobBrief, LetterRequest, LLMMetadata, LLMProvider, RankCandidate
+from domain.ai.llm import LetterRequest, LLMMetadata, LLMProvider, RankCandidate
 from domain.ai.local_writing import fit_paragraphs
 from domain.ai.style import NEUTRAL_STYLE, WritingStyle
 from domain.ats import AtsReport, letter_report, resume_report
 from domain.errors import BadInput, LLMUnavailable, NotFound
+from domain.jobs import job_brief, keyword_weights
 from domain.pagination import check_first, decode_cursor
 from domain.profiles import ProfileService, section_text
 from domain.ranking import emphasised
@@ -192,7 +193,7 @@ class GenerationService:
         prompt = clean_text(options.custom_prompt, "customPrompt", max_length=MAX_CUSTOM_PROMPT)
         outcome = await self._ranking.for_generation(user, options.job_id)
         job, profile = outcome.job, outcome.profile
-        weights = {k["term"]: k["weight"] for k in job.keywords}
+        weights = keyword_weights(job)
         boosted = emphasised(weights, prompt, self._lexicon)
         terms = prompt_terms(prompt, weights, boosted)
         experiences = self._chosen(outcome, "experience", options.max_experiences, terms)
@@ -319,8 +320,7 @@ class GenerationService:
         (skills_rows,) = await self._profiles.sections(profile.id, ("skills",))
         have = {s.name.lower() for s in skills_rows} | {term.lower() for c in candidates for term in c.matched}
         matched_skills = [skill for skill in job.skills if skill.lower() in have]
-        weights = {k["term"]: k["weight"] for k in job.keywords}
-        brief = JobBrief(job.title, company or job.company, job.skills, weights, job.requirements)
+        brief = job_brief(job, company=company)
         request = LetterRequest(
             full_name=profile.full_name,
             job=brief,
@@ -334,7 +334,12 @@ class GenerationService:
         result = await self._llm.write_cover_letter(request)
         text = shaped_letter(result.text, f"Dear {manager or 'Hiring Manager'},", options.max_paragraphs)
         report = letter_report(
-            text, skills=ats_terms(job), weights=weights, role=job.title, company=brief.company, lexicon=self._lexicon
+            text,
+            skills=ats_terms(job),
+            weights=brief.keywords,
+            role=job.title,
+            company=brief.company,
+            lexicon=self._lexicon,
         )
         content_used = {
             "experienceIds": [c.id for c in candidates if c.kind == "experience"],

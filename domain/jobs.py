@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from domain.ai.llm import JobBrief
 from domain.errors import BadInput, DomainError, NotFound, PreconditionFailed, UnprocessableDocument
 from domain.indexing import Notify, record_job, record_job_deleted
 from domain.job_parsing import parse_job
@@ -61,6 +62,18 @@ class JobPage:
     jobs: list[Job]
     total: int
     has_next: bool
+
+
+def keyword_weights(job: Job) -> dict[str, float]:
+    """The job's keywords as term → weight 0..1."""
+    return {k["term"]: float(k["weight"]) for k in job.keywords}
+
+
+def job_brief(job: Job, *, company: str | None = None, weights: dict[str, float] | None = None) -> JobBrief:
+    """What the LLM providers are told about a job."""
+    return JobBrief(
+        job.title, company or job.company, list(job.skills), weights or keyword_weights(job), job.requirements
+    )
 
 
 def content_hash(raw_text: str) -> str:

@@ -95,6 +95,10 @@ class Settings(BaseSettings):
     semantic_skill_threshold: float = Field(0.5, gt=0, le=1)
     score_cache_days: int = Field(7, ge=1)
     match_cache_days: int = Field(30, ge=1)
+    # Improvement runs: each process beats for its runs; a run silent for `stale` seconds is marked
+    # INTERRUPTED (its process died) and may be taken over.
+    improvement_heartbeat_seconds: float = Field(5.0, gt=0, le=60)
+    improvement_stale_seconds: float = Field(30.0, gt=0, le=600)
     # A folder with DejaVuSans.ttf (and -Bold, -Oblique) for PDF downloads in any script DejaVu covers;
     # unset: the usual system font folders are searched, and without one PDFs use Helvetica (Western European).
     pdf_font_dir: Path | None = None
@@ -142,6 +146,11 @@ class Settings(BaseSettings):
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite+aiosqlite:///{(self.data_dir / 'tailor.db').resolve()}"
+
+    @property
+    def single_process(self) -> bool:
+        """The embedded default (SQLite, embedded Chroma, one worker) admits no second process."""
+        return self.workers == 1 and self.chroma_url is None and self.resolved_database_url.startswith("sqlite")
 
     @property
     def effective_llm_provider(self) -> LLMProviderName:

@@ -10,12 +10,12 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.ai.embeddings import Embedder
-from domain.ai.llm import JobBrief, LLMMetadata, LLMProvider, RankCandidate, SectionText
+from domain.ai.llm import LLMMetadata, LLMProvider, RankCandidate, SectionText
 from domain.ai.local_writing import rank_rationale
 from domain.ai.style import WritingStyle, measure
 from domain.errors import NotFound, PreconditionFailed
 from domain.indexing import item_document, job_document
-from domain.jobs import JobService
+from domain.jobs import JobService, job_brief, keyword_weights
 from domain.profiles import ProfileService, section_text
 from domain.ranking import emphasised, keyword_overlap, recency, relevance
 from domain.samples import SampleService
@@ -149,7 +149,7 @@ class RankingService:
                 cached = await RankingRepository(session).of(user.id, job.id)
             if cached is not None and cached.inputs_hash == inputs and (any_prompt or cached.custom_prompt == prompt):
                 return RankOutcome(cached, True, job, profile, by_id)
-        weights = emphasised({k["term"]: k["weight"] for k in job.keywords}, prompt, self._lexicon)
+        weights = emphasised(keyword_weights(job), prompt, self._lexicon)
         vectors = await self._embedder.encode([job_document(job), *documents])
         job_vector, item_vectors = vectors[0], vectors[1:]
         candidates = []
@@ -161,7 +161,7 @@ class RankingService:
             score = relevance(float(vector @ job_vector), overlap, recency(end))
             title = f"{item.title} at {item.company}" if kind == "experience" else item.name
             candidates.append(RankCandidate(item.id, kind, title, document, score, matched))
-        brief = JobBrief(job.title, job.company, job.skills, weights, job.requirements)
+        brief = job_brief(job, weights=weights)
         if use_llm:
             result = await self._llm.rank_items(candidates, brief, prompt)
             candidate_by_id = {c.id: c for c in candidates}

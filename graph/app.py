@@ -22,6 +22,7 @@ from domain.ai.local import LocalProvider
 from domain.ai.truthfulness import TruthChecker
 from domain.analyses import AnalysisService, MatchSettings
 from domain.generations import GenerationService
+from domain.improvements import EventBroker, ImprovementService, RunSettings
 from domain.indexing import Indexer
 from domain.jobs import JobService
 from domain.profiles import ProfileService
@@ -39,6 +40,7 @@ from graph.schema import build_schema
 from graph.view import TailorGraphQL
 from storage import migrate
 from storage.blobs import BlobStore
+from storage.broker import MemoryBroker, RedisBroker
 from storage.counters import Counters, MemoryCounters, RedisCounters
 from storage.db import create_engine, session_factory
 from storage.vectors import VectorIndex
@@ -115,6 +117,13 @@ def build_services(settings: Settings) -> Services:
         score_ttl=timedelta(days=settings.score_cache_days),
         match_ttl=timedelta(days=settings.match_cache_days),
     )
+    analyses = AnalysisService(sessions, resumes, profiles, jobs, embedder, index, lexicon, match_settings)
+    broker: EventBroker = RedisBroker(redis, prefix=settings.redis_key_prefix) if redis is not None else MemoryBroker()
+    run_settings = RunSettings(
+        heartbeat=timedelta(seconds=settings.improvement_heartbeat_seconds),
+        stale_after=timedelta(seconds=settings.improvement_stale_seconds),
+        exclusive=settings.single_process,
+    )
     return Services(
         settings=settings,
         engine=engine,
@@ -127,7 +136,8 @@ def build_services(settings: Settings) -> Services:
         ranking=ranking,
         generations=GenerationService(sessions, profiles, samples, ranking, llm, lexicon),
         resumes=resumes,
-        analyses=AnalysisService(sessions, resumes, profiles, jobs, embedder, index, lexicon, match_settings),
+        analyses=analyses,
+        improvements=ImprovementService(sessions, resumes, analyses, llm, lexicon, broker, run_settings),
         embedder=embedder,
         indexer=indexer,
         llm=llm,
@@ -155,6 +165,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await migrate.upgrade(services.engine)
         if settings.index_worker:
             services.indexer.start()  # first drains what a crash left in the outbox
+        await services.improvements.start()  # marks the runs a stopped process left behind
         log.info("tailor ready", extra={"database": services.engine.url.render_as_string(hide_password=True)})
         try:
             yield

@@ -20,6 +20,7 @@ from domain.ai.llm import LLMProvider
 from domain.analyses import AnalysisService
 from domain.errors import Unauthenticated
 from domain.generations import GenerationService
+from domain.improvements import ImprovementService
 from domain.indexing import Indexer
 from domain.jobs import JobService
 from domain.profiles import ProfileService
@@ -46,12 +47,14 @@ class Services:
     ranking: RankingService
     generations: GenerationService
     analyses: AnalysisService
+    improvements: ImprovementService
     embedder: Embedder
     indexer: Indexer
     llm: LLMProvider
     redis: Redis | None = None
 
     async def aclose(self) -> None:
+        await self.improvements.stop()  # runs still going are marked INTERRUPTED
         await self.indexer.stop()
         await self.llm.aclose()
         self.embedder.close()

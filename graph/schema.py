@@ -19,6 +19,7 @@ from graph.accounts import AccountMutation, AccountQuery
 from graph.analyses import AnalysisQuery
 from graph.errors import as_graphql_error, coded_error, log_unexpected, to_api_error
 from graph.generations import GenerationMutation, GenerationQuery
+from graph.improvements import ImprovementMutation, ImprovementQuery, ImprovementSubscription
 from graph.jobs import JobMutation, JobQuery
 from graph.limits import schema_extensions
 from graph.profiles import ProfileMutation, ProfileQuery
@@ -38,6 +39,7 @@ Query = merge_types(
         TailoringQuery,
         GenerationQuery,
         AnalysisQuery,
+        ImprovementQuery,
     ),
 )
 Mutation = merge_types(
@@ -50,8 +52,10 @@ Mutation = merge_types(
         ResumeMutation,
         TailoringMutation,
         GenerationMutation,
+        ImprovementMutation,
     ),
 )
+Subscription = merge_types("Subscription", (ImprovementSubscription,))
 
 
 class TailorSchema(strawberry.Schema):
@@ -136,6 +140,7 @@ def build_schema(settings: Settings) -> TailorSchema:
         settings,
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         extensions=schema_extensions(settings),
         config=StrawberryConfig(disable_field_suggestions=not settings.introspection),
     )

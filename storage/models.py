@@ -5,6 +5,7 @@ from storage.analyses import Analysis, CachedScore
 from storage.db import Base
 from storage.embeddings import CachedEmbedding
 from storage.generations import Generation
+from storage.improvements import Improvement, ImprovementRun
 from storage.jobs import Job
 from storage.outbox import OutboxTask
 from storage.profiles import Certification, Education, Experience, Profile, ProfileSkill, Project
@@ -22,6 +23,8 @@ __all__ = [
     "Education",
     "Experience",
     "Generation",
+    "Improvement",
+    "ImprovementRun",
     "Job",
     "OutboxTask",
     "Profile",

@@ -257,11 +257,29 @@ def suggestions(resume_text: str, job: JobBrief, lexicon: Lexicon) -> list[Sugge
     return found[:7]
 
 
+BULLET = re.compile(r"^\s*[-*•]\s+")
+DATED = re.compile(r"\b(?:19|20)\d\d\b")
+ONGOING = re.compile(r"\b(?:present|current|now|today)\b", re.I)
+
+
 def rewrite(section: str, text: str, job: JobBrief, lexicon: Lexicon) -> tuple[str, list[str]]:
-    rewritten = enhance_text(text, finished=section == "experience").text
+    """Each bullet (or, in a section without bullets, each line) reworded by the enhancement rules; role
+    headers, dates and blank lines stay as written. Bullets under a dated role that ended go to the past
+    tense; those under an ongoing role keep theirs."""
+    lines = text.splitlines()
+    bulleted = any(BULLET.match(line) for line in lines)
+    finished = section == "experience"
+    rewritten = []
+    for line in lines:
+        if not line.strip() or (bulleted and not BULLET.match(line)):
+            if section == "experience" and DATED.search(line):
+                finished = not ONGOING.search(line)
+            rewritten.append(line.rstrip())
+            continue
+        rewritten.append(enhance_text(line, finished=finished).text)
     have = set(lexicon.skills_in(text))
     notes = [
         f"The job asks for {skill}; it is not in this section, so it was not added. Add it only if you have used it."
         for skill in missing_skills(job, have)[:5]
     ]
-    return rewritten, notes
+    return "\n".join(rewritten), notes

@@ -130,20 +130,34 @@ def _heading(line: str) -> str | None:
     return _HEADING_INDEX.get(key) if len(key) <= 40 else None
 
 
-def _sections(lines: list[str]) -> tuple[list[str], dict[str, list[str]]]:
-    header: list[str] = []
-    sections: dict[str, list[str]] = {}
-    current: str | None = None
-    for line in lines:
-        section = _heading(line)
-        if section:
-            current = section
-            sections.setdefault(section, [])
-        elif current is None:
-            header.append(line)
+@dataclass
+class ResumeSection:
+    """A stretch of the resume as written: its kind ("header" before the first heading), the heading line
+    itself, and the lines under it."""
+
+    kind: str
+    heading: str | None
+    lines: list[str] = field(default_factory=list)
+
+
+def split_sections(text: str) -> list[ResumeSection]:
+    """The resume cut at its headings, every line kept, so the pieces join back into the same text."""
+    parts = [ResumeSection("header", None)]
+    for line in text.replace("\r\n", "\n").split("\n"):
+        kind = _heading(line)
+        if kind:
+            parts.append(ResumeSection(kind, line))
         else:
-            sections[current].append(line)
-    return header, sections
+            parts[-1].lines.append(line)
+    return parts
+
+
+def _sections(lines: list[str]) -> tuple[list[str], dict[str, list[str]]]:
+    parts = split_sections("\n".join(lines))
+    sections: dict[str, list[str]] = {}
+    for part in parts[1:]:
+        sections.setdefault(part.kind, []).extend(part.lines)
+    return parts[0].lines, sections
 
 
 def _contact(header: list[str], parsed: ParsedResume) -> None:

@@ -1,0 +1,488 @@
+"""Improving a resume for a job: cache first, one run per (user, resume, job), live progress for everyone
+who asks, and a result stored only when a run succeeds.
+
+A run is a background task owned by the process that won the run lock (a RUNNING row in
+`improvement_runs`, unique per pair, so the rule holds across processes sharing the database). Callers
+subscribe to the pair's channel on the event broker (in-process, or Redis pub/sub when configured) and
+follow that run: from its latest event on, to COMPLETED or FAILED. A caller that leaves does not stop
+the run. A run whose process died stops beating; it is marked INTERRUPTED (at start, and by a sweep
+every heartbeat), and whoever is waiting for it takes over.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import logging
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any, Protocol
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from domain.ai.llm import LLMProvider
+from domain.analyses import AnalysisService
+from domain.errors import DomainError, NotFound
+from domain.improvement_pipeline import STAGES, run_pipeline
+from domain.pagination import check_first, decode_cursor
+from domain.resumes import ResumeService
+from domain.skills import Lexicon
+from domain.validation import is_uuid
+from storage.accounts import User
+from storage.db import transaction, utcnow
+from storage.improvements import (
+    COMPLETED,
+    FAILED,
+    INTERRUPTED,
+    RUNNING,
+    Improvement,
+    ImprovementRepository,
+    ImprovementRun,
+    RunRepository,
+)
+from storage.jobs import Job
+from storage.resumes import Resume
+
+log = logging.getLogger("tailor.improvements")
+PIPELINE = "improve-v1"  # part of the inputs hash: a new pipeline makes old results stale
+INTERRUPTED_MESSAGE = "The run was interrupted before it finished (the server stopped); run it again"
+MAX_TAKEOVERS = 3
+ORDER = list(STAGES)
+
+
+class Listener(Protocol):
+    async def get(self, within: float) -> dict[str, Any] | None:
+        """The next message on the channel, or None after `within` seconds of silence."""
+        ...
+
+
+class EventBroker(Protocol):
+    """Fan-out of run events to every subscriber of a channel, remembering each channel's latest event."""
+
+    async def publish(self, channel: str, message: dict[str, Any], *, final: bool = False) -> None: ...
+
+    async def last(self, channel: str) -> dict[str, Any] | None: ...
+
+    def listen(self, channel: str) -> AbstractAsyncContextManager[Listener]: ...
+
+    async def aclose(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class RunSettings:
+    heartbeat: timedelta = timedelta(seconds=5)
+    stale_after: timedelta = timedelta(seconds=30)
+    keep_runs: timedelta = timedelta(days=30)
+    exclusive: bool = False  # the only process on this database: every RUNNING row at start is an orphan
+
+
+@dataclass(frozen=True, slots=True)
+class ImprovementEvent:
+    run_id: str | None
+    sequence: int
+    status: str  # RUNNING | COMPLETED | FAILED
+    stage: str
+    progress: float
+    message: str
+    cached: bool = False
+    improvement_id: str | None = None
+    error_code: str | None = None
+    error_message: str | None = None
+    improvement: Improvement | None = field(default=None, compare=False)  # when at hand; else by id
+
+    @property
+    def final(self) -> bool:
+        return self.status != RUNNING
+
+    def as_message(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "sequence": self.sequence,
+            "status": self.status,
+            "stage": self.stage,
+            "progress": self.progress,
+            "message": self.message,
+            "cached": self.cached,
+            "improvement_id": self.improvement_id,
+            "error_code": self.error_code,
+            "error_message": self.error_message,
+        }
+
+    @classmethod
+    def of_message(cls, message: dict[str, Any]) -> ImprovementEvent:
+        return cls(**message)
+
+
+@dataclass(frozen=True, slots=True)
+class ImprovementPage:
+    improvements: list[Improvement]
+    total: int
+    has_next: bool
+
+
+def _hash(*parts: Any) -> str:
+    return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
+
+
+def inputs_hash(resume: Resume, job: Job) -> str:
+    return _hash(PIPELINE, resume.content_hash, job.content_hash, job.updated_at)
+
+
+def completed(improvement: Improvement, run_id: str | None, cached: bool) -> ImprovementEvent:
+    """A COMPLETED event: the only event of a cached answer (sequence 0), or a run's last."""
+    progress, _ = STAGES["DONE"]
+    message = "Answered from the stored improvement" if cached else "Improvement ready"
+    sequence = 0 if cached else ORDER.index("DONE")
+    return ImprovementEvent(
+        run_id, sequence, COMPLETED, "DONE", progress, message, cached, improvement.id, improvement=improvement
+    )
+
+
+def failed(run_id: str | None, stage: str, code: str, message: str) -> ImprovementEvent:
+    """A FAILED event, at the stage that failed (its progress stays where that stage began)."""
+    progress = STAGES.get(stage, (0.0, ""))[0]
+    sequence = ORDER.index(stage) + 1 if stage in ORDER else 0
+    return ImprovementEvent(run_id, sequence, FAILED, stage, progress, message, error_code=code, error_message=message)
+
+
+class RunFailed(DomainError):
+    """A run's failure, re-raised for a caller that waited for it (the mutation): same code, same message."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code  # type: ignore[misc]
+
+
+class ImprovementService:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        resumes: ResumeService,
+        analyses: AnalysisService,
+        llm: LLMProvider,
+        lexicon: Lexicon,
+        broker: EventBroker,
+        settings: RunSettings,
+        channel_prefix: str = "improve:",
+    ) -> None:
+        self._sessions = sessions
+        self._resumes = resumes
+        self._analyses = analyses
+        self._llm = llm
+        self._lexicon = lexicon
+        self._broker = broker
+        self._settings = settings
+        self._prefix = channel_prefix
+        self._runs: dict[str, asyncio.Task[None]] = {}  # run id → its task, in this process
+        self._ticker: asyncio.Task[None] | None = None
+
+    # Lifecycle
+
+    async def start(self) -> None:
+        """Mark the runs a stopped process left behind, then keep this process's runs beating."""
+        await self._sweep(everything=self._settings.exclusive)
+        self._ticker = asyncio.create_task(self._beat())
+
+    async def stop(self) -> None:
+        if self._ticker is not None:
+            self._ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._ticker
+        tasks = list(self._runs.values())
+        for task in tasks:
+            task.cancel()  # each marks its run INTERRUPTED and tells its followers
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await self._broker.aclose()
+
+    async def _beat(self) -> None:
+        interval = self._settings.heartbeat.total_seconds()
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                if self._runs:
+                    async with transaction(self._sessions) as session:
+                        await RunRepository(session).touch(list(self._runs))
+                await self._sweep()
+            except Exception:  # noqa: BLE001 - a missed beat is retried; the loop must not die
+                log.exception("improvement heartbeat failed")
+
+    async def _sweep(self, *, everything: bool = False) -> None:
+        now = utcnow()
+        stale_before = now + timedelta(seconds=1) if everything else now - self._settings.stale_after
+        async with transaction(self._sessions) as session:
+            runs = RunRepository(session)
+            ids = await runs.interrupt_stale(stale_before, INTERRUPTED_MESSAGE)
+            await runs.forget_finished(now - self._settings.keep_runs)
+        if ids:
+            log.warning("marked %d improvement run(s) interrupted", len(ids))
+
+    # Reads
+
+    async def lookup(self, user: User, resume_id: str, job_id: str) -> tuple[Resume, Job, Improvement | None]:
+        """The resume, the job and their stored improvement, in one query; NOT_FOUND says which is missing."""
+        if is_uuid(resume_id) and is_uuid(job_id):
+            async with self._sessions() as session:
+                found = await ImprovementRepository(session).lookup(user.id, resume_id, job_id)
+            if found is not None:
+                return found
+        try:
+            await self._resumes.get(user, resume_id)
+        except NotFound as exc:
+            raise NotFound(exc.message, field="resumeId") from exc
+        raise NotFound(f"No such job: {job_id}", field="jobId")
+
+    async def get(self, user: User, resume_id: str, job_id: str) -> Improvement:
+        _, _, stored = await self.lookup(user, resume_id, job_id)
+        if stored is None:
+            raise NotFound("No improvement yet for this resume and job: run improveResume", field="jobId")
+        return stored
+
+    async def by_ids(self, user: User, ids: list[str]) -> dict[str, Improvement]:
+        async with self._sessions() as session:
+            repo = ImprovementRepository(session)
+            rows = [await repo.owned(user.id, i) for i in dict.fromkeys(ids) if is_uuid(i)]
+        return {row.id: row for row in rows if row is not None}
+
+    async def latest_run(self, user: User, resume_id: str, job_id: str) -> ImprovementRun:
+        resume, job, _ = await self.lookup(user, resume_id, job_id)
+        async with self._sessions() as session:
+            run = await RunRepository(session).latest(user.id, resume.id, job.id)
+        if run is None:
+            raise NotFound("This resume has not been improved for this job yet", field="jobId")
+        return run
+
+    async def page(
+        self, user: User, *, first: int, after: str | None, resume_id: str | None, job_id: str | None
+    ) -> ImprovementPage:
+        check_first(first)
+        cursor = decode_cursor(after) if after else None
+        if (resume_id and not is_uuid(resume_id)) or (job_id and not is_uuid(job_id)):
+            return ImprovementPage([], 0, False)
+        async with self._sessions() as session:
+            rows, total = await ImprovementRepository(session).page(
+                user.id, limit=first + 1, after=cursor, resume_id=resume_id, job_id=job_id
+            )
+        return ImprovementPage(rows[:first], total, len(rows) > first)
+
+    # Runs
+
+    async def improve(self, user: User, resume_id: str, job_id: str, analyze_again: bool = False) -> Improvement:
+        """Run to completion (or join the run going) and return the stored improvement; a failed run
+        raises its error."""
+        last: ImprovementEvent | None = None
+        async for event in self.events(user, resume_id, job_id, analyze_again):
+            last = event
+        assert last is not None and last.final
+        if last.error_code is not None:
+            raise RunFailed(last.error_code, last.error_message or "The improvement failed")
+        return await self.loaded(user, last)
+
+    async def loaded(self, user: User, event: ImprovementEvent) -> Improvement:
+        if event.improvement is not None:
+            return event.improvement
+        assert event.improvement_id is not None
+        found = await self.by_ids(user, [event.improvement_id])
+        if event.improvement_id not in found:
+            raise NotFound("The improvement was deleted with its resume or job", field="jobId")
+        return found[event.improvement_id]
+
+    async def events(
+        self, user: User, resume_id: str, job_id: str, analyze_again: bool = False
+    ) -> AsyncIterator[ImprovementEvent]:
+        """The run's events for this caller: one COMPLETED event from the cache, or the events of the run
+        it starts or joins, from the latest on, ending with COMPLETED or FAILED. NOT_FOUND is raised
+        before any event."""
+        resume, job, stored = await self.lookup(user, resume_id, job_id)
+        if not analyze_again and stored is not None and stored.inputs_hash == inputs_hash(resume, job):
+            yield completed(stored, None, cached=True)
+            return
+        channel = f"{self._prefix}{user.id}:{resume.id}:{job.id}"
+        async with self._broker.listen(channel) as listener:
+            for _ in range(MAX_TAKEOVERS):
+                run_id, cached = await self._start_or_join(user, resume, job, analyze_again)
+                if cached is not None:
+                    yield cached
+                    return
+                assert run_id is not None
+                ended = False
+                async for event in self._follow(listener, channel, run_id):
+                    yield event
+                    ended = event.final
+                if ended:
+                    return
+                # the run we followed died with its process: take over
+            yield failed(None, "LOAD", "INTERNAL", "The improvement could not be run; try again")
+
+    async def _start_or_join(
+        self, user: User, resume: Resume, job: Job, analyze_again: bool
+    ) -> tuple[str | None, ImprovementEvent | None]:
+        """Win the run lock and start the run here, or find the run going; (run id, None). When there is
+        no run going but a fresh stored result appeared meanwhile: (None, its COMPLETED event)."""
+        for _ in range(MAX_TAKEOVERS):
+            progress, message = STAGES["LOAD"]
+            run = ImprovementRun(
+                user_id=user.id,
+                resume_id=resume.id,
+                job_id=job.id,
+                analyze_again=analyze_again,
+                status=RUNNING,
+                stage="LOAD",
+                progress=progress,
+                message=message,
+            )
+            try:
+                async with transaction(self._sessions) as session:
+                    await RunRepository(session).start(run)
+            except IntegrityError:
+                async with self._sessions() as session:
+                    going = await RunRepository(session).running(user.id, resume.id, job.id)
+                    stored = await ImprovementRepository(session).of_pair(user.id, resume.id, job.id)
+                if going is not None:
+                    if self._stale(going):
+                        await self._sweep()
+                        continue
+                    return going.id, None
+                if not analyze_again and stored is not None and stored.inputs_hash == inputs_hash(resume, job):
+                    return None, completed(stored, None, cached=True)
+                continue  # it ended between our insert and our look: try again
+            self._launch(run, user, resume, job)
+            return run.id, None
+        raise RunFailed("INTERNAL", "Could not start or join the improvement run; try again")
+
+    def _stale(self, run: ImprovementRun) -> bool:
+        return run.heartbeat_at < utcnow() - self._settings.stale_after
+
+    def _launch(self, run: ImprovementRun, user: User, resume: Resume, job: Job) -> None:
+        task = asyncio.create_task(self._run(run.id, user, resume, job), name=f"improve:{run.id}")
+        self._runs[run.id] = task
+        task.add_done_callback(lambda _: self._runs.pop(run.id, None))
+
+    async def _follow(self, listener: Listener, channel: str, run_id: str) -> AsyncIterator[ImprovementEvent]:
+        """Events of one run, from its latest, each stage once. On silence the database says whether the
+        run ended, moved on (in a process whose events do not reach this one) or died; returns without a
+        final event when it died, so the caller can take over."""
+        reached = -1
+
+        def news(event: ImprovementEvent) -> bool:
+            nonlocal reached
+            position = ORDER.index(event.stage) if event.stage in ORDER else reached
+            if event.final or position > reached:
+                reached = position
+                return True
+            return False
+
+        latest = await self._broker.last(channel)
+        if latest is not None and latest.get("run_id") == run_id:
+            first: ImprovementEvent | None = ImprovementEvent.of_message(latest)
+        else:
+            async with self._sessions() as session:
+                first = event_of(await RunRepository(session).get(run_id), run_id)
+        if first is not None and news(first):
+            yield first
+            if first.final:
+                return
+        wait = self._settings.heartbeat.total_seconds() * 2
+        while True:
+            message = await listener.get(wait)
+            if message is None:
+                async with self._sessions() as session:
+                    run = await RunRepository(session).get(run_id)
+                if run is not None and run.status == RUNNING and self._stale(run):
+                    await self._sweep()
+                    return
+                event = event_of(run, run_id)
+            elif message.get("run_id") == run_id:
+                event = ImprovementEvent.of_message(message)
+            else:
+                continue
+            if event is not None and news(event):
+                yield event
+                if event.final:
+                    return
+
+    async def _run(self, run_id: str, user: User, resume: Resume, job: Job) -> None:
+        """The run itself, in the background: every stage published, the result stored with the run's end
+        in one transaction, failures published with their code."""
+        channel = f"{self._prefix}{user.id}:{resume.id}:{job.id}"
+        stage = "LOAD"
+
+        async def emit(next_stage: str) -> None:
+            nonlocal stage
+            stage = next_stage
+            sequence = ORDER.index(stage)
+            progress, message = STAGES[stage]
+            event = ImprovementEvent(run_id, sequence, RUNNING, stage, progress, message)
+            async with transaction(self._sessions) as session:
+                await RunRepository(session).progress(
+                    run_id, {"stage": stage, "progress": progress, "message": message}
+                )
+            await self._broker.publish(channel, event.as_message())
+
+        try:
+            progress, message = STAGES["LOAD"]
+            await self._broker.publish(
+                channel, ImprovementEvent(run_id, 0, RUNNING, "LOAD", progress, message).as_message()
+            )
+            outcome = await run_pipeline(
+                resume, job, llm=self._llm, lexicon=self._lexicon, analyses=self._analyses, emit=emit
+            )
+            await emit("SAVE")
+            values = {
+                "inputs_hash": inputs_hash(resume, job),
+                "original_score": outcome.original_score,
+                "improved_score": outcome.improved_score,
+                "result": outcome.result,
+            }
+            try:
+                async with transaction(self._sessions) as session:
+                    saved = await ImprovementRepository(session).save(user.id, resume.id, job.id, values)
+                    done = STAGES["DONE"]
+                    ended = await RunRepository(session).finish(
+                        run_id,
+                        COMPLETED,
+                        {"stage": "DONE", "progress": done[0], "message": done[1], "improvement_id": saved.id},
+                    )
+                    if not ended:
+                        raise RunFailed("INTERNAL", INTERRUPTED_MESSAGE)  # rolls the save back
+            except IntegrityError as exc:  # the resume or the job went away mid-run
+                raise NotFound("The resume or the job was deleted while it was being improved") from exc
+            await self._broker.publish(channel, completed(saved, run_id, cached=False).as_message(), final=True)
+        except asyncio.CancelledError:
+            await self._end(run_id, channel, stage, INTERRUPTED, "INTERNAL", INTERRUPTED_MESSAGE)
+            raise
+        except DomainError as exc:
+            await self._end(run_id, channel, stage, FAILED, exc.code, exc.message)
+        except Exception:  # noqa: BLE001 - logged with its traceback, told to followers as INTERNAL
+            log.exception("improvement run %s failed", run_id)
+            message = f"The improvement failed unexpectedly (run {run_id})"
+            await self._end(run_id, channel, stage, FAILED, "INTERNAL", message)
+
+    async def _end(self, run_id: str, channel: str, stage: str, status: str, code: str, message: str) -> None:
+        try:
+            async with transaction(self._sessions) as session:
+                await RunRepository(session).finish(run_id, status, {"error_code": code, "error_message": message})
+        except Exception:  # noqa: BLE001 - the stale sweep will mark it; followers must still hear
+            log.exception("could not record the end of improvement run %s", run_id)
+        with contextlib.suppress(Exception):
+            await self._broker.publish(channel, failed(run_id, stage, code, message).as_message(), final=True)
+
+
+def event_of(run: ImprovementRun | None, run_id: str) -> ImprovementEvent | None:
+    """A run's state read back from the database, as the event that brought it there."""
+    if run is None:  # deleted with its resume or job
+        return failed(run_id, "LOAD", "NOT_FOUND", "The resume or the job was deleted")
+    if run.status == COMPLETED and run.improvement_id:
+        progress, message = STAGES["DONE"]
+        return ImprovementEvent(
+            run.id, ORDER.index("DONE"), COMPLETED, "DONE", progress, message, False, run.improvement_id
+        )
+    if run.status in (FAILED, INTERRUPTED):
+        return failed(run.id, run.stage, run.error_code or "INTERNAL", run.error_message or INTERRUPTED_MESSAGE)
+    if run.status == RUNNING:
+        return ImprovementEvent(run.id, ORDER.index(run.stage), RUNNING, run.stage, run.progress, run.message)
+    return None

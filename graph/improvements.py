@@ -1,0 +1,329 @@
+"""The improvement pipeline at the edge: `improveResume` as a mutation (to completion) and as a
+subscription (live events), and the stored results: `improvement`, `improvements`, `improvementRun`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from contextlib import aclosing
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+from domain.improvements import ImprovementEvent as EventValue
+from domain.pagination import encode_cursor
+from graph.analyses import MatchBreakdown
+from graph.context import Context
+from graph.jobs import Job
+from graph.pagination import DEFAULT_PAGE, PageInfo
+from graph.permissions import IsAuthenticated
+from graph.resumes import Resume
+from graph.tailoring import LLMMetadata
+from storage.improvements import Improvement as ImprovementRow
+from storage.improvements import ImprovementRun as RunRow
+
+AUTH = [IsAuthenticated]
+
+
+@strawberry.enum(description="The pipeline's stages, in order; DONE ends a completed run.")
+class ImprovementStage(Enum):
+    LOAD = "LOAD"
+    PARSE = "PARSE"
+    RESUME_KEYWORDS = "RESUME_KEYWORDS"
+    JOB_KEYWORDS = "JOB_KEYWORDS"
+    SCORE_BEFORE = "SCORE_BEFORE"
+    SUGGEST = "SUGGEST"
+    REWRITE = "REWRITE"
+    SCORE_AFTER = "SCORE_AFTER"
+    SAVE = "SAVE"
+    DONE = "DONE"
+
+
+@strawberry.enum
+class RunStatus(Enum):
+    RUNNING = "RUNNING"
+    COMPLETED = "COMPLETED"
+    FAILED = "FAILED"
+    INTERRUPTED = "INTERRUPTED"
+
+
+@strawberry.enum
+class SuggestionPriority(Enum):
+    HIGH = "HIGH"
+    MEDIUM = "MEDIUM"
+    LOW = "LOW"
+
+
+@strawberry.type
+class ImprovementSuggestion:
+    text: str
+    reasoning: str
+    priority: SuggestionPriority
+    expected_impact: str
+    section: str
+
+
+@strawberry.type(description="One section of the resume before and after the rewrite.")
+class SectionDiff:
+    section: str = strawberry.field(description="header, summary, experience, projects, skills, education, ...")
+    heading: str | None = strawberry.field(description="The heading line as written; null for the header.")
+    original: str
+    improved: str
+    changed: bool
+    added: list[str] = strawberry.field(description="Lines only in the improved section.")
+    removed: list[str] = strawberry.field(description="Lines only in the original section.")
+    notes: list[str] = strawberry.field(description="What the rewrite could not do honestly.")
+
+
+def _breakdown(parts: dict[str, float]) -> MatchBreakdown:
+    return MatchBreakdown(
+        skills_match=parts["skills"], experience_match=parts["experience"], requirements_match=parts["requirements"]
+    )
+
+
+def _priority(value: str) -> SuggestionPriority:
+    return SuggestionPriority.__members__.get(value.upper(), SuggestionPriority.MEDIUM)
+
+
+@strawberry.type(description="A resume improved for a job: scores before and after, suggestions, the rewrite.")
+class Improvement:
+    id: strawberry.ID
+    resume_id: strawberry.ID
+    job_id: strawberry.ID
+    original_score: float = strawberry.field(description="The match percentage (0..100) before.")
+    improved_score: float = strawberry.field(description="The match percentage (0..100) of the improved text.")
+    original_ats_score: float = strawberry.field(description="ATS readiness for the job (0..100) before.")
+    improved_ats_score: float
+    original_breakdown: MatchBreakdown
+    improved_breakdown: MatchBreakdown
+    matched_keywords: list[str] = strawberry.field(description="The job's skills the resume shows.")
+    semantic_keywords: list[str] = strawberry.field(description="Job skills the resume shows only in other words.")
+    missing_keywords: list[str] = strawberry.field(description="The job's skills the resume does not show.")
+    suggestions: list[ImprovementSuggestion]
+    improved_resume_text: str
+    diff: list[SectionDiff]
+    warnings: list[str] = strawberry.field(description="What the truthfulness check removed from the rewrite.")
+    llm_metadata: LLMMetadata = strawberry.field(description="Every model call of the run, summed.")
+    created_at: datetime
+    updated_at: datetime
+
+    @strawberry.field
+    async def resume(self, info: Info[Context, None]) -> Resume | None:
+        user = await info.context.require_user()
+        found = await info.context.services.resumes.many(user, [str(self.resume_id)])
+        row = found.get(str(self.resume_id))
+        return Resume.of(row) if row is not None else None
+
+    @strawberry.field
+    async def job(self, info: Info[Context, None]) -> Job | None:
+        user = await info.context.require_user()
+        found = await info.context.services.jobs.many(user, [str(self.job_id)])
+        row = found.get(str(self.job_id))
+        return Job.of(row, user.id) if row is not None else None
+
+    @classmethod
+    def of(cls, row: ImprovementRow) -> Improvement:
+        result: dict[str, Any] = row.result
+        return cls(
+            id=strawberry.ID(row.id),
+            resume_id=strawberry.ID(row.resume_id),
+            job_id=strawberry.ID(row.job_id),
+            original_score=row.original_score,
+            improved_score=row.improved_score,
+            original_ats_score=result["originalAtsScore"],
+            improved_ats_score=result["improvedAtsScore"],
+            original_breakdown=_breakdown(result["original"]),
+            improved_breakdown=_breakdown(result["improved"]),
+            matched_keywords=result["matchedKeywords"],
+            semantic_keywords=result["semanticKeywords"],
+            missing_keywords=result["missingKeywords"],
+            suggestions=[
+                ImprovementSuggestion(
+                    text=s["text"],
+                    reasoning=s["reasoning"],
+                    priority=_priority(s["priority"]),
+                    expected_impact=s["expected_impact"],
+                    section=s["section"],
+                )
+                for s in result["suggestions"]
+            ],
+            improved_resume_text=result["improvedResumeText"],
+            diff=[SectionDiff(**d) for d in result["diff"]],
+            warnings=result["warnings"],
+            llm_metadata=LLMMetadata(**result["llmMetadata"]),
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+        )
+
+
+@strawberry.type
+class ImprovementError:
+    code: str
+    message: str
+
+
+@strawberry.type(description="Progress of an improvement run; the last event carries the improvement or an error.")
+class ImprovementEvent:
+    run_id: strawberry.ID | None = strawberry.field(description="Null for an answer from the stored improvement.")
+    sequence: int = strawberry.field(description="Rises with every event of a run.")
+    status: RunStatus
+    stage: ImprovementStage
+    progress: float = strawberry.field(description="0..1, rising; 1 when completed.")
+    message: str
+    cached: bool
+    error: ImprovementError | None
+    _event: strawberry.Private[EventValue]
+
+    @strawberry.field(description="On the COMPLETED event.")
+    async def improvement(self, info: Info[Context, None]) -> Improvement | None:
+        if self._event.improvement_id is None:
+            return None
+        user = await info.context.require_user()
+        return Improvement.of(await info.context.services.improvements.loaded(user, self._event))
+
+    @classmethod
+    def of(cls, event: EventValue) -> ImprovementEvent:
+        error = None
+        if event.error_code is not None:
+            error = ImprovementError(code=event.error_code, message=event.error_message or "")
+        return cls(
+            run_id=strawberry.ID(event.run_id) if event.run_id else None,
+            sequence=event.sequence,
+            status=RunStatus(event.status),
+            stage=ImprovementStage(event.stage),
+            progress=event.progress,
+            message=event.message,
+            cached=event.cached,
+            error=error,
+            _event=event,
+        )
+
+
+@strawberry.type(description="The latest run for a resume and a job: whether it is going, ended, or was cut off.")
+class ImprovementRun:
+    id: strawberry.ID
+    status: RunStatus
+    stage: ImprovementStage
+    progress: float
+    message: str
+    analyze_again: bool
+    error: ImprovementError | None
+    improvement_id: strawberry.ID | None
+    started_at: datetime
+    finished_at: datetime | None
+
+    @classmethod
+    def of(cls, row: RunRow) -> ImprovementRun:
+        error = ImprovementError(code=row.error_code, message=row.error_message or "") if row.error_code else None
+        return cls(
+            id=strawberry.ID(row.id),
+            status=RunStatus(row.status),
+            stage=ImprovementStage(row.stage),
+            progress=row.progress,
+            message=row.message,
+            analyze_again=row.analyze_again,
+            error=error,
+            improvement_id=strawberry.ID(row.improvement_id) if row.improvement_id else None,
+            started_at=row.started_at,
+            finished_at=row.finished_at,
+        )
+
+
+@strawberry.type
+class ImprovementEdge:
+    node: Improvement
+    cursor: str
+
+
+@strawberry.type
+class ImprovementConnection:
+    edges: list[ImprovementEdge]
+    page_info: PageInfo
+    total_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class _ByUpdate:
+    """The list runs newest-updated first: its cursor keys on `updated_at`."""
+
+    id: str
+    created_at: datetime
+
+
+@strawberry.type
+class ImprovementQuery:
+    @strawberry.field(permission_classes=AUTH, description="The stored improvement of a resume for a job.")
+    async def improvement(
+        self, info: Info[Context, None], resume_id: strawberry.ID, job_id: strawberry.ID
+    ) -> Improvement:
+        user = await info.context.require_user()
+        return Improvement.of(await info.context.services.improvements.get(user, str(resume_id), str(job_id)))
+
+    @strawberry.field(permission_classes=AUTH, description="Your stored improvements, most recently updated first.")
+    async def improvements(
+        self,
+        info: Info[Context, None],
+        resume_id: strawberry.ID | None = None,
+        job_id: strawberry.ID | None = None,
+        first: int = DEFAULT_PAGE,
+        after: str | None = None,
+    ) -> ImprovementConnection:
+        user = await info.context.require_user()
+        page = await info.context.services.improvements.page(
+            user,
+            first=first,
+            after=after,
+            resume_id=str(resume_id) if resume_id else None,
+            job_id=str(job_id) if job_id else None,
+        )
+        edges = [
+            ImprovementEdge(node=Improvement.of(row), cursor=encode_cursor(_ByUpdate(row.id, row.updated_at)))
+            for row in page.improvements
+        ]
+        return ImprovementConnection(
+            edges=edges,
+            page_info=PageInfo(has_next_page=page.has_next, end_cursor=edges[-1].cursor if edges else None),
+            total_count=page.total,
+        )
+
+    @strawberry.field(permission_classes=AUTH, description="The latest improvement run for a resume and a job.")
+    async def improvement_run(
+        self, info: Info[Context, None], resume_id: strawberry.ID, job_id: strawberry.ID
+    ) -> ImprovementRun:
+        user = await info.context.require_user()
+        return ImprovementRun.of(await info.context.services.improvements.latest_run(user, str(resume_id), str(job_id)))
+
+
+@strawberry.type
+class ImprovementMutation:
+    @strawberry.mutation(
+        permission_classes=AUTH,
+        description="Improve a resume for a job and wait for the result: the stored one unless `analyzeAgain`, "
+        "or the run already going for the pair, joined. A failed run answers its error code.",
+    )
+    async def improve_resume(
+        self, info: Info[Context, None], resume_id: strawberry.ID, job_id: strawberry.ID, analyze_again: bool = False
+    ) -> Improvement:
+        user = await info.context.require_user()
+        improvements = info.context.services.improvements
+        return Improvement.of(await improvements.improve(user, str(resume_id), str(job_id), analyze_again))
+
+
+@strawberry.type
+class ImprovementSubscription:
+    @strawberry.subscription(
+        permission_classes=AUTH,
+        description="Improve a resume for a job and watch it: one COMPLETED event from the stored result unless "
+        "`analyzeAgain`; else the run's events (joining the run already going) until COMPLETED or FAILED.",
+    )
+    async def improve_resume(
+        self, info: Info[Context, None], resume_id: strawberry.ID, job_id: strawberry.ID, analyze_again: bool = False
+    ) -> AsyncGenerator[ImprovementEvent, None]:
+        user = await info.context.require_user()
+        events = info.context.services.improvements.events(user, str(resume_id), str(job_id), analyze_again)
+        async with aclosing(events):  # a subscriber that leaves unsubscribes at once; the run goes on
+            async for event in events:
+                yield ImprovementEvent.of(event)
