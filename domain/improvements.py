@@ -72,6 +72,12 @@ class EventBroker(Protocol):
 
     async def aclose(self) -> None: ...
 
+    @property
+    def subscriber_count(self) -> int: ...
+
+    @property
+    def channel_count(self) -> int: ...
+
 
 @dataclass(frozen=True, slots=True)
 class RunSettings:
@@ -221,6 +227,14 @@ class ImprovementService:
         if ids:
             log.warning("marked %d improvement run(s) interrupted", len(ids))
 
+    def activity(self) -> dict[str, int]:
+        """What this process holds for runs: a leak shows here (and `bench/` watches it)."""
+        return {
+            "runs": len(self._runs),
+            "subscribers": self._broker.subscriber_count,
+            "channels": self._broker.channel_count,
+        }
+
     # Reads
 
     async def lookup(self, user: User, resume_id: str, job_id: str) -> tuple[Resume, Job, Improvement | None]:
@@ -304,13 +318,13 @@ class ImprovementService:
         channel = f"{self._prefix}{user.id}:{resume.id}:{job.id}"
         async with self._broker.listen(channel) as listener:
             for _ in range(MAX_TAKEOVERS):
-                run_id, cached = await self._start_or_join(user, resume, job, analyze_again)
+                run_id, started, cached = await self._start_or_join(user, resume, job, analyze_again)
                 if cached is not None:
                     yield cached
                     return
                 assert run_id is not None
                 ended = False
-                async for event in self._follow(listener, channel, run_id):
+                async for event in self._follow(listener, channel, run_id, joined=not started):
                     yield event
                     ended = event.final
                 if ended:
@@ -320,9 +334,9 @@ class ImprovementService:
 
     async def _start_or_join(
         self, user: User, resume: Resume, job: Job, analyze_again: bool
-    ) -> tuple[str | None, ImprovementEvent | None]:
-        """Win the run lock and start the run here, or find the run going; (run id, None). When there is
-        no run going but a fresh stored result appeared meanwhile: (None, its COMPLETED event)."""
+    ) -> tuple[str | None, bool, ImprovementEvent | None]:
+        """Win the run lock and start the run here, or find the run going: (run id, whether started here,
+        None). When there is no run going but a fresh stored result appeared meanwhile: its COMPLETED event."""
         for _ in range(MAX_TAKEOVERS):
             progress, message = STAGES["LOAD"]
             run = ImprovementRun(
@@ -346,12 +360,12 @@ class ImprovementService:
                     if self._stale(going):
                         await self._sweep()
                         continue
-                    return going.id, None
+                    return going.id, False, None
                 if not analyze_again and stored is not None and stored.inputs_hash == inputs_hash(resume, job):
-                    return None, completed(stored, None, cached=True)
+                    return None, False, completed(stored, None, cached=True)
                 continue  # it ended between our insert and our look: try again
             self._launch(run, user, resume, job)
-            return run.id, None
+            return run.id, True, None
         raise RunFailed("INTERNAL", "Could not start or join the improvement run; try again")
 
     def _stale(self, run: ImprovementRun) -> bool:
@@ -362,9 +376,12 @@ class ImprovementService:
         self._runs[run.id] = task
         task.add_done_callback(lambda _: self._runs.pop(run.id, None))
 
-    async def _follow(self, listener: Listener, channel: str, run_id: str) -> AsyncIterator[ImprovementEvent]:
-        """Events of one run, from its latest, each stage once. On silence the database says whether the
-        run ended, moved on (in a process whose events do not reach this one) or died; returns without a
+    async def _follow(
+        self, listener: Listener, channel: str, run_id: str, *, joined: bool
+    ) -> AsyncIterator[ImprovementEvent]:
+        """Events of one run, each stage once: all of them for the caller that started it (it listened
+        first), from the latest on for one that joined. On silence the database says whether the run
+        ended, moved on (in a process whose events do not reach this one) or died; returns without a
         final event when it died, so the caller can take over."""
         reached = -1
 
@@ -376,12 +393,14 @@ class ImprovementService:
                 return True
             return False
 
-        latest = await self._broker.last(channel)
-        if latest is not None and latest.get("run_id") == run_id:
-            first: ImprovementEvent | None = ImprovementEvent.of_message(latest)
-        else:
-            async with self._sessions() as session:
-                first = event_of(await RunRepository(session).get(run_id), run_id)
+        first: ImprovementEvent | None = None
+        if joined:
+            latest = await self._broker.last(channel)
+            if latest is not None and latest.get("run_id") == run_id:
+                first = ImprovementEvent.of_message(latest)
+            else:
+                async with self._sessions() as session:
+                    first = event_of(await RunRepository(session).get(run_id), run_id)
         if first is not None and news(first):
             yield first
             if first.final:

@@ -1,0 +1,546 @@
+"""The improvement pipeline through the API: subscriptions over a real websocket (graphql-transport-ws:
+connection_init with a token → subscribe → next… → complete), the mutation over HTTP, the cache and
+`analyzeAgain`, joining a run, leaving it, every failure code, and many subscribers on one process.
+Processes killed mid-run and two processes sharing PostgreSQL and Redis are in test_improvement_processes."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import text
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from websockets.asyncio.client import ClientConnection, connect
+
+from domain.ai.truthfulness import TruthChecker
+from domain.skills import default_lexicon
+from graph.app import create_app
+from storage.db import create_engine
+from tests.conftest import GraphQL, live_server, make_settings, register
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+JOB_TEXT = (FIXTURES / "jobs" / "senior_backend_python.txt").read_text()
+WEAK_RESUME = """Sam Rivera
+sam.rivera@example.com | +1 555 010 2020
+
+Summary
+I think I am basically a backend developer who really likes Python.
+
+Experience
+Backend Developer | Quillstack | Denver, CO
+Jan 2021 - Present
+- Responsible for building REST APIs in Python and Django for 30 customers.
+- Worked on the PostgreSQL schema in order to speed up reports.
+
+Junior Developer | Pinecrest Labs | Boulder, CO
+Jun 2018 - Dec 2020
+- Responsible for maintaining internal tools in Python.
+- Helped the team with Docker deployments.
+
+Skills
+Docker, Git, Python, Django, PostgreSQL
+
+Education
+B.S. Computer Science, Colorado State University, 2018
+"""
+STAGES = [
+    "LOAD",
+    "PARSE",
+    "RESUME_KEYWORDS",
+    "JOB_KEYWORDS",
+    "SCORE_BEFORE",
+    "SUGGEST",
+    "REWRITE",
+    "SCORE_AFTER",
+    "SAVE",
+    "DONE",
+]
+IMPROVEMENT = """id resumeId jobId originalScore improvedScore originalAtsScore improvedAtsScore
+  originalBreakdown { skillsMatch experienceMatch requirementsMatch } improvedBreakdown { skillsMatch }
+  matchedKeywords semanticKeywords missingKeywords
+  suggestions { text reasoning priority expectedImpact section }
+  improvedResumeText diff { section heading original improved changed added removed notes } warnings
+  llmMetadata { provider model totalTokens latencyMs } createdAt updatedAt resume { id } job { id title }"""
+EVENT = f"""runId sequence status stage progress message cached error {{ code message }}
+  improvement {{ {IMPROVEMENT} }}"""
+SUBSCRIBE = f"""subscription ($r: ID!, $j: ID!, $a: Boolean) {{
+  improveResume(resumeId: $r, jobId: $j, analyzeAgain: $a) {{ {EVENT} }} }}"""
+MUTATE = f"""mutation ($r: ID!, $j: ID!, $a: Boolean) {{
+  improveResume(resumeId: $r, jobId: $j, analyzeAgain: $a) {{ {IMPROVEMENT} }} }}"""
+STORED = f"query ($r: ID!, $j: ID!) {{ improvement(resumeId: $r, jobId: $j) {{ {IMPROVEMENT} }} }}"
+RUN = """query ($r: ID!, $j: ID!) { improvementRun(resumeId: $r, jobId: $j) {
+  id status stage progress analyzeAgain error { code message } improvementId startedAt finishedAt } }"""
+LIST = """query ($r: ID, $j: ID, $first: Int, $after: String) {
+  improvements(resumeId: $r, jobId: $j, first: $first, after: $after) {
+    totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id resumeId jobId updatedAt } } } }"""
+UPLOAD = "mutation ($file: Upload!) { uploadResume(file: $file) { resume { id } } }"
+CREATE_JOB = "mutation ($text: String!) { createJob(input: {rawText: $text}) { id } }"
+
+
+# --- A stub Groq endpoint that answers by what it is asked ------------------------------------------
+
+
+@dataclass
+class Model:
+    """Suggestions and rewrites (each rewrite echoes its section reworded, plus one invented claim the
+    truthfulness check must remove), after `delay` seconds; or an HTTP `status` failure."""
+
+    delay: float = 0.0
+    status: int | None = None
+    prompts: list[str] = field(default_factory=list)
+
+    async def completions(self, request: Request) -> Response:
+        body = await request.json()
+        prompt: str = body["messages"][-1]["content"]
+        self.prompts.append(prompt)
+        await asyncio.sleep(self.delay)
+        if self.status is not None:
+            return JSONResponse({"error": {"message": "stub", "type": "stub"}}, self.status, {"retry-after": "0"})
+        if prompt.startswith("Rewrite this"):
+            section = prompt.rsplit("<<<DATA\n", 1)[1].rsplit("\nDATA>>>", 1)[0]
+            reworded = section.replace("Responsible for building", "Built").replace("Worked on", "Improved")
+            reply: dict[str, Any] = {
+                "text": reworded + "\n- Led a team of 50 engineers at Google.",
+                "notes": ["Kubernetes was not added: the section does not show it."],
+            }
+        else:
+            reply = {
+                "suggestions": [
+                    {
+                        "text": f"Suggestion {i}: quantify the reporting speed-up.",
+                        "reasoning": "Numbers show impact.",
+                        "priority": ["HIGH", "MEDIUM", "LOW"][i % 3],
+                        "expected_impact": "Clearer impact.",
+                        "section": "experience",
+                    }
+                    for i in range(5)
+                ]
+            }
+        return JSONResponse(
+            {
+                "id": "stub",
+                "object": "chat.completion",
+                "created": 0,
+                "model": body["model"],
+                "choices": [
+                    {
+                        "index": 0,
+                        "finish_reason": "stop",
+                        "message": {"role": "assistant", "content": json.dumps(reply)},
+                    }
+                ],
+                "usage": {"prompt_tokens": 11, "completion_tokens": 7, "total_tokens": 18},
+            }
+        )
+
+
+@asynccontextmanager
+async def groq_stub(model: Model) -> AsyncIterator[str]:
+    app = Starlette(routes=[Route("/openai/v1/chat/completions", model.completions, methods=["POST"])])
+    async with live_server(app) as address:
+        yield f"http://{address}"
+
+
+def groq_settings(base_url: str, **extra: Any) -> dict[str, Any]:
+    return {"groq_api_key": "gsk_test", "groq_base_url": base_url, "groq_max_attempts": 1, **extra}
+
+
+# --- Websocket and HTTP helpers ---------------------------------------------------------------------
+
+
+@dataclass
+class Person:
+    gql: GraphQL
+    token: str
+    resume_id: str
+    job_id: str
+
+    def pair(self, again: bool = False) -> dict[str, Any]:
+        return {"r": self.resume_id, "j": self.job_id, "a": again}
+
+
+async def person(
+    client: httpx.AsyncClient, email: str = "sam@example.com", resume: str = WEAK_RESUME, job: str = JOB_TEXT
+) -> Person:
+    token = (await register(GraphQL(client), email))["token"]
+    gql = GraphQL(client, token)
+    uploaded = (await gql.upload(UPLOAD, {}, resume.encode(), "resume.txt")).json()
+    assert "errors" not in uploaded, uploaded
+    created = await gql(CREATE_JOB, {"text": job})
+    assert "errors" not in created, created
+    return Person(gql, token, uploaded["data"]["uploadResume"]["resume"]["id"], created["data"]["createJob"]["id"])
+
+
+@asynccontextmanager
+async def socket(address: str, token: str | None) -> AsyncIterator[ClientConnection]:
+    async with connect(f"ws://{address}/graphql", subprotocols=["graphql-transport-ws"]) as ws:  # type: ignore[list-item]
+        payload = {"authorization": f"Bearer {token}"} if token else {}
+        await ws.send(json.dumps({"type": "connection_init", "payload": payload}))
+        assert json.loads(await ws.recv())["type"] == "connection_ack"
+        yield ws
+
+
+async def subscribe(ws: ClientConnection, variables: dict[str, Any], op: str = "1") -> None:
+    await ws.send(json.dumps({"id": op, "type": "subscribe", "payload": {"query": SUBSCRIBE, "variables": variables}}))
+
+
+async def collect(ws: ClientConnection, op: str = "1", until: str | None = None) -> tuple[list[dict[str, Any]], list]:
+    """The events of one subscription until it completes (or until the stage `until` arrives), and any
+    GraphQL errors it answered instead."""
+    events: list[dict[str, Any]] = []
+    errors: list[dict[str, Any]] = []
+    while True:
+        message = json.loads(await asyncio.wait_for(ws.recv(), 60))
+        if message.get("id") != op:
+            continue
+        if message["type"] == "complete":
+            return events, errors
+        if message["type"] == "error":
+            return events, message["payload"]
+        payload = message["payload"]
+        errors += payload.get("errors") or []
+        if payload.get("data") and payload["data"].get("improveResume"):
+            events.append(payload["data"]["improveResume"])
+            if until is not None and events[-1]["stage"] == until:
+                return events, errors
+
+
+def codes(errors: list[dict[str, Any]]) -> list[str]:
+    return [e["extensions"]["code"] for e in errors]
+
+
+def check_run(events: list[dict[str, Any]], *, first_stage: str = "LOAD") -> dict[str, Any]:
+    """A run's events: each stage once and in order from `first_stage`, progress rising to 1, one run id,
+    the improvement on the last event only. Returns the improvement."""
+    stages = [e["stage"] for e in events]
+    assert stages == STAGES[STAGES.index(first_stage) :], stages
+    progress = [e["progress"] for e in events]
+    assert progress == sorted(progress) and len(set(progress)) == len(progress) and progress[-1] == 1.0
+    assert all(0 < p <= 1 for p in progress)
+    assert len({e["runId"] for e in events}) == 1 and events[0]["runId"]
+    assert [e["status"] for e in events] == ["RUNNING"] * (len(events) - 1) + ["COMPLETED"]
+    assert all(e["improvement"] is None for e in events[:-1]) and not events[-1]["cached"]
+    assert all(e["message"] for e in events)
+    improvement: dict[str, Any] = events[-1]["improvement"]
+    return improvement
+
+
+def check_truthful(improvement: dict[str, Any]) -> None:
+    """Every fact of the improved text is in the original; the missing skills were not slipped in."""
+    checker = TruthChecker(default_lexicon())
+    assert checker.check(improvement["improvedResumeText"], [WEAK_RESUME]) == []
+    lowered = improvement["improvedResumeText"].lower()
+    assert improvement["missingKeywords"] and not any(k.lower() in lowered for k in improvement["missingKeywords"])
+    named = " ".join(s["text"] for s in improvement["suggestions"]).lower()
+    assert all(keyword.lower() in named for keyword in improvement["missingKeywords"][:5])
+
+
+# --- The journey ------------------------------------------------------------------------------------
+
+
+async def test_fresh_cached_and_analyze_again_over_a_websocket(tmp_path: Path, database_url: str) -> None:
+    async with live_server(create_app(make_settings(tmp_path, database_url))) as address:
+        async with httpx.AsyncClient(base_url=f"http://{address}") as client:
+            sam = await person(client)
+            async with socket(address, sam.token) as ws:
+                await subscribe(ws, sam.pair())
+                events, errors = await collect(ws)
+                assert errors == []
+                first = check_run(events)
+                check_truthful(first)
+                assert first["resumeId"] == sam.resume_id and first["job"]["title"]
+                assert 0 <= first["originalScore"] <= 100 and 0 <= first["improvedScore"] <= 100
+                assert first["improvedAtsScore"] > first["originalAtsScore"]  # action verbs, no filler
+                assert first["llmMetadata"]["provider"] == "local"
+                experience = next(d for d in first["diff"] if d["section"] == "experience")
+                assert experience["changed"] and "Experience" == experience["heading"]
+                assert "- Built REST APIs in Python and Django for 30 customers." in experience["added"]
+                assert "- Responsible for maintaining internal tools in Python." in experience["removed"]
+                assert "Jan 2021 - Present" in experience["improved"]  # role lines kept as written
+                education = next(d for d in first["diff"] if d["section"] == "education")
+                assert not education["changed"] and education["added"] == education["removed"] == []
+                skills = next(d for d in first["diff"] if d["section"] == "skills")
+                assert sorted(skills["improved"].split(", ")) == sorted(skills["original"].split(", "))
+                assert skills["improved"].startswith("Python")  # the job's skills lead
+
+                # Cached: one COMPLETED event at once, the same improvement.
+                await subscribe(ws, sam.pair(), op="2")
+                cached, errors = await collect(ws, op="2")
+                assert errors == [] and len(cached) == 1
+                assert cached[0]["status"] == "COMPLETED" and cached[0]["cached"] and cached[0]["progress"] == 1.0
+                assert cached[0]["runId"] is None and cached[0]["improvement"] == first
+
+                # analyzeAgain: a new run replaces the stored improvement (same id, later updatedAt).
+                await subscribe(ws, sam.pair(again=True), op="3")
+                again, errors = await collect(ws, op="3")
+                second = check_run(again)
+                assert again[0]["runId"] != events[0]["runId"]
+                assert second["id"] == first["id"] and second["createdAt"] == first["createdAt"]
+                assert second["updatedAt"] > first["updatedAt"]
+
+            stored = await sam.gql(STORED, sam.pair() | {"a": None})
+            assert stored["data"]["improvement"] == second
+            run = (await sam.gql(RUN, {"r": sam.resume_id, "j": sam.job_id}))["data"]["improvementRun"]
+            assert run["id"] == again[0]["runId"] and run["status"] == "COMPLETED" and run["stage"] == "DONE"
+            assert run["analyzeAgain"] and run["improvementId"] == first["id"] and run["finishedAt"]
+            listed = (await sam.gql(LIST, {"r": sam.resume_id}))["data"]["improvements"]
+            assert listed["totalCount"] == 1 and listed["edges"][0]["node"]["id"] == first["id"]
+
+
+async def test_the_mutation_runs_to_completion_and_answers_from_the_cache(tmp_path: Path) -> None:
+    async with live_server(create_app(make_settings(tmp_path))) as address:
+        async with httpx.AsyncClient(base_url=f"http://{address}") as client:
+            sam = await person(client)
+            fresh = await sam.gql(MUTATE, sam.pair())
+            assert "errors" not in fresh, fresh
+            improvement = fresh["data"]["improveResume"]
+            check_truthful(improvement)
+            priorities = [s["priority"] for s in improvement["suggestions"]]
+            assert priorities == sorted(priorities, key=["HIGH", "MEDIUM", "LOW"].index)
+            cached = await sam.gql(MUTATE, sam.pair())
+            assert cached["data"]["improveResume"] == improvement
+            again = (await sam.gql(MUTATE, sam.pair(again=True)))["data"]["improveResume"]
+            assert again["id"] == improvement["id"] and again["updatedAt"] > improvement["updatedAt"]
+            # A second job makes a second improvement; the list filters and pages.
+            other = (await sam.gql(CREATE_JOB, {"text": (FIXTURES / "jobs" / "data_engineer.txt").read_text()}))[
+                "data"
+            ]["createJob"]["id"]
+            assert "errors" not in await sam.gql(MUTATE, {"r": sam.resume_id, "j": other})
+            page = (await sam.gql(LIST, {"first": 1}))["data"]["improvements"]
+            assert page["totalCount"] == 2 and page["pageInfo"]["hasNextPage"]
+            assert page["edges"][0]["node"]["jobId"] == other  # most recently updated first
+            rest = (await sam.gql(LIST, {"first": 1, "after": page["pageInfo"]["endCursor"]}))["data"]
+            assert rest["improvements"]["edges"][0]["node"]["jobId"] == sam.job_id
+            assert not rest["improvements"]["pageInfo"]["hasNextPage"]
+            only = (await sam.gql(LIST, {"j": other}))["data"]["improvements"]
+            assert only["totalCount"] == 1
+            # Editing the job makes the stored improvement stale: the next call runs again.
+            edited = await sam.gql(
+                "mutation ($id: ID!, $t: String!) { updateJob(input: {id: $id, rawText: $t}) { id } }",
+                {"id": sam.job_id, "t": JOB_TEXT + "\n- Experience with Celery"},
+            )
+            assert "errors" not in edited, edited
+            rerun = (await sam.gql(MUTATE, sam.pair()))["data"]["improveResume"]
+            assert rerun["updatedAt"] > again["updatedAt"]
+
+
+async def test_with_groq_the_rewrite_loses_invented_claims(tmp_path: Path) -> None:
+    model = Model()
+    async with groq_stub(model) as base_url:
+        app = create_app(make_settings(tmp_path, **groq_settings(base_url)))
+        async with live_server(app) as address, httpx.AsyncClient(base_url=f"http://{address}") as client:
+            sam = await person(client)
+            body = await sam.gql(MUTATE, sam.pair())
+            assert "errors" not in body, body
+            improvement = body["data"]["improveResume"]
+    assert (
+        improvement["llmMetadata"]["provider"] == "groq" and improvement["llmMetadata"]["totalTokens"] == 18 * 3
+    )  # suggestions, summary, experience
+    assert "Google" not in improvement["improvedResumeText"] and "50 engineers" not in improvement["improvedResumeText"]
+    assert any("Google" in w or "50" in w for w in improvement["warnings"])
+    assert "- Built REST APIs in Python and Django for 30 customers." in improvement["improvedResumeText"]
+    check_truthful(improvement)
+    assert any(s["text"].startswith("Suggestion 0") for s in improvement["suggestions"])
+    # Prompts carry the resume as delimited data, and one call asks for all the suggestions.
+    assert sum("suggestions" in p for p in model.prompts) == 1 and all("<<<DATA" in p for p in model.prompts)
+
+
+# --- Joining and leaving ----------------------------------------------------------------------------
+
+
+async def test_callers_join_the_running_run_and_a_run_outlives_its_subscriber(tmp_path: Path) -> None:
+    model = Model(delay=0.4)
+    async with groq_stub(model) as base_url:
+        app = create_app(make_settings(tmp_path, **groq_settings(base_url)))
+        async with live_server(app) as address, httpx.AsyncClient(base_url=f"http://{address}") as client:
+            sam = await person(client)
+            async with socket(address, sam.token) as first, socket(address, sam.token) as second:
+                await subscribe(first, sam.pair())
+                started, _ = await collect(first, until="SUGGEST")
+                # A second subscriber (even one asking analyzeAgain) and a mutation join; none starts a run.
+                await subscribe(second, sam.pair(again=True))
+                mutation = asyncio.create_task(sam.gql(MUTATE, sam.pair(again=True)))
+                joined, errors = await collect(second)
+                rest, _ = await collect(first)
+            assert errors == []
+            improvement = check_run(started + rest)
+            assert joined[0]["runId"] == started[0]["runId"]
+            assert joined[0]["stage"] in ("SUGGEST", "REWRITE")  # from the latest event on
+            assert joined == (started + rest)[STAGES.index(joined[0]["stage"]) :]
+            joined_by_mutation = (await mutation)["data"]["improveResume"]
+            assert joined_by_mutation["id"] == improvement["id"]
+            assert joined_by_mutation["updatedAt"] == improvement["updatedAt"]
+            assert sum("suggestions" in p for p in model.prompts) == 1  # one run, not three
+            run = (await sam.gql(RUN, {"r": sam.resume_id, "j": sam.job_id}))["data"]["improvementRun"]
+            assert run["id"] == started[0]["runId"]
+
+            # Leave after the first event: the run goes on and its result is stored.
+            async with socket(address, sam.token) as leaving:
+                await subscribe(leaving, sam.pair(again=True))
+                (left_at,), _ = await collect(leaving, until="LOAD")
+            for _ in range(200):
+                run = (await sam.gql(RUN, {"r": sam.resume_id, "j": sam.job_id}))["data"]["improvementRun"]
+                if run["status"] != "RUNNING":
+                    break
+                await asyncio.sleep(0.05)
+            assert run["id"] == left_at["runId"] and run["status"] == "COMPLETED"
+            stored = (await sam.gql(STORED, {"r": sam.resume_id, "j": sam.job_id}))["data"]["improvement"]
+            assert stored["updatedAt"] > improvement["updatedAt"]
+        assert app.state.services.improvements.activity() == {"runs": 0, "subscribers": 0, "channels": 0}
+
+
+# --- Failures ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+async def test_unknown_foreign_and_anonymous_subscriptions_are_rejected(tmp_path: Path, database_url: str) -> None:
+    async with live_server(create_app(make_settings(tmp_path, database_url))) as address:
+        async with httpx.AsyncClient(base_url=f"http://{address}") as client:
+            sam = await person(client)
+            eve = await person(client, "eve@example.com", resume=WEAK_RESUME.replace("Sam", "Eve"))
+            missing = "00000000-0000-4000-8000-000000000000"
+            async with socket(address, sam.token) as ws:
+                for op, variables, field_name in [
+                    ("1", {"r": missing, "j": sam.job_id}, "resumeId"),
+                    ("2", {"r": sam.resume_id, "j": missing}, "jobId"),
+                    ("3", {"r": eve.resume_id, "j": sam.job_id}, "resumeId"),  # another user's resume
+                    ("4", {"r": sam.resume_id, "j": eve.job_id}, "jobId"),  # another user's private job
+                    ("5", {"r": "not-an-id", "j": sam.job_id}, "resumeId"),
+                ]:
+                    await subscribe(ws, variables, op=op)
+                    events, errors = await collect(ws, op=op)
+                    assert events == [] and codes(errors) == ["NOT_FOUND"], (op, errors)
+                    assert errors[0]["extensions"]["field"] == field_name
+            async with socket(address, None) as anonymous:
+                await subscribe(anonymous, sam.pair())
+                events, errors = await collect(anonymous)
+                assert events == [] and codes(errors) == ["UNAUTHENTICATED"]
+            for variables in ({"r": missing, "j": sam.job_id}, {"r": eve.resume_id, "j": eve.job_id}):
+                assert codes((await sam.gql(MUTATE, variables)).get("errors", [])) == ["NOT_FOUND"]
+                assert codes((await sam.gql(STORED, variables)).get("errors", [])) == ["NOT_FOUND"]
+            assert codes((await GraphQL(client)(MUTATE, sam.pair())).get("errors", [])) == ["UNAUTHENTICATED"]
+            # Eve's list never shows Sam's improvements.
+            assert "errors" not in await sam.gql(MUTATE, sam.pair())
+            assert (await eve.gql(LIST, {}))["data"]["improvements"]["totalCount"] == 0
+            assert (await eve.gql(LIST, {"r": sam.resume_id}))["data"]["improvements"]["totalCount"] == 0
+
+
+async def _sql(database_url: str, statement: str, **params: Any) -> None:
+    engine = create_engine(database_url)
+    async with engine.begin() as conn:
+        await conn.execute(text(statement), params)
+    await engine.dispose()
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+async def test_unreadable_inputs_fail_with_their_codes_and_keep_the_stored_result(
+    tmp_path: Path, database_url: str
+) -> None:
+    async with live_server(create_app(make_settings(tmp_path, database_url))) as address:
+        async with httpx.AsyncClient(base_url=f"http://{address}") as client:
+            sam = await person(client)
+            stored = (await sam.gql(MUTATE, sam.pair()))["data"]["improveResume"]
+            # An education-only resume parses, but names no skill: the resume's keywords fail.
+            bare_ids = []
+            for year in (2015, 2016):
+                content = f"Sam Rivera\n\nEducation\nB.A. History, Yale University, {year}".encode()
+                bare = (await sam.gql.upload(UPLOAD, {}, content, "bare.txt")).json()
+                bare_ids.append(bare["data"]["uploadResume"]["resume"]["id"])
+            cases: list[tuple[dict[str, Any], str, str]] = [
+                ({"r": bare_ids[0], "j": sam.job_id}, "KEYWORD_EXTRACTION_FAILED", "RESUME_KEYWORDS")
+            ]
+            # Rows stored by an older parser that the current one cannot read.
+            await _sql(database_url, "UPDATE resumes SET text = :t WHERE id = :id", t="lorem ipsum", id=bare_ids[1])
+            cases.append(({"r": bare_ids[1], "j": sam.job_id}, "RESUME_PARSING_FAILED", "PARSE"))
+            job_ids = []
+            for _ in range(2):
+                created = await sam.gql(CREATE_JOB, {"text": JOB_TEXT + f"\n{len(job_ids)}"})
+                job_ids.append(created["data"]["createJob"]["id"])
+            await _sql(database_url, "UPDATE jobs SET raw_text = :t WHERE id = :id", t="lorem ipsum", id=job_ids[0])
+            cases.append(({"r": sam.resume_id, "j": job_ids[0]}, "JOB_PARSING_FAILED", "PARSE"))
+            await _sql(database_url, "UPDATE jobs SET skills = '[]', keywords = '[]' WHERE id = :id", id=job_ids[1])
+            cases.append(({"r": sam.resume_id, "j": job_ids[1]}, "KEYWORD_EXTRACTION_FAILED", "JOB_KEYWORDS"))
+            async with socket(address, sam.token) as ws:
+                for i, (variables, code, stage) in enumerate(cases):
+                    await subscribe(ws, variables, op=str(i))
+                    events, errors = await collect(ws, op=str(i))
+                    assert errors == []
+                    assert [e["stage"] for e in events] == STAGES[: STAGES.index(stage) + 1] + [stage]
+                    last = events[-1]
+                    assert last["status"] == "FAILED" and last["error"]["code"] == code and last["improvement"] is None
+                    assert ("resume" if variables["r"] in bare_ids else "job") in last["error"]["message"]
+                    body = await sam.gql(MUTATE, variables)
+                    assert codes(body["errors"]) == [code] and body["errors"][0]["message"] == last["error"]["message"]
+                    run = (await sam.gql(RUN, variables | {"a": None}))["data"]["improvementRun"]
+                    assert run["status"] == "FAILED" and run["error"]["code"] == code
+            assert (await sam.gql(LIST, {}))["data"]["improvements"]["totalCount"] == 1
+            assert (await sam.gql(STORED, sam.pair()))["data"]["improvement"] == stored
+
+
+@pytest.mark.parametrize(
+    ("status", "delay", "code"),
+    [(503, 0.0, "LLM_UNAVAILABLE"), (429, 0.0, "RATE_LIMITED"), (None, 1.5, "LLM_TIMEOUT")],
+)
+async def test_model_failures_fail_the_run_and_keep_the_stored_result(
+    tmp_path: Path, status: int | None, delay: float, code: str
+) -> None:
+    model = Model()
+    async with groq_stub(model) as base_url:
+        settings = make_settings(tmp_path, **groq_settings(base_url, groq_timeout_seconds=0.5))
+        async with live_server(create_app(settings)) as address:
+            async with httpx.AsyncClient(base_url=f"http://{address}") as client:
+                sam = await person(client)
+                stored = (await sam.gql(MUTATE, sam.pair()))["data"]["improveResume"]
+                model.status, model.delay = status, delay
+                async with socket(address, sam.token) as ws:
+                    await subscribe(ws, sam.pair(again=True))
+                    events, errors = await collect(ws)
+                assert errors == [] and events[-1]["status"] == "FAILED" and events[-1]["stage"] == "SUGGEST"
+                assert events[-1]["error"]["code"] == code
+                body = await sam.gql(MUTATE, sam.pair(again=True))
+                assert codes(body["errors"]) == [code]
+                assert (await sam.gql(STORED, sam.pair()))["data"]["improvement"] == stored
+                cached = await sam.gql(MUTATE, sam.pair())
+                assert cached["data"]["improveResume"] == stored
+
+
+# --- Many subscribers -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+async def test_two_hundred_subscribers_on_one_process(tmp_path: Path, database_url: str) -> None:
+    model = Model(delay=0.3)
+    async with groq_stub(model) as base_url:
+        app = create_app(make_settings(tmp_path, database_url, **groq_settings(base_url)))
+        async with live_server(app) as address, httpx.AsyncClient(base_url=f"http://{address}") as client:
+            people = [await person(client, f"p{i}@example.com") for i in range(2)]
+
+            async def watch(i: int) -> list[dict[str, Any]]:
+                who = people[i % 2]
+                async with socket(address, who.token) as ws:
+                    await subscribe(ws, who.pair())
+                    events, errors = await collect(ws)
+                    assert errors == []
+                    return events
+
+            watchers = [asyncio.create_task(watch(i)) for i in range(200)]
+            await asyncio.sleep(0.2)
+            assert (await client.post("/graphql", json={"query": "{ __typename }"})).json() == {
+                "data": {"__typename": "Query"}
+            }
+            results = await asyncio.gather(*watchers)
+            assert all(events[-1]["status"] == "COMPLETED" for events in results)
+            finals = {events[-1]["improvement"]["id"] for events in results}
+            assert len(finals) == 2  # two runs (one per person), every subscriber on one of them
+            assert sum("suggestions" in p for p in model.prompts) == 2
+        assert app.state.services.improvements.activity() == {"runs": 0, "subscribers": 0, "channels": 0}
