@@ -97,12 +97,15 @@ class Model:
 
     delay: float = 0.0
     status: int | None = None
+    hold: asyncio.Event | None = None  # when set, every request waits for it
     prompts: list[str] = field(default_factory=list)
 
     async def completions(self, request: Request) -> Response:
         body = await request.json()
         prompt: str = body["messages"][-1]["content"]
         self.prompts.append(prompt)
+        if self.hold is not None:
+            await self.hold.wait()
         await asyncio.sleep(self.delay)
         if self.status is not None:
             return JSONResponse({"error": {"message": "stub", "type": "stub"}}, self.status, {"retry-after": "0"})
@@ -250,7 +253,7 @@ def check_truthful(improvement: dict[str, Any]) -> None:
 
 async def test_fresh_cached_and_analyze_again_over_a_websocket(tmp_path: Path, database_url: str) -> None:
     async with live_server(create_app(make_settings(tmp_path, database_url))) as address:
-        async with httpx.AsyncClient(base_url=f"http://{address}") as client:
+        async with httpx.AsyncClient(base_url=f"http://{address}", timeout=60) as client:
             sam = await person(client)
             async with socket(address, sam.token) as ws:
                 await subscribe(ws, sam.pair())
@@ -299,7 +302,7 @@ async def test_fresh_cached_and_analyze_again_over_a_websocket(tmp_path: Path, d
 
 async def test_the_mutation_runs_to_completion_and_answers_from_the_cache(tmp_path: Path) -> None:
     async with live_server(create_app(make_settings(tmp_path))) as address:
-        async with httpx.AsyncClient(base_url=f"http://{address}") as client:
+        async with httpx.AsyncClient(base_url=f"http://{address}", timeout=60) as client:
             sam = await person(client)
             fresh = await sam.gql(MUTATE, sam.pair())
             assert "errors" not in fresh, fresh
@@ -338,7 +341,7 @@ async def test_with_groq_the_rewrite_loses_invented_claims(tmp_path: Path) -> No
     model = Model()
     async with groq_stub(model) as base_url:
         app = create_app(make_settings(tmp_path, **groq_settings(base_url)))
-        async with live_server(app) as address, httpx.AsyncClient(base_url=f"http://{address}") as client:
+        async with live_server(app) as address, httpx.AsyncClient(base_url=f"http://{address}", timeout=60) as client:
             sam = await person(client)
             body = await sam.gql(MUTATE, sam.pair())
             assert "errors" not in body, body
@@ -362,7 +365,7 @@ async def test_callers_join_the_running_run_and_a_run_outlives_its_subscriber(tm
     model = Model(delay=0.4)
     async with groq_stub(model) as base_url:
         app = create_app(make_settings(tmp_path, **groq_settings(base_url)))
-        async with live_server(app) as address, httpx.AsyncClient(base_url=f"http://{address}") as client:
+        async with live_server(app) as address, httpx.AsyncClient(base_url=f"http://{address}", timeout=60) as client:
             sam = await person(client)
             async with socket(address, sam.token) as first, socket(address, sam.token) as second:
                 await subscribe(first, sam.pair())
@@ -405,7 +408,7 @@ async def test_callers_join_the_running_run_and_a_run_outlives_its_subscriber(tm
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 async def test_unknown_foreign_and_anonymous_subscriptions_are_rejected(tmp_path: Path, database_url: str) -> None:
     async with live_server(create_app(make_settings(tmp_path, database_url))) as address:
-        async with httpx.AsyncClient(base_url=f"http://{address}") as client:
+        async with httpx.AsyncClient(base_url=f"http://{address}", timeout=60) as client:
             sam = await person(client)
             eve = await person(client, "eve@example.com", resume=WEAK_RESUME.replace("Sam", "Eve"))
             missing = "00000000-0000-4000-8000-000000000000"
@@ -447,7 +450,7 @@ async def test_unreadable_inputs_fail_with_their_codes_and_keep_the_stored_resul
     tmp_path: Path, database_url: str
 ) -> None:
     async with live_server(create_app(make_settings(tmp_path, database_url))) as address:
-        async with httpx.AsyncClient(base_url=f"http://{address}") as client:
+        async with httpx.AsyncClient(base_url=f"http://{address}", timeout=60) as client:
             sam = await person(client)
             stored = (await sam.gql(MUTATE, sam.pair()))["data"]["improveResume"]
             # An education-only resume parses, but names no skill: the resume's keywords fail.
@@ -498,7 +501,7 @@ async def test_model_failures_fail_the_run_and_keep_the_stored_result(
     async with groq_stub(model) as base_url:
         settings = make_settings(tmp_path, **groq_settings(base_url, groq_timeout_seconds=0.5))
         async with live_server(create_app(settings)) as address:
-            async with httpx.AsyncClient(base_url=f"http://{address}") as client:
+            async with httpx.AsyncClient(base_url=f"http://{address}", timeout=60) as client:
                 sam = await person(client)
                 stored = (await sam.gql(MUTATE, sam.pair()))["data"]["improveResume"]
                 model.status, model.delay = status, delay
@@ -522,7 +525,7 @@ async def test_two_hundred_subscribers_on_one_process(tmp_path: Path, database_u
     model = Model(delay=0.3)
     async with groq_stub(model) as base_url:
         app = create_app(make_settings(tmp_path, database_url, **groq_settings(base_url)))
-        async with live_server(app) as address, httpx.AsyncClient(base_url=f"http://{address}") as client:
+        async with live_server(app) as address, httpx.AsyncClient(base_url=f"http://{address}", timeout=60) as client:
             people = [await person(client, f"p{i}@example.com") for i in range(2)]
 
             async def watch(i: int) -> list[dict[str, Any]]:
