@@ -16,10 +16,11 @@ import contextlib
 import hashlib
 import json
 import logging
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy.exc import IntegrityError
@@ -52,6 +53,7 @@ log = logging.getLogger("tailor.improvements")
 PIPELINE = "improve-v1"  # part of the inputs hash: a new pipeline makes old results stale
 INTERRUPTED_MESSAGE = "The run was interrupted before it finished (the server stopped); run it again"
 MAX_TAKEOVERS = 3
+MAX_KEPT_RESULTS = 64
 ORDER = list(STAGES)
 
 
@@ -100,6 +102,7 @@ class ImprovementEvent:
     error_code: str | None = None
     error_message: str | None = None
     improvement: Improvement | None = field(default=None, compare=False)  # when at hand; else by id
+    at: datetime = field(default_factory=utcnow)  # when it happened
 
     @property
     def final(self) -> bool:
@@ -117,11 +120,12 @@ class ImprovementEvent:
             "improvement_id": self.improvement_id,
             "error_code": self.error_code,
             "error_message": self.error_message,
+            "at": self.at.isoformat(),
         }
 
     @classmethod
     def of_message(cls, message: dict[str, Any]) -> ImprovementEvent:
-        return cls(**message)
+        return cls(**{**message, "at": datetime.fromisoformat(message["at"])})
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,12 +190,19 @@ class ImprovementService:
         self._prefix = channel_prefix
         self._runs: dict[str, asyncio.Task[None]] = {}  # run id → its task, in this process
         self._ticker: asyncio.Task[None] | None = None
+        self._orphans_left = False  # an exclusive process has not yet swept what its predecessor left
+        self._results: OrderedDict[str, Improvement] = OrderedDict()  # run id → its result, newest last
 
     # Lifecycle
 
     async def start(self) -> None:
-        """Mark the runs a stopped process left behind, then keep this process's runs beating."""
-        await self._sweep(everything=self._settings.exclusive)
+        """Mark the runs a stopped process left behind, then keep this process's runs beating. A database
+        that is down at start does not stop the server: the heartbeat sweeps once it answers."""
+        self._orphans_left = self._settings.exclusive
+        try:
+            await self._sweep()
+        except Exception:  # noqa: BLE001 - /healthz reports the database; the heartbeat retries
+            log.exception("could not sweep interrupted improvement runs at start")
         self._ticker = asyncio.create_task(self._beat())
 
     async def stop(self) -> None:
@@ -217,13 +228,16 @@ class ImprovementService:
             except Exception:  # noqa: BLE001 - a missed beat is retried; the loop must not die
                 log.exception("improvement heartbeat failed")
 
-    async def _sweep(self, *, everything: bool = False) -> None:
+    async def _sweep(self) -> None:
+        """Runs silent for longer than `stale_after` become INTERRUPTED; so does every running run but
+        this process's own on the first sweep of the only process on the database."""
         now = utcnow()
-        stale_before = now + timedelta(seconds=1) if everything else now - self._settings.stale_after
+        stale_before = now + timedelta(seconds=1) if self._orphans_left else now - self._settings.stale_after
         async with transaction(self._sessions) as session:
             runs = RunRepository(session)
-            ids = await runs.interrupt_stale(stale_before, INTERRUPTED_MESSAGE)
+            ids = await runs.interrupt_stale(stale_before, INTERRUPTED_MESSAGE, keep=list(self._runs))
             await runs.forget_finished(now - self._settings.keep_runs)
+        self._orphans_left = False
         if ids:
             log.warning("marked %d improvement run(s) interrupted", len(ids))
 
@@ -297,13 +311,25 @@ class ImprovementService:
         return await self.loaded(user, last)
 
     async def loaded(self, user: User, event: ImprovementEvent) -> Improvement:
+        """The improvement a COMPLETED event names: read once per run and process, however many
+        subscribers the event reaches (each run's result is kept by run id; a later run has another)."""
         if event.improvement is not None:
             return event.improvement
         assert event.improvement_id is not None
+        key = event.run_id or event.improvement_id
+        kept = self._results.get(key)
+        if kept is not None and kept.user_id == user.id:
+            return kept
         found = await self.by_ids(user, [event.improvement_id])
         if event.improvement_id not in found:
             raise NotFound("The improvement was deleted with its resume or job", field="jobId")
+        self._keep(key, found[event.improvement_id])
         return found[event.improvement_id]
+
+    def _keep(self, run_id: str, improvement: Improvement) -> None:
+        self._results[run_id] = improvement
+        if len(self._results) > MAX_KEPT_RESULTS:
+            self._results.popitem(last=False)
 
     async def events(
         self, user: User, resume_id: str, job_id: str, analyze_again: bool = False
@@ -470,6 +496,7 @@ class ImprovementService:
                         raise RunFailed("INTERNAL", INTERRUPTED_MESSAGE)  # rolls the save back
             except IntegrityError as exc:  # the resume or the job went away mid-run
                 raise NotFound("The resume or the job was deleted while it was being improved") from exc
+            self._keep(run_id, saved)  # this process's subscribers need not read it back
             await self._broker.publish(channel, completed(saved, run_id, cached=False).as_message(), final=True)
         except asyncio.CancelledError:
             await self._end(run_id, channel, stage, INTERRUPTED, "INTERNAL", INTERRUPTED_MESSAGE)
@@ -503,5 +530,7 @@ def event_of(run: ImprovementRun | None, run_id: str) -> ImprovementEvent | None
     if run.status in (FAILED, INTERRUPTED):
         return failed(run.id, run.stage, run.error_code or "INTERNAL", run.error_message or INTERRUPTED_MESSAGE)
     if run.status == RUNNING:
-        return ImprovementEvent(run.id, ORDER.index(run.stage), RUNNING, run.stage, run.progress, run.message)
+        return ImprovementEvent(
+            run.id, ORDER.index(run.stage), RUNNING, run.stage, run.progress, run.message, at=run.heartbeat_at
+        )
     return None

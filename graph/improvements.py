@@ -175,6 +175,7 @@ class ImprovementEvent:
     message: str
     cached: bool
     error: ImprovementError | None
+    at: datetime = strawberry.field(description="When the server reached this point.")
     _event: strawberry.Private[EventValue]
 
     @strawberry.field(description="On the COMPLETED event.")
@@ -198,6 +199,7 @@ class ImprovementEvent:
             message=event.message,
             cached=event.cached,
             error=error,
+            at=event.at,
             _event=event,
         )
 

@@ -235,12 +235,14 @@ class RunRepository:
             .values(heartbeat_at=utcnow())
         )
 
-    async def interrupt_stale(self, stale_before: datetime, message: str) -> list[str]:
-        """Mark runs whose process stopped beating as INTERRUPTED; their ids."""
+    async def interrupt_stale(self, stale_before: datetime, message: str, keep: list[str]) -> list[str]:
+        """Mark runs whose process stopped beating as INTERRUPTED (all but `keep`); their ids."""
         ids = list(
             await self.session.scalars(
                 select(ImprovementRun.id).where(
-                    ImprovementRun.status == RUNNING, ImprovementRun.heartbeat_at < stale_before
+                    ImprovementRun.status == RUNNING,
+                    ImprovementRun.heartbeat_at < stale_before,
+                    ImprovementRun.id.not_in(keep),
                 )
             )
         )

@@ -71,7 +71,7 @@ IMPROVEMENT = """id resumeId jobId originalScore improvedScore originalAtsScore 
   suggestions { text reasoning priority expectedImpact section }
   improvedResumeText diff { section heading original improved changed added removed notes } warnings
   llmMetadata { provider model totalTokens latencyMs } createdAt updatedAt resume { id } job { id title }"""
-EVENT = f"""runId sequence status stage progress message cached error {{ code message }}
+EVENT = f"""runId sequence status stage progress message cached at error {{ code message }}
   improvement {{ {IMPROVEMENT} }}"""
 SUBSCRIBE = f"""subscription ($r: ID!, $j: ID!, $a: Boolean) {{
   improveResume(resumeId: $r, jobId: $j, analyzeAgain: $a) {{ {EVENT} }} }}"""
@@ -230,7 +230,9 @@ def check_run(events: list[dict[str, Any]], *, first_stage: str = "LOAD") -> dic
     progress = [e["progress"] for e in events]
     assert progress == sorted(progress) and len(set(progress)) == len(progress) and progress[-1] == 1.0
     assert all(0 < p <= 1 for p in progress)
+    assert [e["at"] for e in events] == sorted(e["at"] for e in events)
     assert len({e["runId"] for e in events}) == 1 and events[0]["runId"]
+    assert [e["sequence"] for e in events] == sorted({e["sequence"] for e in events})
     assert [e["status"] for e in events] == ["RUNNING"] * (len(events) - 1) + ["COMPLETED"]
     assert all(e["improvement"] is None for e in events[:-1]) and not events[-1]["cached"]
     assert all(e["message"] for e in events)
