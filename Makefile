@@ -40,6 +40,7 @@ bench: install
 	$(BIN)/python bench/parsing.py
 	$(BIN)/python bench/documents.py
 	$(BIN)/python bench/statements.py
+	$(BIN)/python bench/improvements.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

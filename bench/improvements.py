@@ -204,42 +204,42 @@ async def run(requests: int, subscribers: int) -> None:
             await ws.close()
             stats("subscribe → cached COMPLETED event (websocket)", subscribe_samples, floor)
 
-            # Fan-out: `subscribers` sockets on one fresh run (the second job: nothing stored yet).
-            before = rss_mib(proc.pid)
-            sockets = [await open_socket(address, token) for _ in range(subscribers)]
-            fan_pair = {"r": resume_id, "j": job_ids[1], "a": True}
-            for i, sock in enumerate(sockets):
-                payload = {"query": SUBSCRIBE, "variables": fan_pair}
-                await sock.send(json.dumps({"id": f"f{i}", "type": "subscribe", "payload": payload}))
-            during: list[float] = []
+            # Fan-out, twice: `subscribers` sockets on one fresh run (a job with nothing stored yet).
+            baseline = rss_mib(proc.pid)
+            for round_number, job_id in enumerate(job_ids[1:], start=1):
+                sockets = [await open_socket(address, token) for _ in range(subscribers)]
+                fan_pair = {"r": resume_id, "j": job_id, "a": True}
+                for i, sock in enumerate(sockets):
+                    payload = {"query": SUBSCRIBE, "variables": fan_pair}
+                    await sock.send(json.dumps({"id": f"f{i}", "type": "subscribe", "payload": payload}))
+                during: list[float] = []
 
-            async def probe() -> None:
-                await asyncio.sleep(0.02)
-                during.extend(await timed(20, trivial))
+                async def probe(into: list[float] = during) -> None:
+                    await asyncio.sleep(0.02)
+                    into.extend(await timed(20, trivial))
 
-            received, _ = await asyncio.gather(
-                asyncio.gather(*(events_of(sock, f"f{i}") for i, sock in enumerate(sockets))), probe()
-            )
-            peak = rss_mib(proc.pid)
-            lags = [
-                (arrived - datetime.fromisoformat(event["at"]).astimezone(UTC).timestamp()) * 1000
-                for events in received
-                for event, arrived in events
-            ]
-            runs = {event["runId"] for events in received for event, _ in events}
-            complete = sum(1 for events in received if events and events[-1][0]["status"] == "COMPLETED")
-            stats(f"event latency, {subscribers} subscribers on one run", lags, floor)
-            stats(f"  {{ __typename }} while {subscribers} subscribers listen", during, floor)
-            for sock in sockets:
-                await sock.close()
-            await asyncio.sleep(1)
-            await post(client, "{ __typename }", None, {})
-            after = rss_mib(proc.pid)
-            print(
-                f"\n{complete}/{subscribers} subscribers saw COMPLETED; runs started: {len(runs)}; "
-                f"mean events per subscriber {statistics.mean(len(e) for e in received):.1f}"
-            )
-            print(f"server RSS MiB: before sockets {before:.1f}, with them {peak:.1f}, after closing {after:.1f}")
+                received, _ = await asyncio.gather(
+                    asyncio.gather(*(events_of(sock, f"f{i}") for i, sock in enumerate(sockets))), probe()
+                )
+                peak = rss_mib(proc.pid)
+                lags = [
+                    (arrived - datetime.fromisoformat(event["at"]).astimezone(UTC).timestamp()) * 1000
+                    for events in received
+                    for event, arrived in events
+                ]
+                runs = {event["runId"] for events in received for event, _ in events}
+                complete = sum(1 for events in received if events and events[-1][0]["status"] == "COMPLETED")
+                stats(f"event latency, {subscribers} subscribers on one run (round {round_number})", lags, floor)
+                stats(f"  {{ __typename }} while they listen (round {round_number})", during, floor)
+                for sock in sockets:
+                    await sock.close()
+                await asyncio.sleep(1)
+                await post(client, "{ __typename }", None, {})
+                print(
+                    f"  {complete}/{subscribers} saw COMPLETED; runs started: {len(runs)}; "
+                    f"events per subscriber {statistics.mean(len(e) for e in received):.1f}; server RSS MiB "
+                    f"{baseline:.1f} before, {peak:.1f} with them, {rss_mib(proc.pid):.1f} after closing"
+                )
     finally:
         proc.terminate()
         proc.wait(timeout=30)
