@@ -12,10 +12,11 @@ import asyncio
 import difflib
 import re
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from domain.ai.llm import JobBrief, LLMMetadata, LLMProvider, Suggestion, TextResult
+from domain.ai.truthfulness import TruthChecker
 from domain.analyses import AnalysisService
 from domain.ats import RESUME_SECTIONS, resume_report
 from domain.documents.resume_parsing import ParsedResume, ResumeSection, parse_resume, split_sections
@@ -179,8 +180,22 @@ def _score_parts(report: MatchReport) -> dict[str, float]:
     return {"percentage": report.percentage, **report.breakdown}
 
 
+def resume_facts_only(result: TextResult, resume_text: str, checker: TruthChecker) -> TextResult:
+    """The rewrite without any claim the resume itself does not make. The provider's own check allows
+    the job's terms too (fine for a cover letter); a resume may not gain a skill from the posting."""
+    text, warnings = checker.strip_unsupported(result.text, [resume_text])
+    return replace(result, text=text, warnings=[*result.warnings, *warnings])
+
+
 async def run_pipeline(
-    resume: Resume, job: Job, *, llm: LLMProvider, lexicon: Lexicon, analyses: AnalysisService, emit: Emit
+    resume: Resume,
+    job: Job,
+    *,
+    llm: LLMProvider,
+    lexicon: Lexicon,
+    checker: TruthChecker,
+    analyses: AnalysisService,
+    emit: Emit,
 ) -> PipelineResult:
     """Every stage after LOAD, announcing each through `emit` before it starts."""
     await emit("PARSE")
@@ -214,9 +229,10 @@ async def run_pipeline(
     await emit("REWRITE")
     sections = split_sections(resume.text)
     targets = [s for s in sections if s.kind in REWRITTEN and _body(s).strip()]
-    rewrites: list[TextResult] = list(
-        await asyncio.gather(*(llm.rewrite_section(s.kind, _body(s), brief) for s in targets))
-    )
+    rewrites = [
+        resume_facts_only(result, resume.text, checker)
+        for result in await asyncio.gather(*(llm.rewrite_section(s.kind, _body(s), brief) for s in targets))
+    ]
     by_section = {id(s): r for s, r in zip(targets, rewrites, strict=True)}
     warnings = [w for r in rewrites for w in r.warnings]
     improved_sections, diff = [], []

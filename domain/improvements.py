@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.ai.llm import LLMProvider
+from domain.ai.truthfulness import TruthChecker
 from domain.analyses import AnalysisService
 from domain.errors import DomainError, NotFound
 from domain.improvement_pipeline import STAGES, run_pipeline
@@ -86,6 +87,7 @@ class RunSettings:
     heartbeat: timedelta = timedelta(seconds=5)
     stale_after: timedelta = timedelta(seconds=30)
     keep_runs: timedelta = timedelta(days=30)
+    run_timeout: timedelta = timedelta(minutes=10)  # a run stuck past this fails, freeing the pair
     exclusive: bool = False  # the only process on this database: every RUNNING row at start is an orphan
 
 
@@ -160,6 +162,22 @@ def failed(run_id: str | None, stage: str, code: str, message: str) -> Improveme
     return ImprovementEvent(run_id, sequence, FAILED, stage, progress, message, error_code=code, error_message=message)
 
 
+@dataclass
+class Reached:
+    """The furthest stage a caller has been told of."""
+
+    position: int = -1
+
+    @property
+    def stage(self) -> str:
+        return ORDER[max(self.position, 0)]
+
+
+class _AlreadyStored(Exception):  # noqa: N818 - an answer, not an error
+    def __init__(self, improvement: Improvement) -> None:
+        self.improvement = improvement
+
+
 class RunFailed(DomainError):
     """A run's failure, re-raised for a caller that waited for it (the mutation): same code, same message."""
 
@@ -188,6 +206,7 @@ class ImprovementService:
         self._broker = broker
         self._settings = settings
         self._prefix = channel_prefix
+        self._checker = TruthChecker(lexicon)
         self._runs: dict[str, asyncio.Task[None]] = {}  # run id → its task, in this process
         self._ticker: asyncio.Task[None] | None = None
         self._orphans_left = False  # an exclusive process has not yet swept what its predecessor left
@@ -343,6 +362,7 @@ class ImprovementService:
             return
         channel = f"{self._prefix}{user.id}:{resume.id}:{job.id}"
         async with self._broker.listen(channel) as listener:
+            reached = Reached()  # shared by the runs followed: a takeover never sends progress back
             for _ in range(MAX_TAKEOVERS):
                 run_id, started, cached = await self._start_or_join(user, resume, job, analyze_again)
                 if cached is not None:
@@ -350,13 +370,13 @@ class ImprovementService:
                     return
                 assert run_id is not None
                 ended = False
-                async for event in self._follow(listener, channel, run_id, joined=not started):
+                async for event in self._follow(listener, channel, run_id, reached, joined=not started):
                     yield event
                     ended = event.final
                 if ended:
                     return
-                # the run we followed died with its process: take over
-            yield failed(None, "LOAD", "INTERNAL", "The improvement could not be run; try again")
+                # the run we followed was interrupted (its process stopped): take over
+            yield failed(None, reached.stage, "INTERNAL", "The improvement could not be run; try again")
 
     async def _start_or_join(
         self, user: User, resume: Resume, job: Job, analyze_again: bool
@@ -378,6 +398,12 @@ class ImprovementService:
             try:
                 async with transaction(self._sessions) as session:
                     await RunRepository(session).start(run)
+                    if not analyze_again:  # a run that ended just before ours won may have stored it
+                        stored = await ImprovementRepository(session).of_pair(user.id, resume.id, job.id)
+                        if stored is not None and stored.inputs_hash == inputs_hash(resume, job):
+                            raise _AlreadyStored(stored)  # rolls our run back
+            except _AlreadyStored as answer:
+                return None, False, completed(answer.improvement, None, cached=True)
             except IntegrityError:
                 async with self._sessions() as session:
                     going = await RunRepository(session).running(user.id, resume.id, job.id)
@@ -392,6 +418,7 @@ class ImprovementService:
                 continue  # it ended between our insert and our look: try again
             self._launch(run, user, resume, job)
             return run.id, True, None
+        await self.lookup(user, resume.id, job.id)  # NOT_FOUND when the resume or the job was deleted
         raise RunFailed("INTERNAL", "Could not start or join the improvement run; try again")
 
     def _stale(self, run: ImprovementRun) -> bool:
@@ -403,19 +430,17 @@ class ImprovementService:
         task.add_done_callback(lambda _: self._runs.pop(run.id, None))
 
     async def _follow(
-        self, listener: Listener, channel: str, run_id: str, *, joined: bool
+        self, listener: Listener, channel: str, run_id: str, reached: Reached, *, joined: bool
     ) -> AsyncIterator[ImprovementEvent]:
         """Events of one run, each stage once: all of them for the caller that started it (it listened
         first), from the latest on for one that joined. On silence the database says whether the run
         ended, moved on (in a process whose events do not reach this one) or died; returns without a
-        final event when it died, so the caller can take over."""
-        reached = -1
+        final event when it was interrupted, so the caller can take over."""
 
         def news(event: ImprovementEvent) -> bool:
-            nonlocal reached
-            position = ORDER.index(event.stage) if event.stage in ORDER else reached
-            if event.final or position > reached:
-                reached = position
+            position = ORDER.index(event.stage) if event.stage in ORDER else reached.position
+            if event.final or position > reached.position:
+                reached.position = position
                 return True
             return False
 
@@ -437,7 +462,9 @@ class ImprovementService:
             if message is None:
                 async with self._sessions() as session:
                     run = await RunRepository(session).get(run_id)
-                if run is not None and run.status == RUNNING and self._stale(run):
+                if run is not None and run.status == INTERRUPTED:
+                    return
+                if run is not None and run.status == RUNNING and run_id not in self._runs and self._stale(run):
                     await self._sweep()
                     return
                 event = event_of(run, run_id)
@@ -466,16 +493,27 @@ class ImprovementService:
                 await RunRepository(session).progress(
                     run_id, {"stage": stage, "progress": progress, "message": message}
                 )
-            await self._broker.publish(channel, event.as_message())
+            await self._say(channel, event)
 
         try:
             progress, message = STAGES["LOAD"]
-            await self._broker.publish(
-                channel, ImprovementEvent(run_id, 0, RUNNING, "LOAD", progress, message).as_message()
-            )
-            outcome = await run_pipeline(
-                resume, job, llm=self._llm, lexicon=self._lexicon, analyses=self._analyses, emit=emit
-            )
+            await self._say(channel, ImprovementEvent(run_id, 0, RUNNING, "LOAD", progress, message))
+            try:
+                async with asyncio.timeout(self._settings.run_timeout.total_seconds()):
+                    outcome = await run_pipeline(
+                        resume,
+                        job,
+                        llm=self._llm,
+                        lexicon=self._lexicon,
+                        checker=self._checker,
+                        analyses=self._analyses,
+                        emit=emit,
+                    )
+            except TimeoutError as exc:
+                limit = self._settings.run_timeout.total_seconds()
+                raise RunFailed(
+                    "INTERNAL", f"The improvement took longer than {limit:g} seconds and was stopped"
+                ) from exc
             await emit("SAVE")
             values = {
                 "inputs_hash": inputs_hash(resume, job),
@@ -496,8 +534,6 @@ class ImprovementService:
                         raise RunFailed("INTERNAL", INTERRUPTED_MESSAGE)  # rolls the save back
             except IntegrityError as exc:  # the resume or the job went away mid-run
                 raise NotFound("The resume or the job was deleted while it was being improved") from exc
-            self._keep(run_id, saved)  # this process's subscribers need not read it back
-            await self._broker.publish(channel, completed(saved, run_id, cached=False).as_message(), final=True)
         except asyncio.CancelledError:
             await self._end(run_id, channel, stage, INTERRUPTED, "INTERNAL", INTERRUPTED_MESSAGE)
             raise
@@ -507,15 +543,36 @@ class ImprovementService:
             log.exception("improvement run %s failed", run_id)
             message = f"The improvement failed unexpectedly (run {run_id})"
             await self._end(run_id, channel, stage, FAILED, "INTERNAL", message)
+        else:
+            self._keep(run_id, saved)  # this process's subscribers need not read it back
+            await self._say(channel, completed(saved, run_id, cached=False), final=True)
+
+    async def _say(self, channel: str, event: ImprovementEvent, *, final: bool = False) -> None:
+        """Publish; a broker that is down costs live progress, never the run (followers fall back on
+        the database)."""
+        try:
+            await self._broker.publish(channel, event.as_message(), final=final)
+        except Exception:  # noqa: BLE001 - logged; the run's row stays the truth
+            log.exception("could not publish an improvement event on %s", channel)
 
     async def _end(self, run_id: str, channel: str, stage: str, status: str, code: str, message: str) -> None:
+        """Record how the run ended and tell its followers. An INTERRUPTED run (this process stopping)
+        says nothing: followers elsewhere find it interrupted and take over."""
+        ended = False
         try:
             async with transaction(self._sessions) as session:
-                await RunRepository(session).finish(run_id, status, {"error_code": code, "error_message": message})
+                runs = RunRepository(session)
+                ended = await runs.finish(run_id, status, {"error_code": code, "error_message": message})
+                row = None if ended else await runs.get(run_id)
         except Exception:  # noqa: BLE001 - the stale sweep will mark it; followers must still hear
             log.exception("could not record the end of improvement run %s", run_id)
-        with contextlib.suppress(Exception):
-            await self._broker.publish(channel, failed(run_id, stage, code, message).as_message(), final=True)
+            row = None
+        if ended and status == FAILED:
+            await self._say(channel, failed(run_id, stage, code, message), final=True)
+        elif row is not None and row.status == COMPLETED:  # it had finished after all: say so
+            event = event_of(row, run_id)
+            if event is not None:
+                await self._say(channel, event, final=True)
 
 
 def event_of(run: ImprovementRun | None, run_id: str) -> ImprovementEvent | None:

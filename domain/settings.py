@@ -99,6 +99,7 @@ class Settings(BaseSettings):
     # INTERRUPTED (its process died) and may be taken over.
     improvement_heartbeat_seconds: float = Field(5.0, gt=0, le=60)
     improvement_stale_seconds: float = Field(30.0, gt=0, le=600)
+    improvement_run_timeout_seconds: float = Field(600.0, gt=0)
     # A folder with DejaVuSans.ttf (and -Bold, -Oblique) for PDF downloads in any script DejaVu covers;
     # unset: the usual system font folders are searched, and without one PDFs use Helvetica (Western European).
     pdf_font_dir: Path | None = None

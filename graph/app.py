@@ -122,6 +122,7 @@ def build_services(settings: Settings) -> Services:
     run_settings = RunSettings(
         heartbeat=timedelta(seconds=settings.improvement_heartbeat_seconds),
         stale_after=timedelta(seconds=settings.improvement_stale_seconds),
+        run_timeout=timedelta(seconds=settings.improvement_run_timeout_seconds),
         exclusive=settings.single_process,
     )
     return Services(
@@ -150,7 +151,10 @@ def serve_app() -> Starlette:
     settings = Settings()
     configure_logging(settings.log_level, settings.log_json)
     if settings.workers > 1 and settings.redis_url is None:
-        log.warning("several workers without TAILOR_REDIS_URL: each counts login attempts on its own")
+        log.warning(
+            "several workers without TAILOR_REDIS_URL: each counts login attempts on its own, and improvement "
+            "events reach other workers' subscribers only through the database, stage by stage"
+        )
     return create_app(settings)
 
 

@@ -249,7 +249,11 @@ class RunRepository:
         if ids:
             await self.session.execute(
                 update(ImprovementRun)
-                .where(ImprovementRun.id.in_(ids), ImprovementRun.status == RUNNING)
+                .where(
+                    ImprovementRun.id.in_(ids),
+                    ImprovementRun.status == RUNNING,
+                    ImprovementRun.heartbeat_at < stale_before,  # not if it beat since we looked
+                )
                 .values(status=INTERRUPTED, finished_at=utcnow(), error_code="INTERNAL", error_message=message)
             )
         return ids

@@ -99,5 +99,11 @@ class TruthChecker:
         if not claims:
             return generated, []
         bad = {claim.sentence for claim in claims}
-        kept = [s.strip() for s in _SENTENCE.split(generated) if s.strip() and s.strip() not in bad]
-        return " ".join(kept), [claim.warning for claim in claims]
+        lines = []
+        for line in generated.split("\n"):  # line by line, so bullets and headers keep their lines
+            sentences = [s.strip() for s in _SENTENCE.split(line) if s.strip()]
+            kept = [s for s in sentences if s not in bad]
+            if sentences and not kept:
+                continue  # the line was nothing but unsupported claims
+            lines.append(line if len(kept) == len(sentences) else " ".join(kept))
+        return "\n".join(lines), [claim.warning for claim in claims]

@@ -95,7 +95,7 @@ async def test_a_killed_process_leaves_no_half_written_improvement(tmp_path: Pat
 
 @pytest.mark.parametrize("backend", ["postgres"], indirect=True)
 async def test_two_processes_share_runs_through_redis_and_postgresql(tmp_path: Path, database_url: str) -> None:
-    model = Model(delay=0.4)
+    model = Model(hold=asyncio.Event())  # runs wait at their first model call until released
     async with groq_stub(model) as base_url:
         shared = {
             **groq_env(base_url),
@@ -115,6 +115,8 @@ async def test_two_processes_share_runs_through_redis_and_postgresql(tmp_path: P
                     started, _ = await collect(ws_a, until="SUGGEST")
                     await subscribe(ws_b, sam.pair())
                     mutation = asyncio.create_task(sam_on_b(MUTATE, sam.pair(again=True)))
+                    await asyncio.sleep(1.5)  # B's subscriber and mutation join while the run waits
+                    model.hold.set()
                     on_b_events, errors = await collect(ws_b)
                     rest, _ = await collect(ws_a)
                 assert errors == []
@@ -128,9 +130,11 @@ async def test_two_processes_share_runs_through_redis_and_postgresql(tmp_path: P
 
                 # Both processes asked at once: still one run.
                 model.prompts.clear()
-                first, second = await asyncio.gather(
-                    sam.gql(MUTATE, sam.pair(again=True)), sam_on_b(MUTATE, sam.pair(again=True))
-                )
+                model.hold = asyncio.Event()
+                both = asyncio.gather(sam.gql(MUTATE, sam.pair(again=True)), sam_on_b(MUTATE, sam.pair(again=True)))
+                await asyncio.sleep(1.5)
+                model.hold.set()
+                first, second = await both
                 assert first["data"]["improveResume"] == second["data"]["improveResume"]
                 assert sum("suggestions" in p for p in model.prompts) == 1
                 run: dict[str, Any] = (await sam_on_b(RUN, {"r": sam.resume_id, "j": sam.job_id}))["data"][
