@@ -12,16 +12,20 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.ai.embeddings import Embedder
+from storage.blobs import BlobStore
 from storage.db import transaction
+from storage.feedback import Feedback
 from storage.jobs import PUBLIC, Job
-from storage.outbox import UPSERT, OutboxRepository, record_delete, record_upsert
+from storage.outbox import DROP_BLOB, PURGE, UPSERT, OutboxRepository, record_delete, record_upsert
 from storage.profiles import Experience, Project
+from storage.resumes import ResumeRepository
 from storage.vectors import VectorIndex
 
 log = logging.getLogger("tailor.indexing")
 BATCH = 64
 IDLE_SECONDS = 5.0
 PROFILE_KINDS: dict[type, str] = {Experience: "experience", Project: "project"}
+COLLECTIONS = ("jobs_public", "jobs_private", "profile_items", "feedback")
 
 
 def job_collection(job: Job) -> str:
@@ -60,14 +64,31 @@ def record_item(session: AsyncSession, item: Experience | Project) -> None:
     record_upsert(session, "profile_items", item.id, item_document(item), meta)
 
 
-class Indexer:
-    """Applies outbox tasks to the index. Upserts and deletes are idempotent, so a task that was
-    applied but not yet removed when the process died is simply applied again."""
+def feedback_document(comment: str | None, response: str | None) -> str:
+    return "\n\n".join(part for part in (comment, response) if part) or "(no comment)"
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], embedder: Embedder, index: VectorIndex) -> None:
+
+def record_feedback(session: AsyncSession, feedback: Any) -> None:
+    meta = {"user_id": feedback.user_id, "kind": "feedback", "item_id": feedback.id, "rating": feedback.rating}
+    record_upsert(session, "feedback", feedback.id, feedback_document(feedback.comment, feedback.response), meta)
+
+
+class Indexer:
+    """Applies outbox tasks: vector upserts, deletes and per-owner purges, and uploaded files to drop.
+    Every task is idempotent, so a task that was applied but not yet removed when the process died is
+    simply applied again."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        embedder: Embedder,
+        index: VectorIndex,
+        blobs: BlobStore | None = None,
+    ) -> None:
         self._sessions = sessions
         self._embedder = embedder
         self.index = index
+        self._blobs = blobs
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -106,8 +127,23 @@ class Indexer:
             latest = {task.item_id: task for task in run}  # the last write of an item wins
             vectors = await self._embedder.encode([task.text or "" for task in latest.values()])
             await self.index.upsert(collection, list(latest), vectors, [task.meta for task in latest.values()])
+        elif run[0].op == PURGE:
+            for user_id in dict.fromkeys(task.item_id for task in run):
+                await self.index.delete_owner(collection, user_id)
+        elif run[0].op == DROP_BLOB:
+            for digest in dict.fromkeys(task.item_id for task in run):
+                await self._drop_blob(digest)
         else:
             await self.index.delete(collection, [task.item_id for task in run])
+
+    async def _drop_blob(self, digest: str) -> None:
+        """Files are shared by content: one goes only when no resume of anyone still names it."""
+        if self._blobs is None:
+            raise RuntimeError("an uploaded file is to be dropped but this indexer has no blob store")
+        async with self._sessions() as session:
+            if await ResumeRepository(session).hash_in_use(digest):
+                return
+        await self._blobs.delete(digest)
 
     def wake(self) -> None:
         self._wake.set()
@@ -142,9 +178,7 @@ class Indexer:
 
     async def reindex(self) -> dict[str, int]:
         """Rebuild every collection from SQL: upsert what exists, delete what no longer does."""
-        wanted: dict[str, dict[str, tuple[str, dict[str, Any]]]] = {
-            name: {} for name in ("jobs_public", "jobs_private", "profile_items")
-        }
+        wanted: dict[str, dict[str, tuple[str, dict[str, Any]]]] = {name: {} for name in COLLECTIONS}
         async with self._sessions() as session:
             for job in await session.scalars(select(Job)):
                 meta = {"user_id": job.user_id, "kind": "job", "item_id": job.id, "visibility": job.visibility}
@@ -153,6 +187,14 @@ class Indexer:
                 for item in await session.scalars(select(model)):
                     meta = {"user_id": item.user_id, "kind": kind, "item_id": item.id}
                     wanted["profile_items"][item.id] = (item_document(item), meta)
+            for feedback in await session.scalars(select(Feedback)):
+                meta = {
+                    "user_id": feedback.user_id,
+                    "kind": "feedback",
+                    "item_id": feedback.id,
+                    "rating": feedback.rating,
+                }
+                wanted["feedback"][feedback.id] = (feedback_document(feedback.comment, feedback.response), meta)
         counts: dict[str, int] = {}
         for collection, items in wanted.items():
             stale = await self.index.ids(collection) - items.keys()

@@ -21,6 +21,7 @@ from domain.ai.llm import LLMProvider
 from domain.ai.local import LocalProvider
 from domain.ai.truthfulness import TruthChecker
 from domain.analyses import AnalysisService, MatchSettings
+from domain.feedback import FeedbackService
 from domain.generations import GenerationService
 from domain.improvements import EventBroker, ImprovementService, RunSettings
 from domain.indexing import Indexer
@@ -33,7 +34,7 @@ from domain.settings import LLMProviderName, Settings
 from domain.skills import default_lexicon
 from domain.tailoring import RankingService, TailoringService
 from graph.context import Services
-from graph.exports import export_endpoint
+from graph.exports import export_endpoint, feedback_export_endpoint
 from graph.http import BodyLimitMiddleware, RequestIdMiddleware, health_endpoint
 from graph.logs import configure_logging
 from graph.schema import build_schema
@@ -103,12 +104,13 @@ def build_services(settings: Settings) -> Services:
     llm = build_llm(settings)
     embedder = Embedder(settings.embedding_model, sessions, timedelta(days=settings.embedding_cache_days))
     index = VectorIndex.open(settings.data_dir, settings.chroma_url)
-    indexer = Indexer(sessions, embedder, index)
+    blobs = BlobStore(settings.data_dir / "blobs")
+    indexer = Indexer(sessions, embedder, index, blobs)
     profiles = ProfileService(sessions, lexicon, indexer.wake)
     samples = SampleService(sessions, llm)
     jobs = JobService(sessions, lexicon, indexer.wake)
     ranking = RankingService(sessions, profiles, jobs, embedder, llm, lexicon)
-    resumes = ResumeService(sessions, BlobStore(settings.data_dir / "blobs"), lexicon)
+    resumes = ResumeService(sessions, blobs, lexicon)
     match_settings = MatchSettings(
         skills_weight=settings.match_skills_weight,
         experience_weight=settings.match_experience_weight,
@@ -138,6 +140,7 @@ def build_services(settings: Settings) -> Services:
         generations=GenerationService(sessions, profiles, samples, ranking, llm, lexicon),
         resumes=resumes,
         analyses=analyses,
+        feedback=FeedbackService(sessions, profiles, embedder, index, indexer.wake),
         improvements=ImprovementService(sessions, resumes, analyses, llm, lexicon, broker, run_settings),
         embedder=embedder,
         indexer=indexer,
@@ -181,6 +184,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         routes=[
             Route("/healthz", health_endpoint(services), methods=["GET"]),
             Route("/generations/{generation_id}.{extension}", export_endpoint(services), methods=["GET"]),
+            Route("/feedback/export.{extension}", feedback_export_endpoint(services), methods=["GET"]),
             Route("/graphql", graphql),  # every method: the view answers 405 as a GraphQL error
             WebSocketRoute("/graphql", graphql),
         ],

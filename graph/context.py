@@ -19,6 +19,7 @@ from domain.ai.embeddings import Embedder
 from domain.ai.llm import LLMProvider
 from domain.analyses import AnalysisService
 from domain.errors import Unauthenticated
+from domain.feedback import FeedbackService
 from domain.generations import GenerationService
 from domain.improvements import ImprovementService
 from domain.indexing import Indexer
@@ -48,6 +49,7 @@ class Services:
     generations: GenerationService
     analyses: AnalysisService
     improvements: ImprovementService
+    feedback: FeedbackService
     embedder: Embedder
     indexer: Indexer
     llm: LLMProvider

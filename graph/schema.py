@@ -18,6 +18,7 @@ from domain.settings import Settings
 from graph.accounts import AccountMutation, AccountQuery
 from graph.analyses import AnalysisQuery
 from graph.errors import as_graphql_error, coded_error, log_unexpected, to_api_error
+from graph.feedback import FeedbackMutation, FeedbackQuery
 from graph.generations import GenerationMutation, GenerationQuery
 from graph.improvements import ImprovementMutation, ImprovementQuery, ImprovementSubscription
 from graph.jobs import JobMutation, JobQuery
@@ -40,6 +41,7 @@ Query = merge_types(
         GenerationQuery,
         AnalysisQuery,
         ImprovementQuery,
+        FeedbackQuery,
     ),
 )
 Mutation = merge_types(
@@ -53,6 +55,7 @@ Mutation = merge_types(
         TailoringMutation,
         GenerationMutation,
         ImprovementMutation,
+        FeedbackMutation,
     ),
 )
 Subscription = merge_types("Subscription", (ImprovementSubscription,))

@@ -68,6 +68,9 @@ class KeywordMatch:
 
 @strawberry.type
 class Ranking:
+    id: strawberry.ID = strawberry.field(
+        description="Kept while the job is: a recomputation replaces the content, not the id."
+    )
     job_id: strawberry.ID
     ranked_experiences: list[RankedExperience]
     ranked_projects: list[RankedProject]
@@ -98,6 +101,7 @@ async def ranking_of(info: Info[Context, None], row: RankingRow, cached: bool) -
         if i["id"] in projects
     ]
     return Ranking(
+        id=strawberry.ID(row.id),
         job_id=strawberry.ID(row.job_id),
         ranked_experiences=ranked_experiences,
         ranked_projects=ranked_projects,

@@ -4,6 +4,7 @@ from storage.accounts import User
 from storage.analyses import Analysis, CachedScore
 from storage.db import Base
 from storage.embeddings import CachedEmbedding
+from storage.feedback import Feedback
 from storage.generations import Generation
 from storage.improvements import Improvement, ImprovementRun
 from storage.jobs import Job
@@ -22,6 +23,7 @@ __all__ = [
     "Certification",
     "Education",
     "Experience",
+    "Feedback",
     "Generation",
     "Improvement",
     "ImprovementRun",

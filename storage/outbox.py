@@ -14,6 +14,8 @@ from storage.db import Base, UTCDateTime, utcnow
 
 UPSERT = "upsert"
 DELETE = "delete"
+PURGE = "purge"  # every vector of one owner (item_id holds the user id) in the collection
+DROP_BLOB = "dropblob"  # an uploaded file (item_id holds its digest), unless another row still uses it
 
 
 class OutboxTask(Base):
@@ -35,6 +37,14 @@ def record_upsert(session: AsyncSession, collection: str, item_id: str, text: st
 
 def record_delete(session: AsyncSession, collection: str, item_id: str) -> None:
     session.add(OutboxTask(collection=collection, item_id=item_id, op=DELETE))
+
+
+def record_purge(session: AsyncSession, collection: str, user_id: str) -> None:
+    session.add(OutboxTask(collection=collection, item_id=user_id, op=PURGE))
+
+
+def record_blob_drop(session: AsyncSession, digest: str) -> None:
+    session.add(OutboxTask(collection="blobs", item_id=digest, op=DROP_BLOB))
 
 
 class OutboxRepository:

@@ -34,6 +34,9 @@ class RankingRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
+    async def owned(self, user_id: str, ranking_id: str) -> Ranking | None:
+        return await self.session.scalar(select(Ranking).where(Ranking.id == ranking_id, Ranking.user_id == user_id))
+
     async def of(self, user_id: str, job_id: str) -> Ranking | None:
         return await self.session.scalar(select(Ranking).where(Ranking.user_id == user_id, Ranking.job_id == job_id))
 

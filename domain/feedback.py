@@ -1,0 +1,357 @@
+"""Feedback: people rate what Tailor made for them, and the good answers become training data.
+
+A rating names one of the caller's own generations, improvements, analyses or rankings. The job is
+linked from the subject, and the context a trainer needs — the job description, the resume or profile
+text the answer was made from, the subject's facts — is copied in at submission, so a training sample
+stays whole when the job or the resume later changes. Comments and responses are indexed for
+semantic search over the caller's own feedback.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from domain.ai.embeddings import Embedder
+from domain.errors import BadInput, NotFound
+from domain.generations import item_text
+from domain.indexing import Notify, record_feedback
+from domain.pagination import check_first, decode_cursor
+from domain.profiles import ProfileService
+from domain.validation import clean_text, is_uuid
+from storage.accounts import User
+from storage.analyses import AnalysisRepository
+from storage.db import transaction, utcnow
+from storage.feedback import Feedback, FeedbackRepository, stream_rows
+from storage.generations import GenerationRepository
+from storage.improvements import ImprovementRepository
+from storage.jobs import Job
+from storage.rankings import RankingRepository
+from storage.resumes import ResumeRepository
+from storage.vectors import VectorIndex
+
+SUBJECT_TYPES = ("GENERATION", "IMPROVEMENT", "ANALYSIS", "RANKING")
+MAX_COMMENT = 2000
+MAX_TEXT = 50_000  # a query or a response
+MAX_SIMILAR = 50
+MAX_HIGH_QUALITY = 1000
+TREND_DAYS = 30
+EXPORT_BATCH = 500
+SYSTEM_PROMPT = (
+    "You are Tailor, a career assistant. Tailor resumes, cover letters and advice to the job, using only "
+    "facts from the person's own resume or profile."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackInput:
+    subject_type: str
+    subject_id: str
+    rating: int
+    comment: str | None = None
+    query: str | None = None
+    response: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectStats:
+    subject_type: str
+    count: int
+    average_rating: float
+
+
+@dataclass(frozen=True, slots=True)
+class DayStats:
+    day: date
+    count: int
+    average_rating: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackStats:
+    total: int
+    average_rating: float | None
+    distribution: dict[int, int]  # rating 1..5 → count
+    by_subject: list[SubjectStats]
+    trend: list[DayStats]  # the last 30 days, oldest first
+
+
+@dataclass(frozen=True, slots=True)
+class SimilarFeedback:
+    feedback: Feedback
+    similarity: float
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackPage:
+    feedback: list[Feedback]
+    total: int
+    has_next: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Subject:
+    job_id: str | None
+    query: str
+    response: str
+    context: dict[str, Any]
+
+
+def training_record(row: Feedback) -> dict[str, Any]:
+    """One chat-format fine-tuning record: the system rule, the request with its context, the answer."""
+    context = row.context or {}
+    parts = [row.query or ""]
+    if context.get("jobDescription"):
+        parts.append("Job description:\n" + context["jobDescription"])
+    source = context.get("resumeText") or context.get("profileText")
+    if source:
+        parts.append("Candidate:\n" + source)
+    return {
+        "messages": [
+            {"role": "system", "content": SYSTEM_PROMPT},
+            {"role": "user", "content": "\n\n".join(part for part in parts if part)},
+            {"role": "assistant", "content": row.response or ""},
+        ],
+        "rating": row.rating,
+        "comment": row.comment,
+        "subject_type": row.subject_type,
+        "subject_id": row.subject_id,
+        "id": row.id,
+        "created_at": row.created_at.isoformat(),
+    }
+
+
+CSV_COLUMNS = ("id", "created_at", "subject_type", "subject_id", "job_id", "rating", "comment", "query", "response")
+
+
+def csv_row(row: Feedback) -> list[str]:
+    return [
+        row.id,
+        row.created_at.isoformat(),
+        row.subject_type,
+        row.subject_id,
+        row.job_id or "",
+        str(row.rating),
+        row.comment or "",
+        row.query or "",
+        row.response or "",
+    ]
+
+
+class FeedbackService:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        profiles: ProfileService,
+        embedder: Embedder,
+        index: VectorIndex,
+        notify: Notify,
+    ) -> None:
+        self._sessions = sessions
+        self._profiles = profiles
+        self._embedder = embedder
+        self._index = index
+        self._notify = notify
+
+    async def submit(self, user: User, data: FeedbackInput) -> Feedback:
+        if data.subject_type not in SUBJECT_TYPES:
+            raise BadInput(f"subjectType must be one of {', '.join(SUBJECT_TYPES)}", field="subjectType")
+        if isinstance(data.rating, bool) or not isinstance(data.rating, int) or not 1 <= data.rating <= 5:
+            raise BadInput("rating must be a whole number from 1 to 5", field="rating")
+        comment = clean_text(data.comment, "comment", max_length=MAX_COMMENT)
+        query = clean_text(data.query, "query", max_length=MAX_TEXT)
+        response = clean_text(data.response, "response", max_length=MAX_TEXT)
+        subject = await self._subject(user, data.subject_type, data.subject_id)
+        feedback = Feedback(
+            user_id=user.id,
+            subject_type=data.subject_type,
+            subject_id=data.subject_id,
+            job_id=subject.job_id,
+            rating=data.rating,
+            comment=comment,
+            query=query or subject.query,
+            response=response or subject.response,
+            context=subject.context,
+            created_at=utcnow(),
+        )
+        async with transaction(self._sessions) as session:
+            FeedbackRepository(session).add(feedback)
+            await session.flush()
+            record_feedback(session, feedback)
+        self._notify()
+        return feedback
+
+    async def _subject(self, user: User, subject_type: str, subject_id: str) -> _Subject:
+        """The caller's subject, its job, and what the answer was made from; NOT_FOUND otherwise."""
+        missing = NotFound(f"No such {subject_type.lower()}: {subject_id}", field="subjectId")
+        if not is_uuid(subject_id):
+            raise missing
+        async with self._sessions() as session:
+            if subject_type == "GENERATION":
+                generation = await GenerationRepository(session).owned(user.id, subject_id)
+                if generation is None:
+                    raise missing
+                job = await session.get(Job, generation.job_id) if generation.job_id else None
+                kind = "cover letter" if generation.document_type == "COVER_LETTER" else "resume"
+                query = f"Write a tailored {kind} for {generation.job_title or 'the job'}"
+                query += f" at {generation.company}" if generation.company else ""
+                prompt = (generation.options or {}).get("customPrompt")
+                facts = {"documentType": generation.document_type, "options": generation.options}
+                return _Subject(
+                    generation.job_id,
+                    f"{query}. {prompt}" if prompt else query,
+                    generation.content_text,
+                    await self._context(user, job, None, facts),
+                )
+            if subject_type == "IMPROVEMENT":
+                improvement = await ImprovementRepository(session).owned(user.id, subject_id)
+                if improvement is None:
+                    raise missing
+                job = await session.get(Job, improvement.job_id)
+                resume = await ResumeRepository(session).owned(user.id, improvement.resume_id)
+                facts = {
+                    "originalScore": improvement.original_score,
+                    "improvedScore": improvement.improved_score,
+                    "suggestions": improvement.result.get("suggestions", []),
+                }
+                return _Subject(
+                    improvement.job_id,
+                    f"Improve this resume for {job.title if job and job.title else 'the job'}",
+                    improvement.result.get("improvedResumeText", ""),
+                    await self._context(user, job, resume.text if resume else None, facts),
+                )
+            if subject_type == "ANALYSIS":
+                analysis = await AnalysisRepository(session).owned(user.id, subject_id)
+                if analysis is None:
+                    raise missing
+                job = await session.get(Job, analysis.job_id)
+                resume = await ResumeRepository(session).owned(user.id, analysis.resume_id)
+                result = analysis.result
+                answer = json.dumps(
+                    {
+                        key: result.get(key)
+                        for key in ("percentage", "level", "breakdown", "matched_skills", "missing_skills")
+                    },
+                    ensure_ascii=False,
+                )
+                return _Subject(
+                    analysis.job_id,
+                    f"How well does this resume match {job.title if job and job.title else 'the job'}?",
+                    answer,
+                    await self._context(user, job, resume.text if resume else None, {"result": result}),
+                )
+            ranking = await RankingRepository(session).owned(user.id, subject_id)
+            if ranking is None:
+                raise missing
+            job = await session.get(Job, ranking.job_id)
+            query = f"Rank my experience and projects for {job.title if job and job.title else 'the job'}"
+            return _Subject(
+                ranking.job_id,
+                f"{query}. {ranking.custom_prompt}" if ranking.custom_prompt else query,
+                ranking.rationale,
+                await self._context(user, job, None, {"items": ranking.items}),
+            )
+
+    async def _context(
+        self, user: User, job: Job | None, resume_text: str | None, facts: dict[str, Any]
+    ) -> dict[str, Any]:
+        context: dict[str, Any] = {"jobDescription": job.raw_text if job else None, **facts}
+        if job is not None:
+            context["jobTitle"], context["company"] = job.title, job.company
+        if resume_text is not None:
+            context["resumeText"] = resume_text
+        else:
+            context["profileText"] = await self._profile_text(user)
+        return context
+
+    async def _profile_text(self, user: User) -> str | None:
+        profile = await self._profiles.profile(user)
+        if profile is None:
+            return None
+        experiences, projects = await self._profiles.sections(profile.id, ("experiences", "projects"))
+        parts = [profile.enhanced_summary or profile.summary or ""]
+        parts += [item_text(item) for item in [*experiences, *projects]]
+        return "\n".join(part for part in parts if part) or None
+
+    # Reads
+
+    async def stats(self, user: User) -> FeedbackStats:
+        today = datetime.now(UTC).date()
+        first_day = today - timedelta(days=TREND_DAYS - 1)
+        start = datetime.combine(first_day, datetime.min.time(), tzinfo=UTC)
+        async with self._sessions() as session:
+            repo = FeedbackRepository(session)
+            ratings = await repo.by_rating(user.id)
+            subjects = await repo.by_subject(user.id)
+            recent = await repo.ratings_since(user.id, start)
+        total = sum(ratings.values())
+        average = sum(r * n for r, n in ratings.items()) / total if total else None
+        per_day: dict[date, list[int]] = {}
+        for created, rating in recent:
+            per_day.setdefault(created.astimezone(UTC).date(), []).append(rating)
+        trend = []
+        for offset in range(TREND_DAYS):
+            day = first_day + timedelta(days=offset)
+            values = per_day.get(day, [])
+            trend.append(DayStats(day, len(values), round(sum(values) / len(values), 3) if values else None))
+        return FeedbackStats(
+            total=total,
+            average_rating=round(average, 3) if average is not None else None,
+            distribution={rating: ratings.get(rating, 0) for rating in range(1, 6)},
+            by_subject=[
+                SubjectStats(kind, subjects[kind][0], round(subjects[kind][1], 3))
+                for kind in SUBJECT_TYPES
+                if kind in subjects
+            ],
+            trend=trend,
+        )
+
+    async def similar(self, user: User, query: str, limit: int) -> list[SimilarFeedback]:
+        text = clean_text(query, "query", max_length=MAX_COMMENT, required=True)
+        assert text is not None
+        if not 1 <= limit <= MAX_SIMILAR:
+            raise BadInput(f"limit must be between 1 and {MAX_SIMILAR}", field="limit")
+        vector = await self._embedder.encode_one(text)
+        hits = await self._index.search("feedback", vector, limit, where={"user_id": user.id})
+        async with self._sessions() as session:
+            rows = {row.id: row for row in await FeedbackRepository(session).owned_many(user.id, [h.id for h in hits])}
+        return [SimilarFeedback(rows[hit.id], round(hit.score, 4)) for hit in hits if hit.id in rows]
+
+    async def high_quality(self, user: User, min_rating: int, limit: int) -> list[Feedback]:
+        if not 1 <= min_rating <= 5:
+            raise BadInput("minRating must be from 1 to 5", field="minRating")
+        if not 1 <= limit <= MAX_HIGH_QUALITY:
+            raise BadInput(f"limit must be between 1 and {MAX_HIGH_QUALITY}", field="limit")
+        async with self._sessions() as session:
+            return await FeedbackRepository(session).page(user.id, limit=limit, min_rating=min_rating)
+
+    async def page(
+        self, user: User, *, first: int, after: str | None, subject_type: str | None, min_rating: int | None
+    ) -> FeedbackPage:
+        check_first(first)
+        cursor = decode_cursor(after) if after else None
+        if subject_type is not None and subject_type not in SUBJECT_TYPES:
+            raise BadInput(f"subjectType must be one of {', '.join(SUBJECT_TYPES)}", field="subjectType")
+        async with self._sessions() as session:
+            repo = FeedbackRepository(session)
+            filters = {"min_rating": min_rating, "subject_type": subject_type}
+            rows = await repo.page(user.id, limit=first + 1, after=cursor, **filters)
+            total = await repo.count(user.id, **filters)
+        return FeedbackPage(rows[:first], total, len(rows) > first)
+
+    def export_rows(self, user: User, min_rating: int | None, since: datetime | None) -> AsyncIterator[Feedback]:
+        """The caller's feedback, oldest first, read a page at a time (for streaming exports). The filters
+        are checked now, before anything is streamed."""
+        if min_rating is not None and not 1 <= min_rating <= 5:
+            raise BadInput("minRating must be from 1 to 5", field="minRating")
+        return self._rows(user, min_rating, since)
+
+    async def _rows(self, user: User, min_rating: int | None, since: datetime | None) -> AsyncIterator[Feedback]:
+        async with self._sessions() as session:
+            async for row in stream_rows(session, user.id, min_rating=min_rating, since=since, batch=EXPORT_BATCH):
+                yield row
