@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.errors import BadInput, Conflict, NotFound, RateLimited, Unauthenticated
-from domain.security import Passwords, Tokens
+from domain.security import IssuedToken, Passwords, Tokens
 from storage.accounts import DuplicateEmail, User, UserRepository
 from storage.counters import Counters
 from storage.db import transaction, utcnow
@@ -19,6 +19,7 @@ MAX_EMAIL_LENGTH = 254
 MAX_PASSWORD_LENGTH = 256
 BAD_CREDENTIALS = "Invalid email or password"
 ROLES = ("USER", "ADMIN")
+EXPORT_PURPOSE = "export"
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +142,28 @@ class AccountService:
             user = await UserRepository(session).set_role(normalise_email(email), role)
         if user is None:
             raise NotFound(f"No account for {email}", field="email")
+        return user
+
+    async def confirm_password(self, user: User, password: str, client: str) -> None:
+        """A logged-in person proves it is them before something drastic; throttled like a login."""
+        key = self._throttle_key(user.email, client)
+        attempts, retry_after = await self._counters.hit(key, self._window)
+        if attempts > self._max_attempts:
+            raise RateLimited(f"Too many attempts; try again in {retry_after} seconds", retry_after=retry_after)
+        if not _encodable(password) or not await self._passwords.verify(user.password_hash, password):
+            raise BadInput("The password is not correct", field="password")
+        await self._counters.reset(key)
+
+    def export_token(self, user: User, lifetime: timedelta) -> IssuedToken:
+        """A short-lived token for one download of the person's data; useless as an access token."""
+        return self._tokens.issue(user.id, purpose=EXPORT_PURPOSE, lifetime=lifetime)
+
+    async def user_for_export(self, token: str) -> User:
+        user_id = self._tokens.subject(token, purpose=EXPORT_PURPOSE)
+        async with self._sessions() as session:
+            user = await UserRepository(session).get(user_id)
+        if user is None:
+            raise Unauthenticated("The account for this download no longer exists")
         return user
 
     async def user_for_token(self, token: str) -> User:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import jwt
 from argon2 import PasswordHasher
@@ -54,13 +55,23 @@ class Tokens:
         self._issuer = issuer
         self._lifetime = lifetime
 
-    def issue(self, user_id: str, *, now: datetime | None = None) -> IssuedToken:
+    def issue(
+        self,
+        user_id: str,
+        *,
+        now: datetime | None = None,
+        purpose: str | None = None,
+        lifetime: timedelta | None = None,
+    ) -> IssuedToken:
+        """An access token; with `purpose`, a token good only for that (e.g. one data download)."""
         issued = (now or datetime.now(UTC)).replace(microsecond=0)
-        expires = issued + self._lifetime
-        claims = {"sub": user_id, "iss": self._issuer, "iat": issued, "exp": expires}
+        expires = issued + (lifetime or self._lifetime)
+        claims: dict[str, Any] = {"sub": user_id, "iss": self._issuer, "iat": issued, "exp": expires}
+        if purpose is not None:
+            claims["pur"] = purpose
         return IssuedToken(jwt.encode(claims, self._secret, algorithm=self.algorithm), expires)
 
-    def subject(self, token: str) -> str:
+    def subject(self, token: str, *, purpose: str | None = None) -> str:
         """The user id a valid token names; UNAUTHENTICATED for expired, forged or garbled ones."""
         try:
             claims = jwt.decode(
@@ -75,6 +86,6 @@ class Tokens:
         except jwt.PyJWTError as exc:
             raise Unauthenticated("The access token is invalid") from exc
         subject = claims.get("sub")
-        if not isinstance(subject, str) or not subject:
-            raise Unauthenticated("The access token is invalid")
+        if not isinstance(subject, str) or not subject or claims.get("pur") != purpose:
+            raise Unauthenticated("The access token is invalid")  # a download token is no access token
         return subject

@@ -25,7 +25,9 @@ from domain.feedback import FeedbackService
 from domain.generations import GenerationService
 from domain.improvements import EventBroker, ImprovementService, RunSettings
 from domain.indexing import Indexer
+from domain.insights import InsightService
 from domain.jobs import JobService
+from domain.personal_data import PersonalDataService
 from domain.profiles import ProfileService
 from domain.resumes import ResumeService
 from domain.samples import SampleService
@@ -37,6 +39,7 @@ from graph.context import Services
 from graph.exports import export_endpoint, feedback_export_endpoint
 from graph.http import BodyLimitMiddleware, RequestIdMiddleware, health_endpoint
 from graph.logs import configure_logging
+from graph.personal_data import archive_endpoint
 from graph.schema import build_schema
 from graph.view import TailorGraphQL
 from storage import migrate
@@ -141,6 +144,8 @@ def build_services(settings: Settings) -> Services:
         resumes=resumes,
         analyses=analyses,
         feedback=FeedbackService(sessions, profiles, embedder, index, indexer.wake),
+        insights=InsightService(sessions),
+        personal_data=PersonalDataService(sessions, accounts, blobs, indexer.wake),
         improvements=ImprovementService(sessions, resumes, analyses, llm, lexicon, broker, run_settings),
         embedder=embedder,
         indexer=indexer,
@@ -185,6 +190,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/healthz", health_endpoint(services), methods=["GET"]),
             Route("/generations/{generation_id}.{extension}", export_endpoint(services), methods=["GET"]),
             Route("/feedback/export.{extension}", feedback_export_endpoint(services), methods=["GET"]),
+            Route("/exports/{token}/tailor-data.zip", archive_endpoint(services), methods=["GET"]),
             Route("/graphql", graphql),  # every method: the view answers 405 as a GraphQL error
             WebSocketRoute("/graphql", graphql),
         ],

@@ -23,7 +23,9 @@ from domain.feedback import FeedbackService
 from domain.generations import GenerationService
 from domain.improvements import ImprovementService
 from domain.indexing import Indexer
+from domain.insights import InsightService
 from domain.jobs import JobService
+from domain.personal_data import PersonalDataService
 from domain.profiles import ProfileService
 from domain.resumes import ResumeService
 from domain.samples import SampleService
@@ -50,6 +52,8 @@ class Services:
     analyses: AnalysisService
     improvements: ImprovementService
     feedback: FeedbackService
+    insights: InsightService
+    personal_data: PersonalDataService
     embedder: Embedder
     indexer: Indexer
     llm: LLMProvider

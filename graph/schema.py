@@ -21,8 +21,10 @@ from graph.errors import as_graphql_error, coded_error, log_unexpected, to_api_e
 from graph.feedback import FeedbackMutation, FeedbackQuery
 from graph.generations import GenerationMutation, GenerationQuery
 from graph.improvements import ImprovementMutation, ImprovementQuery, ImprovementSubscription
+from graph.insights import InsightQuery
 from graph.jobs import JobMutation, JobQuery
 from graph.limits import schema_extensions
+from graph.personal_data import PersonalDataMutation
 from graph.profiles import ProfileMutation, ProfileQuery
 from graph.requests import precheck
 from graph.resumes import ResumeMutation, ResumeQuery
@@ -42,6 +44,7 @@ Query = merge_types(
         AnalysisQuery,
         ImprovementQuery,
         FeedbackQuery,
+        InsightQuery,
     ),
 )
 Mutation = merge_types(
@@ -56,6 +59,7 @@ Mutation = merge_types(
         GenerationMutation,
         ImprovementMutation,
         FeedbackMutation,
+        PersonalDataMutation,
     ),
 )
 Subscription = merge_types("Subscription", (ImprovementSubscription,))

@@ -80,6 +80,10 @@ class VectorIndex:
     async def delete_owner(self, collection: str, user_id: str) -> None:
         await asyncio.to_thread(self._collection(collection).delete, where={"user_id": user_id})
 
+    async def owner_ids(self, collection: str, user_id: str) -> set[str]:
+        result = await asyncio.to_thread(self._collection(collection).get, where={"user_id": user_id}, include=[])
+        return set(result["ids"])
+
     async def ids(self, collection: str) -> set[str]:
         result = await asyncio.to_thread(self._collection(collection).get, include=[])
         return set(result["ids"])

@@ -1,4 +1,4 @@
-"""feedback
+"""feedback; outbox items may name a file digest
 
 Revision ID: 0013_feedback
 Revises: 0012_improvements
@@ -19,6 +19,10 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("index_outbox", schema=None) as batch_op:
+        batch_op.alter_column(
+            "item_id", existing_type=sa.String(length=36), type_=sa.String(length=64), existing_nullable=False
+        )
     op.create_table(
         "feedback",
         sa.Column("id", sa.String(length=36), nullable=False),
@@ -51,3 +55,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_feedback_job_id")
 
     op.drop_table("feedback")
+    with op.batch_alter_table("index_outbox", schema=None) as batch_op:
+        batch_op.alter_column(
+            "item_id", existing_type=sa.String(length=64), type_=sa.String(length=36), existing_nullable=False
+        )
