@@ -20,6 +20,7 @@ MAX_PASSWORD_LENGTH = 256
 BAD_CREDENTIALS = "Invalid email or password"
 ROLES = ("USER", "ADMIN")
 EXPORT_PURPOSE = "export"
+EXPORT_TOKEN_MEMORY = 24 * 3600  # seconds a used download token is remembered (longer than it lives)
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,7 +160,11 @@ class AccountService:
         return self._tokens.issue(user.id, purpose=EXPORT_PURPOSE, lifetime=lifetime)
 
     async def user_for_export(self, token: str) -> User:
+        """The account a download token names; each token works once (counted in the shared counters)."""
         user_id = self._tokens.subject(token, purpose=EXPORT_PURPOSE)
+        uses, _ = await self._counters.hit("export:" + hashlib.sha256(token.encode()).hexdigest(), EXPORT_TOKEN_MEMORY)
+        if uses > 1:
+            raise Unauthenticated("This download link was already used; ask for a new one")
         async with self._sessions() as session:
             user = await UserRepository(session).get(user_id)
         if user is None:

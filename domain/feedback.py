@@ -27,10 +27,10 @@ from domain.validation import clean_text, is_uuid
 from storage.accounts import User
 from storage.analyses import AnalysisRepository
 from storage.db import transaction, utcnow
-from storage.feedback import Feedback, FeedbackRepository, stream_rows
+from storage.feedback import Feedback, FeedbackRepository
 from storage.generations import GenerationRepository
 from storage.improvements import ImprovementRepository
-from storage.jobs import Job
+from storage.jobs import Job, JobRepository
 from storage.rankings import RankingRepository
 from storage.resumes import ResumeRepository
 from storage.vectors import VectorIndex
@@ -171,7 +171,7 @@ class FeedbackService:
             user_id=user.id,
             subject_type=data.subject_type,
             subject_id=data.subject_id,
-            job_id=subject.job_id,
+            job_id=subject.job_id if subject.context.get("jobDescription") is not None else None,
             rating=data.rating,
             comment=comment,
             query=query or subject.query,
@@ -196,7 +196,7 @@ class FeedbackService:
                 generation = await GenerationRepository(session).owned(user.id, subject_id)
                 if generation is None:
                     raise missing
-                job = await session.get(Job, generation.job_id) if generation.job_id else None
+                job = await self._job(session, user, generation.job_id)
                 kind = "cover letter" if generation.document_type == "COVER_LETTER" else "resume"
                 query = f"Write a tailored {kind} for {generation.job_title or 'the job'}"
                 query += f" at {generation.company}" if generation.company else ""
@@ -212,7 +212,7 @@ class FeedbackService:
                 improvement = await ImprovementRepository(session).owned(user.id, subject_id)
                 if improvement is None:
                     raise missing
-                job = await session.get(Job, improvement.job_id)
+                job = await self._job(session, user, improvement.job_id)
                 resume = await ResumeRepository(session).owned(user.id, improvement.resume_id)
                 facts = {
                     "originalScore": improvement.original_score,
@@ -229,7 +229,7 @@ class FeedbackService:
                 analysis = await AnalysisRepository(session).owned(user.id, subject_id)
                 if analysis is None:
                     raise missing
-                job = await session.get(Job, analysis.job_id)
+                job = await self._job(session, user, analysis.job_id)
                 resume = await ResumeRepository(session).owned(user.id, analysis.resume_id)
                 result = analysis.result
                 answer = json.dumps(
@@ -248,7 +248,7 @@ class FeedbackService:
             ranking = await RankingRepository(session).owned(user.id, subject_id)
             if ranking is None:
                 raise missing
-            job = await session.get(Job, ranking.job_id)
+            job = await self._job(session, user, ranking.job_id)
             query = f"Rank my experience and projects for {job.title if job and job.title else 'the job'}"
             return _Subject(
                 ranking.job_id,
@@ -256,6 +256,11 @@ class FeedbackService:
                 ranking.rationale,
                 await self._context(user, job, None, {"items": ranking.items}),
             )
+
+    @staticmethod
+    async def _job(session: AsyncSession, user: User, job_id: str | None) -> Job | None:
+        """The subject's job, only while the caller may still read it (a posting made private is not)."""
+        return await JobRepository(session).readable(user.id, job_id) if job_id else None
 
     async def _context(
         self, user: User, job: Job | None, resume_text: str | None, facts: dict[str, Any]
@@ -337,6 +342,8 @@ class FeedbackService:
         cursor = decode_cursor(after) if after else None
         if subject_type is not None and subject_type not in SUBJECT_TYPES:
             raise BadInput(f"subjectType must be one of {', '.join(SUBJECT_TYPES)}", field="subjectType")
+        if min_rating is not None and not 1 <= min_rating <= 5:
+            raise BadInput("minRating must be from 1 to 5", field="minRating")
         async with self._sessions() as session:
             repo = FeedbackRepository(session)
             filters = {"min_rating": min_rating, "subject_type": subject_type}
@@ -352,6 +359,15 @@ class FeedbackService:
         return self._rows(user, min_rating, since)
 
     async def _rows(self, user: User, min_rating: int | None, since: datetime | None) -> AsyncIterator[Feedback]:
-        async with self._sessions() as session:
-            async for row in stream_rows(session, user.id, min_rating=min_rating, since=since, batch=EXPORT_BATCH):
+        """A short session a page: a slow download holds no connection or snapshot between pages."""
+        after: tuple[datetime, str] | None = None
+        while True:
+            async with self._sessions() as session:
+                rows = await FeedbackRepository(session).page(
+                    user.id, limit=EXPORT_BATCH, after=after, min_rating=min_rating, since=since, newest_first=False
+                )
+            for row in rows:
                 yield row
+            if len(rows) < EXPORT_BATCH:
+                return
+            after = (rows[-1].created_at, rows[-1].id)

@@ -23,6 +23,7 @@ from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.accounts import AccountService
+from domain.errors import PreconditionFailed
 from domain.indexing import COLLECTIONS, Notify
 from storage.accounts import User
 from storage.analyses import Analysis, CachedScore
@@ -32,7 +33,7 @@ from storage.feedback import Feedback
 from storage.generations import Generation
 from storage.improvements import Improvement, ImprovementRun
 from storage.inventory import as_record, owned_rows
-from storage.jobs import Job
+from storage.jobs import PUBLIC, Job
 from storage.outbox import record_blob_drop, record_purge
 from storage.profiles import Certification, Education, Experience, Profile, ProfileSkill, Project
 from storage.rankings import Ranking
@@ -102,6 +103,12 @@ class PersonalDataService:
     async def delete_account(self, user: User, password: str, client: str) -> None:
         await self._accounts.confirm_password(user, password, client)
         async with transaction(self._sessions) as session:
+            posted = [job for job in await owned_rows(session, Job, user.id) if job.visibility == PUBLIC]
+            if posted:  # deleting them would delete everyone's rankings, analyses and improvements on them
+                raise PreconditionFailed(
+                    f"You posted {len(posted)} job(s) on the public board: delete them, or make them private, "
+                    "before deleting your account"
+                )
             digests = {resume.content_hash for resume in await owned_rows(session, Resume, user.id)}
             for collection in COLLECTIONS:
                 record_purge(session, collection, user.id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -69,6 +70,7 @@ class Tokens:
         claims: dict[str, Any] = {"sub": user_id, "iss": self._issuer, "iat": issued, "exp": expires}
         if purpose is not None:
             claims["pur"] = purpose
+            claims["jti"] = secrets.token_urlsafe(16)  # two links asked for in one second still differ
         return IssuedToken(jwt.encode(claims, self._secret, algorithm=self.algorithm), expires)
 
     def subject(self, token: str, *, purpose: str | None = None) -> str:

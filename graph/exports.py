@@ -92,7 +92,10 @@ def _since(value: str | None) -> datetime | None:
         moment = datetime.fromisoformat(value)
     except ValueError as exc:
         raise BadInput("since must be an ISO date or date-time, e.g. 2026-01-31", field="since") from exc
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    if not 1900 <= moment.year <= 9000:
+        raise BadInput("since must be a date between the years 1900 and 9000", field="since")
+    return moment.astimezone(UTC)
 
 
 def _min_rating(value: str | None) -> int | None:

@@ -49,8 +49,7 @@ class Feedback:
         if self.job_id is None:
             return None
         user = await info.context.require_user()
-        found = await info.context.services.jobs.many(user, [str(self.job_id)])
-        row = found.get(str(self.job_id))
+        row = await _jobs_loader(info).load(str(self.job_id))
         return Job.of(row, user.id) if row is not None else None
 
     @classmethod
@@ -67,6 +66,15 @@ class Feedback:
             created_at=row.created_at,
             _row=row,
         )
+
+
+def _jobs_loader(info: Info[Context, None]) -> Any:
+    async def load(ids: list[str]) -> list[Any]:
+        user = await info.context.require_user()
+        found = await info.context.services.jobs.many(user, ids)
+        return [found.get(i) for i in ids]
+
+    return info.context.loader(info, "feedback_jobs", load)
 
 
 @strawberry.input

@@ -52,10 +52,13 @@ class RequestIdMiddleware:
         try:
             await self.app(scope, receive, send_with_id if scope["type"] == "http" else send)
         finally:
+            path = scope["path"]
+            if path.startswith("/exports/"):  # the path holds a download token: never log it
+                path = "/exports/<token>/" + path.rsplit("/", 1)[-1]
             access_log.info(
                 "%s %s %s",
                 scope.get("method", "WEBSOCKET"),
-                scope["path"],
+                path,
                 status or "-",
                 extra={"status": status, "duration_ms": round((time.perf_counter() - started) * 1000, 2)},
             )

@@ -19,7 +19,7 @@ from graph.permissions import IsAuthenticated
 ARCHIVE_NAME = "tailor-data.zip"
 
 
-@strawberry.type(description="A link to download everything Tailor holds about you, once, before it expires.")
+@strawberry.type(description="A link to download everything Tailor holds about you: it works once, for 10 minutes.")
 class DataExport:
     url: str = strawberry.field(description="Relative to this server; needs no Authorization header.")
     expires_at: datetime

@@ -3,7 +3,6 @@ analyses or rankings, with a comment and the query and response it was about."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 
@@ -121,21 +120,3 @@ class FeedbackRepository:
             )
         )
         return [(created, int(rating)) for created, rating in rows]
-
-
-async def stream_rows(
-    session: AsyncSession, user_id: str, *, min_rating: int | None, since: datetime | None, batch: int
-) -> AsyncIterator[Feedback]:
-    """Every matching row, oldest first, a page at a time: memory stays bounded by `batch`."""
-    repo = FeedbackRepository(session)
-    after: tuple[datetime, str] | None = None
-    while True:
-        rows = await repo.page(
-            user_id, limit=batch, after=after, min_rating=min_rating, since=since, newest_first=False
-        )
-        for row in rows:
-            yield row
-        if len(rows) < batch:
-            return
-        after = (rows[-1].created_at, rows[-1].id)
-        session.expunge_all()  # the rows already sent need not stay in the identity map

@@ -4,6 +4,7 @@ store, and completed on the next start when interrupted after the commit."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import zipfile
@@ -14,14 +15,15 @@ import httpx
 from sqlalchemy import func, select
 from starlette.applications import Starlette
 
-from domain.indexing import COLLECTIONS
 from graph.app import create_app
 from storage.blobs import content_hash
 from storage.models import metadata
 from storage.outbox import OutboxTask
+from storage.vectors import COLLECTIONS
 from tests.conftest import GraphQL, error_codes, http_client, make_settings, register, running
-from tests.graph.test_feedback import SUBMIT, subjects, submit
+from tests.graph.test_feedback import JOB_TEXT, SUBMIT, subjects, submit
 from tests.graph.test_improvements import UPLOAD, WEAK_RESUME
+from tests.graph.test_matching import MATCH
 
 STATS = """{ storageStats { averageRating
   jobs { total newest { id title } } resumes { total newest { id } } samples { total newest { id } }
@@ -110,6 +112,9 @@ async def test_export_my_data_is_a_one_purpose_download_of_everything(gql: Graph
     # The download token is no access token, and an access token is no download token.
     token = link["url"].split("/")[2]
     assert error_codes(await GraphQL(client, token)("{ me { id } }")) == ["UNAUTHENTICATED"]
+    assert (await client.get(link["url"])).status_code == 401  # it worked once
+    again = (await maya(EXPORT))["data"]["exportMyData"]["url"]
+    assert again != link["url"] and (await client.get(again)).status_code == 200
     assert (await client.get(f"/exports/{maya.token}/tailor-data.zip")).status_code == 401
     assert (await client.get("/exports/forged/tailor-data.zip")).status_code == 401
 
@@ -165,6 +170,40 @@ async def test_a_deletion_interrupted_after_its_commit_completes_on_the_next_sta
         assert any(p.is_file() for p in blobs.rglob("*"))
     restarted = create_app(make_settings(tmp_path, database_url))  # the index worker drains at start
     async with running(restarted):
-        await restarted.state.services.indexer.drain()  # wait for what the start-up drain began
+        for _ in range(600):  # nothing here drains: the start-up worker must finish the deletion
+            async with restarted.state.services.sessions() as session:
+                if not await session.scalar(select(func.count()).select_from(OutboxTask)):
+                    break
+            await asyncio.sleep(0.05)
         assert await leftovers(restarted, user_id) == {}
         assert not any(p.is_file() for p in blobs.rglob("*"))
+
+
+async def test_an_admin_with_public_postings_cannot_delete_them_with_the_account(gql: GraphQL, app: Starlette) -> None:
+    boss = gql.as_user((await register(gql, "boss@example.com"))["token"])
+    await app.state.services.accounts.set_role("boss@example.com", "ADMIN")
+    create = "mutation ($t: String!) { createJob(input: {rawText: $t, visibility: PUBLIC}) { id } }"
+    job_id = (await boss(create, {"t": JOB_TEXT}))["data"]["createJob"]["id"]
+    refused = await boss(DELETE, {"p": PASSWORD})
+    assert error_codes(refused) == ["PRECONDITION_FAILED"] and "public board" in refused["errors"][0]["message"]
+    assert (await boss("{ me { id } }"))["data"]["me"]["id"]  # nothing was deleted
+    hide = "mutation ($id: ID!) { updateJob(input: {id: $id, visibility: PRIVATE}) { id } }"
+    assert "errors" not in await boss(hide, {"id": job_id})
+    assert (await boss(DELETE, {"p": PASSWORD}))["data"]["deleteAccount"] is True
+
+
+async def test_feedback_copies_no_job_the_caller_can_no_longer_read(gql: GraphQL, app: Starlette) -> None:
+    boss = gql.as_user((await register(gql, "boss@example.com"))["token"])
+    await app.state.services.accounts.set_role("boss@example.com", "ADMIN")
+    create = "mutation ($t: String!) { createJob(input: {rawText: $t, visibility: PUBLIC}) { id } }"
+    job_id = (await boss(create, {"t": JOB_TEXT}))["data"]["createJob"]["id"]
+    sam = gql.as_user((await register(gql, "sam@example.com"))["token"])
+    uploaded = (await sam.upload(UPLOAD, {}, WEAK_RESUME.encode(), "weak.txt")).json()
+    resume_id = uploaded["data"]["uploadResume"]["resume"]["id"]
+    analysis = (await sam(MATCH, {"resume": resume_id, "job": job_id}))["data"]["match"]["id"]
+    hide = "mutation ($id: ID!) { updateJob(input: {id: $id, visibility: PRIVATE}) { id } }"
+    assert "errors" not in await boss(hide, {"id": job_id})
+    rated = (await sam(SUBMIT, submit("ANALYSIS", analysis, 5)))["data"]["submitFeedback"]
+    assert rated["jobId"] is None
+    (sample,) = (await sam("{ highQualityFeedback { jobDescription sourceText } }"))["data"]["highQualityFeedback"]
+    assert sample["jobDescription"] is None and "Quillstack" in sample["sourceText"]
