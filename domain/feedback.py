@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from domain.ai.embeddings import Embedder
 from domain.errors import BadInput, NotFound
 from domain.generations import item_text
-from domain.indexing import Notify, record_feedback
+from domain.indexing import Notify, feedback_collection, record_feedback
 from domain.pagination import check_first, decode_cursor
 from domain.profiles import ProfileService
 from domain.validation import clean_text, is_uuid
@@ -321,8 +321,11 @@ class FeedbackService:
         assert text is not None
         if not 1 <= limit <= MAX_SIMILAR:
             raise BadInput(f"limit must be between 1 and {MAX_SIMILAR}", field="limit")
+        collection = feedback_collection(user.id)
+        if not await self._index.exists(collection):
+            return []  # nothing indexed for them yet
         vector = await self._embedder.encode_one(text)
-        hits = await self._index.search("feedback", vector, limit, where={"user_id": user.id})
+        hits = await self._index.search(collection, vector, limit)
         async with self._sessions() as session:
             rows = {row.id: row for row in await FeedbackRepository(session).owned_many(user.id, [h.id for h in hits])}
         return [SimilarFeedback(rows[hit.id], round(hit.score, 4)) for hit in hits if hit.id in rows]

@@ -16,7 +16,7 @@ from storage.blobs import BlobStore
 from storage.db import transaction
 from storage.feedback import Feedback
 from storage.jobs import PUBLIC, Job
-from storage.outbox import DROP_BLOB, PURGE, UPSERT, OutboxRepository, record_delete, record_upsert
+from storage.outbox import DROP, DROP_BLOB, PURGE, UPSERT, OutboxRepository, record_delete, record_upsert
 from storage.profiles import Experience, Project
 from storage.resumes import ResumeRepository
 from storage.vectors import VectorIndex
@@ -25,7 +25,12 @@ log = logging.getLogger("tailor.indexing")
 BATCH = 64
 IDLE_SECONDS = 5.0
 PROFILE_KINDS: dict[type, str] = {Experience: "experience", Project: "project"}
-COLLECTIONS = ("jobs_public", "jobs_private", "profile_items", "feedback")
+COLLECTIONS = ("jobs_public", "jobs_private", "profile_items")  # shared by everyone, scoped by metadata
+
+
+def feedback_collection(user_id: str) -> str:
+    """Each person's feedback has a collection of its own: searched without a filter."""
+    return f"feedback-{user_id}"
 
 
 def job_collection(job: Job) -> str:
@@ -70,7 +75,8 @@ def feedback_document(comment: str | None, response: str | None) -> str:
 
 def record_feedback(session: AsyncSession, feedback: Any) -> None:
     meta = {"user_id": feedback.user_id, "kind": "feedback", "item_id": feedback.id, "rating": feedback.rating}
-    record_upsert(session, "feedback", feedback.id, feedback_document(feedback.comment, feedback.response), meta)
+    text = feedback_document(feedback.comment, feedback.response)
+    record_upsert(session, feedback_collection(feedback.user_id), feedback.id, text, meta)
 
 
 class Indexer:
@@ -127,6 +133,8 @@ class Indexer:
             latest = {task.item_id: task for task in run}  # the last write of an item wins
             vectors = await self._embedder.encode([task.text or "" for task in latest.values()])
             await self.index.upsert(collection, list(latest), vectors, [task.meta for task in latest.values()])
+        elif run[0].op == DROP:
+            await self.index.drop(collection)
         elif run[0].op == PURGE:
             for user_id in dict.fromkeys(task.item_id for task in run):
                 await self.index.delete_owner(collection, user_id)

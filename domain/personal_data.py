@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.accounts import AccountService
 from domain.errors import PreconditionFailed
-from domain.indexing import COLLECTIONS, Notify
+from domain.indexing import COLLECTIONS, Notify, feedback_collection
 from storage.accounts import User
 from storage.analyses import Analysis, CachedScore
 from storage.blobs import BlobStore
@@ -34,7 +34,7 @@ from storage.generations import Generation
 from storage.improvements import Improvement, ImprovementRun
 from storage.inventory import as_record, owned_rows
 from storage.jobs import PUBLIC, Job
-from storage.outbox import record_blob_drop, record_purge
+from storage.outbox import record_blob_drop, record_collection_drop, record_purge
 from storage.profiles import Certification, Education, Experience, Profile, ProfileSkill, Project
 from storage.rankings import Ranking
 from storage.resumes import Resume
@@ -112,6 +112,7 @@ class PersonalDataService:
             digests = {resume.content_hash for resume in await owned_rows(session, Resume, user.id)}
             for collection in COLLECTIONS:
                 record_purge(session, collection, user.id)
+            record_collection_drop(session, feedback_collection(user.id), user.id)
             for digest in sorted(digests):
                 record_blob_drop(session, digest)
             await session.execute(delete(User).where(User.id == user.id))  # every row of theirs cascades

@@ -15,6 +15,7 @@ from storage.db import Base, UTCDateTime, utcnow
 UPSERT = "upsert"
 DELETE = "delete"
 PURGE = "purge"  # every vector of one owner (item_id holds the user id) in the collection
+DROP = "drop"  # a whole collection (an owner's own, when the owner goes)
 DROP_BLOB = "dropblob"  # an uploaded file (item_id holds its digest), unless another row still uses it
 
 
@@ -41,6 +42,10 @@ def record_delete(session: AsyncSession, collection: str, item_id: str) -> None:
 
 def record_purge(session: AsyncSession, collection: str, user_id: str) -> None:
     session.add(OutboxTask(collection=collection, item_id=user_id, op=PURGE))
+
+
+def record_collection_drop(session: AsyncSession, collection: str, user_id: str) -> None:
+    session.add(OutboxTask(collection=collection, item_id=user_id, op=DROP))
 
 
 def record_blob_drop(session: AsyncSession, digest: str) -> None:

@@ -9,6 +9,7 @@ is its own collection (searched without a filter), and a user's own small sets a
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +18,11 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
-COLLECTIONS = ("profile_items", "jobs_public", "jobs_private", "resumes", "feedback")
+COLLECTIONS = ("profile_items", "jobs_public", "jobs_private", "resumes")
+# Kinds kept in one collection per owner ("feedback-<user id>"): searched often, only ever by their owner,
+# so a search needs no filter (filters are what make Chroma slow at scale).
+OWNER_KINDS = ("feedback",)
+_OWNER_NAME = re.compile(r"^(feedback)-[0-9a-f-]{36}$")
 HNSW = {"space": "cosine", "ef_search": 500, "ef_construction": 200}  # default ef_search 100 recalls ~0.55
 EXACT_LIMIT = 5000  # a user's own rows beyond this are searched approximately instead
 
@@ -55,7 +60,7 @@ class VectorIndex:
         return cls(client)
 
     def _collection(self, name: str) -> Any:
-        if name not in COLLECTIONS:
+        if name not in COLLECTIONS and not _OWNER_NAME.match(name):
             raise ValueError(f"unknown collection {name!r}")
         if name not in self._collections:
             self._collections[name] = self._client.get_or_create_collection(
@@ -79,6 +84,20 @@ class VectorIndex:
 
     async def delete_owner(self, collection: str, user_id: str) -> None:
         await asyncio.to_thread(self._collection(collection).delete, where={"user_id": user_id})
+
+    async def exists(self, collection: str) -> bool:
+        return collection in self._collections or collection in await self.collection_names()
+
+    async def collection_names(self) -> set[str]:
+        listed = await asyncio.to_thread(self._client.list_collections)
+        names = {getattr(item, "name", item) for item in listed}
+        return {name.removeprefix("tailor_") for name in names if name.startswith("tailor_")}
+
+    async def drop(self, collection: str) -> None:
+        """Remove a whole collection (an owner's, when the owner goes); nothing when there is none."""
+        self._collections.pop(collection, None)
+        if collection in await self.collection_names():
+            await asyncio.to_thread(self._client.delete_collection, f"tailor_{collection}")
 
     async def owner_ids(self, collection: str, user_id: str) -> set[str]:
         result = await asyncio.to_thread(self._collection(collection).get, where={"user_id": user_id}, include=[])

@@ -19,7 +19,7 @@ from graph.app import create_app
 from storage.blobs import content_hash
 from storage.models import metadata
 from storage.outbox import OutboxTask
-from storage.vectors import COLLECTIONS
+from storage.vectors import COLLECTIONS, OWNER_KINDS
 from tests.conftest import GraphQL, error_codes, http_client, make_settings, register, running
 from tests.graph.test_feedback import JOB_TEXT, SUBMIT, subjects, submit
 from tests.graph.test_improvements import UPLOAD, WEAK_RESUME
@@ -53,6 +53,10 @@ async def leftovers(app: Starlette, user_id: str) -> dict[str, int]:
         ids = await index.owner_ids(collection, user_id)
         if ids:
             found[f"vectors:{collection}"] = len(ids)
+    names = await index.collection_names()
+    for kind in OWNER_KINDS:
+        if f"{kind}-{user_id}" in names:
+            found[f"vectors:{kind}"] = len(await index.owner_ids(f"{kind}-{user_id}", user_id))
     return found
 
 

@@ -100,6 +100,25 @@ async def test_owner_scoping(index: VectorIndex) -> None:
     assert await index.count("profile_items") == 20
 
 
+async def test_owner_collections_are_searched_whole_and_dropped_whole(index: VectorIndex) -> None:
+    ada, bob = (
+        "feedback-" + "a" * 8 + "-0000-4000-8000-000000000000",
+        "feedback-" + "b" * 8 + "-0000-4000-8000-000000000000",
+    )
+    vectors = unit(6)
+    await index.upsert(ada, ["a1", "a2", "a3"], vectors[:3], [{"user_id": "ada"}] * 3)
+    await index.upsert(bob, ["b1", "b2", "b3"], vectors[3:], [{"user_id": "bob"}] * 3)
+    hits = await index.search(ada, vectors[4], limit=10)  # Bob's nearest vector is not in Ada's collection
+    assert {h.id for h in hits} == {"a1", "a2", "a3"}
+    assert {ada, bob} <= await index.collection_names() and await index.exists(ada)
+    await index.drop(ada)
+    assert ada not in await index.collection_names() and not await index.exists(ada)
+    await index.drop(ada)  # dropping what is gone is nothing
+    assert await index.count(bob) == 3
+    with pytest.raises(ValueError, match="unknown collection"):
+        await index.upsert("feedback-../../x", ["x"], vectors[:1], [{}])
+
+
 async def test_embedded_index_persists(tmp_path: Path) -> None:
     vectors = unit(3)
     first = VectorIndex.open(tmp_path)
@@ -138,8 +157,8 @@ def test_no_model_download_is_ever_attempted(tmp_path: Path) -> None:
         "from storage.vectors import VectorIndex\n"
         f"index = VectorIndex.open(__import__('pathlib').Path({str(tmp_path)!r}))\n"
         "v = np.eye(4, dtype=np.float32)\n"
-        "asyncio.run(index.upsert('feedback', ['a','b','c','d'], v, [{'user_id': 'u', 'kind': 'f'}] * 4))\n"
-        "print([h.id for h in asyncio.run(index.search('feedback', v[2], limit=1))])\n"
+        "asyncio.run(index.upsert('profile_items', ['a','b','c','d'], v, [{'user_id': 'u', 'kind': 'f'}] * 4))\n"
+        "print([h.id for h in asyncio.run(index.search('profile_items', v[2], limit=1))])\n"
     )
     root = Path(__file__).resolve().parents[2]
     out = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, text=True, timeout=120)
