@@ -23,7 +23,7 @@ class OutboxTask(Base):
     __tablename__ = "index_outbox"
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
-    collection: Mapped[str] = mapped_column(String(40))
+    collection: Mapped[str] = mapped_column(String(64))  # up to "feedback-<user id>"
     item_id: Mapped[str] = mapped_column(String(64))  # a row id, a user id, or a file digest
     op: Mapped[str] = mapped_column(String(10))
     text: Mapped[str | None] = mapped_column(Text, nullable=True)

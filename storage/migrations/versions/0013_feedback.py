@@ -1,4 +1,4 @@
-"""feedback; outbox items may name a file digest
+"""feedback; outbox items may name a file digest and a person's own collection
 
 Revision ID: 0013_feedback
 Revises: 0012_improvements
@@ -22,6 +22,9 @@ def upgrade() -> None:
     with op.batch_alter_table("index_outbox", schema=None) as batch_op:
         batch_op.alter_column(
             "item_id", existing_type=sa.String(length=36), type_=sa.String(length=64), existing_nullable=False
+        )
+        batch_op.alter_column(
+            "collection", existing_type=sa.String(length=40), type_=sa.String(length=64), existing_nullable=False
         )
     op.create_table(
         "feedback",
@@ -56,6 +59,9 @@ def downgrade() -> None:
 
     op.drop_table("feedback")
     with op.batch_alter_table("index_outbox", schema=None) as batch_op:
+        batch_op.alter_column(
+            "collection", existing_type=sa.String(length=64), type_=sa.String(length=40), existing_nullable=False
+        )
         batch_op.alter_column(
             "item_id", existing_type=sa.String(length=64), type_=sa.String(length=36), existing_nullable=False
         )
