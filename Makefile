@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 TORCH  ?= torch==2.13.0
 PYTEST_ARGS ?=
 
-.PHONY: run test lint install migrate schema bench clean
+.PHONY: run test lint install migrate schema bench fuzz clean
 
 # pyproject.toml changes reinstall; torch goes first so pip keeps the local CPU build (see STACK.md).
 $(STAMP): pyproject.toml
@@ -33,6 +33,9 @@ test: install lint
 lint: install
 	$(BIN)/ruff check graph domain storage tests bench
 	$(BIN)/ruff format --check graph domain storage tests bench
+
+fuzz: install
+	TAILOR_FUZZ_EXAMPLES=2000 TAILOR_FUZZ_RANDOM=1 $(BIN)/pytest -q tests/graph/test_fuzzing.py
 
 bench: install
 	$(BIN)/python bench/run.py

@@ -162,6 +162,20 @@ class TestBadRequests:
         body = await gql("{ me { ...A } } fragment A on User { ...B } fragment B on User { ...A }")
         assert error_codes(body) and set(error_codes(body)) <= {"BAD_USER_INPUT", "QUERY_TOO_COMPLEX"}
 
+    async def test_directive_overload_is_refused(self, gql: GraphQL, settings: Any) -> None:
+        repeated = " ".join("@include(if: true)" for _ in range(50))
+        body = await gql(f"{{ __typename {repeated} }}")
+        assert set(error_codes(body)) == {"BAD_USER_INPUT"} and len(body["errors"]) <= 100  # validation caps errors
+        unknown = " ".join(f"@d{i}" for i in range(settings.max_query_tokens))  # past the token limit
+        refused = error_codes(await gql(f"{{ __typename {unknown} }}"))
+        assert len(refused) == 1 and refused[0] in {"QUERY_TOO_COMPLEX", "BAD_USER_INPUT"}  # one error, no flood
+
+    async def test_field_duplication_is_bounded(self, gql: GraphQL, settings: Any) -> None:
+        many = " ".join(["__typename"] * (settings.max_query_tokens + 1))
+        assert error_codes(await gql(f"{{ {many} }}")) == ["QUERY_TOO_COMPLEX"]
+        some = " ".join(["__typename"] * 100)  # duplicates merge: answered once
+        assert await gql(f"{{ {some} }}") == {"data": {"__typename": "Query"}}
+
     async def test_every_code_is_known(self, gql: GraphQL) -> None:
         for query in ["{", "{ me { nope } }", "{ me(x: 1) { id } }", "query ($v: Int) { __typename }"]:
             codes = error_codes(await gql(query))
