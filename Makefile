@@ -44,6 +44,7 @@ bench: install
 	$(BIN)/python bench/documents.py
 	$(BIN)/python bench/statements.py
 	$(BIN)/python bench/improvements.py
+	$(BIN)/python bench/load.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache
