@@ -38,13 +38,7 @@ fuzz: install
 	TAILOR_FUZZ_EXAMPLES=2000 TAILOR_FUZZ_RANDOM=1 $(BIN)/pytest -q tests/graph/test_fuzzing.py
 
 bench: install
-	$(BIN)/python bench/run.py
-	$(BIN)/python bench/embeddings.py
-	$(BIN)/python bench/parsing.py
-	$(BIN)/python bench/documents.py
-	$(BIN)/python bench/statements.py
-	$(BIN)/python bench/improvements.py
-	$(BIN)/python bench/load.py
+	$(BIN)/python bench/report.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

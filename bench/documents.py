@@ -23,6 +23,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.figures import record  # noqa: E402
 from bench.run import free_port, wait_ready  # noqa: E402
 from tests.documents import make_docx, make_pdf  # noqa: E402
 
@@ -77,6 +78,7 @@ async def main(uploads: int) -> None:
                 p95 = samples[int(0.95 * (len(samples) - 1))]
                 p50 = statistics.median(samples)
                 print(f"{kind:<6} {len(content) // 1024:>4} KiB   p50 {p50:7.1f} ms   p95 {p95:7.1f} ms")
+                record("documents", f"upload {kind} resume", p50, p95=p95)
     finally:
         proc.terminate()
         proc.wait(timeout=30)

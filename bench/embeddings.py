@@ -15,6 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.figures import record  # noqa: E402
 from domain.ai.embeddings import PACKAGED_MODEL, Embedder, load_model  # noqa: E402
 from storage import migrate  # noqa: E402
 from storage.db import create_engine, session_factory  # noqa: E402
@@ -56,11 +57,13 @@ async def main(count: int) -> None:
         ours = await through_tailor(embedder, fresh)
         theirs = direct(other)
         print(f"{name:<12}{theirs:>16.0f}{ours:>16.0f}{ours / theirs:>8.2f}")
+        record("embeddings", f"{name} texts through Tailor (direct {theirs:.0f}/s)", ours, "texts/s")
     hits = [SHORT.format(i=f"short-{i}") for i in range(count)]
     started = time.perf_counter()
     await embedder.encode(hits)
     per_hit = (time.perf_counter() - started) / count * 1e6
     print(f"\ncache hit: {per_hit:.0f} µs per text ({count} texts in one call, SQLite cache)")
+    record("embeddings", "cache hit per text", per_hit, "µs")
     embedder.close()
     await engine.dispose()
 

@@ -25,6 +25,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.figures import record  # noqa: E402
 from bench.run import free_port, percentile, wait_ready  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -160,6 +161,7 @@ async def run(rows: int, requests: int) -> None:
             print(f"{'operation':<40}{'p50 ms':>9}{'p95 ms':>9}{'p50 × floor':>13}")
             print(f"{'{ __typename }':<40}{f50:>9.2f}{percentile(floor, 0.95):>9.2f}{1:>13.2f}")
             print(f"{'similarFeedback(limit: 5)':<40}{s50:>9.2f}{percentile(similar, 0.95):>9.2f}{s50 / f50:>13.2f}")
+            record("feedback", f"similarFeedback(limit: 5), {rows} rows", s50, p95=percentile(similar, 0.95), floor=f50)
     finally:
         proc.terminate()
         proc.wait(timeout=30)

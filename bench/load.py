@@ -26,6 +26,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.figures import record  # noqa: E402
 from bench.improvements import SUBSCRIBE, events_of, open_socket, rss_mib, two_page_resume  # noqa: E402
 from bench.run import free_port, percentile, wait_ready  # noqa: E402
 
@@ -173,7 +174,13 @@ async def run(seconds: float, clients: int, subscribers: int) -> None:
                 f"{kind:<24}{len(samples):>8}{percentile(samples, 0.5):>9.1f}{percentile(samples, 0.95):>9.1f}"
                 f"{percentile(samples, 0.99):>9.1f}{errors[kind]:>8}"
             )
+            p99 = percentile(samples, 0.99)
+            record("load", f"{kind} p50 (p99 {p99:.0f} ms)", percentile(samples, 0.5), p95=percentile(samples, 0.95))
+        record("load", "throughput", total / elapsed, "ops/s")
+        record("load", "errors", sum(errors.values()), "errors", target="0 errors", met=not sum(errors.values()))
         print(f"server RSS MiB: {before:.1f} before, {peak:.1f} at the end of the load, {after:.1f} two seconds later")
+        record("load", "server RSS before", before, "MiB")
+        record("load", "server RSS after", after, "MiB")
     finally:
         proc.terminate()
         proc.wait(timeout=30)

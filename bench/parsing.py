@@ -12,6 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.figures import record  # noqa: E402
 from domain.errors import JobParsingFailed  # noqa: E402
 from domain.job_parsing import parse_job  # noqa: E402
 from domain.skills import default_lexicon  # noqa: E402
@@ -41,6 +42,7 @@ def main() -> None:
                 pass
             runs.append((time.perf_counter() - started) * 1000)
         print(f"{name:<32}{len(text):>8}{min(runs):>10.1f}")
+        record("parsing", f"parse_job {name}", min(runs))
 
 
 if __name__ == "__main__":

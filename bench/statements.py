@@ -19,6 +19,7 @@ from sqlalchemy import event
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.figures import record  # noqa: E402
 from bench.run import load_jobs, load_profile  # noqa: E402
 from domain.settings import Settings  # noqa: E402
 from graph.app import create_app  # noqa: E402
@@ -74,6 +75,7 @@ async def main() -> None:
                         raise SystemExit(f"{name} failed: {body['errors']}")
                     kinds = ", ".join(f"{kind} {n}" for kind, n in Counter(statements).most_common())
                     print(f"{name:<34}{len(statements):>7}  {kinds}")
+                    record("statements", f"{name}: SQL statements", len(statements), "statements")
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
 
