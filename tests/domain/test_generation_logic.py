@@ -175,12 +175,12 @@ def test_pdf_fonts_with_and_without_dejavu(tmp_path: Path) -> None:
     fallback, complete = to_pdf(parts, "Resume", tmp_path)  # a folder without the fonts: Helvetica
     text = pypdf.PdfReader(io.BytesIO(fallback)).pages[0].extract_text()
     assert complete is False and "????" in text and "Built 3 services" in text
-    if unicode_font_dir() is None:
-        pytest.skip("DejaVu Sans is not installed here")
-    embedded, complete = to_pdf(parts, "Resume")
+    fonts = Path(__file__).resolve().parents[1] / "fixtures" / "fonts"  # DejaVu Sans, shipped with the tests
+    assert unicode_font_dir(fonts) == fonts
+    embedded, complete = to_pdf(parts, "Resume", fonts)
     text = pypdf.PdfReader(io.BytesIO(embedded)).pages[0].extract_text()
     assert "Иван Петров" in text and complete is False  # DejaVu has Cyrillic but no CJK
-    latin, complete = to_pdf(blocks("# Zoë Łukasz\n"), "Resume")
+    latin, complete = to_pdf(blocks("# Zoë Łukasz\n"), "Resume", fonts)
     assert complete is True and "Zoë Łukasz" in pypdf.PdfReader(io.BytesIO(latin)).pages[0].extract_text()
 
 
