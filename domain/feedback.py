@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.ai.embeddings import Embedder
 from domain.errors import BadInput, NotFound
-from domain.generations import item_text
+from domain.generation_text import item_text
 from domain.indexing import Notify, feedback_collection, record_feedback
 from domain.pagination import check_first, decode_cursor
 from domain.profiles import ProfileService

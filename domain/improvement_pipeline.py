@@ -21,7 +21,7 @@ from domain.analyses import AnalysisService
 from domain.ats import RESUME_SECTIONS, resume_report
 from domain.documents.resume_parsing import ParsedResume, ResumeSection, parse_resume, split_sections
 from domain.errors import JobParsingFailed, KeywordExtractionFailed, ResumeParsingFailed
-from domain.generations import ats_terms
+from domain.generation_text import ats_terms
 from domain.job_parsing import parse_job
 from domain.jobs import job_brief, keyword_weights
 from domain.matching import MatchReport

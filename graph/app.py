@@ -23,7 +23,8 @@ from domain.ai.truthfulness import TruthChecker
 from domain.analyses import AnalysisService, MatchSettings
 from domain.feedback import FeedbackService
 from domain.generations import GenerationService
-from domain.improvements import EventBroker, ImprovementService, RunSettings
+from domain.improvement_events import EventBroker, RunSettings
+from domain.improvements import ImprovementService
 from domain.indexing import Indexer
 from domain.insights import InsightService
 from domain.jobs import JobService

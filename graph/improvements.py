@@ -13,7 +13,7 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
-from domain.improvements import ImprovementEvent as EventValue
+from domain.improvement_events import ImprovementEvent as EventValue
 from domain.pagination import encode_cursor
 from graph.analyses import MatchBreakdown
 from graph.context import Context

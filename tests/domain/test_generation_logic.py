@@ -16,7 +16,7 @@ from domain.ai.style import NEUTRAL_STYLE
 from domain.ats import length_score, letter_report, resume_report
 from domain.errors import BadInput, LLMUnavailable
 from domain.exports import blocks, export, file_name, pdf_safe, to_pdf, unicode_font_dir
-from domain.generations import ordered_skills, prompt_terms, shaped_letter
+from domain.generation_text import ordered_skills, prompt_terms, shaped_letter
 from domain.resume_compiler import Entry, ResumeContent, bullets_of, compile_resume, month_range
 from domain.skills import default_lexicon
 
