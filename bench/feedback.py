@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import random
 import shutil
@@ -26,7 +25,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.figures import record  # noqa: E402
-from bench.run import free_port, percentile, wait_ready  # noqa: E402
+from bench.run import free_port, percentile, post, upload_resume, wait_ready  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -61,17 +60,8 @@ QUERIES = [
     "ATS formatting problems",
     "ranking put the wrong job first",
 ]
-UPLOAD = "mutation ($f: Upload!) { uploadResume(file: $f) { resume { id } } }"
 SUBMIT = """mutation ($input: SubmitFeedbackInput!) { submitFeedback(input: $input) { id } }"""
 SIMILAR = """query ($q: String!) { similarFeedback(query: $q, limit: 5) { similarity feedback { id rating } } }"""
-
-
-async def post(client: httpx.AsyncClient, query: str, variables: dict[str, Any] | None, auth: dict[str, str]) -> Any:
-    response = await client.post("/graphql", json={"query": query, "variables": variables}, headers=auth)
-    body = response.json()
-    if response.status_code != 200 or body.get("errors"):
-        raise SystemExit(f"request failed: {response.status_code} {body}")
-    return body["data"]
 
 
 def pending_index_tasks(database: Path) -> int:
@@ -94,16 +84,8 @@ async def run(rows: int, requests: int) -> None:
                 client, 'mutation { register(email: "f@example.com", password: "bench password") { token } }', None, {}
             )
             auth = {"Authorization": f"Bearer {signup['register']['token']}"}
-            upload = await client.post(
-                "/graphql",
-                data={
-                    "operations": json.dumps({"query": UPLOAD, "variables": {"f": None}}),
-                    "map": json.dumps({"0": ["variables.f"]}),
-                },
-                files={"0": ("r.txt", (FIXTURES / "resumes" / "maya_chen.txt").read_bytes(), "text/plain")},
-                headers={**auth, "Apollo-Require-Preflight": "true"},
-            )  # fmt: skip
-            resume_id = upload.json()["data"]["uploadResume"]["resume"]["id"]
+            maya = (FIXTURES / "resumes" / "maya_chen.txt").read_bytes()
+            resume_id = await upload_resume(client, auth, maya, "r.txt")
             job = await post(
                 client,
                 "mutation ($t: String!) { createJob(input: {rawText: $t}) { id } }",

@@ -28,7 +28,7 @@ from websockets.asyncio.client import ClientConnection, connect
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.figures import record  # noqa: E402
-from bench.run import free_port, percentile, wait_ready  # noqa: E402
+from bench.run import free_port, percentile, post, upload_resume, wait_ready  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -72,14 +72,6 @@ def rss_mib(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return float("nan")
-
-
-async def post(client: httpx.AsyncClient, query: str, variables: dict[str, Any] | None, auth: dict[str, str]) -> Any:
-    response = await client.post("/graphql", json={"query": query, "variables": variables}, headers=auth)
-    body = response.json()
-    if response.status_code != 200 or body.get("errors"):
-        raise SystemExit(f"request failed: {response.status_code} {body}")
-    return body["data"]
 
 
 async def timed(n: int, call: Any) -> list[float]:
@@ -152,19 +144,7 @@ async def run(requests: int, subscribers: int) -> None:
             token = signup["register"]["token"]
             auth = {"Authorization": f"Bearer {token}"}
             resume = two_page_resume()
-            upload = await client.post(
-                "/graphql",
-                data={
-                    "operations": json.dumps(
-                        {"query": "mutation ($f: Upload!) { uploadResume(file: $f) { resume { id } } }",
-                         "variables": {"f": None}}
-                    ),
-                    "map": json.dumps({"0": ["variables.f"]}),
-                },
-                files={"0": ("resume.txt", resume.encode(), "text/plain")},
-                headers={**auth, "Apollo-Require-Preflight": "true"},
-            )  # fmt: skip
-            resume_id = upload.json()["data"]["uploadResume"]["resume"]["id"]
+            resume_id = await upload_resume(client, auth, resume.encode(), "resume.txt")
             job_ids = []
             for name in ("senior_backend_python", "data_engineer", "frontend_react"):
                 created = await post(

@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.figures import record  # noqa: E402
 from bench.improvements import SUBSCRIBE, events_of, open_socket, rss_mib, two_page_resume  # noqa: E402
-from bench.run import free_port, percentile, wait_ready  # noqa: E402
+from bench.run import free_port, percentile, upload_resume, wait_ready  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -57,17 +57,7 @@ async def setup(client: httpx.AsyncClient) -> tuple[dict[str, str], str, list[st
         "/graphql", json={"query": 'mutation { register(email: "l@example.com", password: "load password") { token } }'}
     )
     auth = {"Authorization": f"Bearer {signup.json()['data']['register']['token']}"}
-    operations = {
-        "query": "mutation ($f: Upload!) { uploadResume(file: $f) { resume { id } } }",
-        "variables": {"f": None},
-    }
-    upload = await client.post(
-        "/graphql",
-        data={"operations": json.dumps(operations), "map": json.dumps({"0": ["variables.f"]})},
-        files={"0": ("r.txt", two_page_resume().encode(), "text/plain")},
-        headers={**auth, "Apollo-Require-Preflight": "true"},
-    )
-    resume_id = upload.json()["data"]["uploadResume"]["resume"]["id"]
+    resume_id = await upload_resume(client, auth, two_page_resume().encode(), "r.txt")
     await client.post(
         "/graphql",
         json={

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import shutil
 import socket
@@ -66,6 +67,31 @@ async def wait_ready(base: str, proc: subprocess.Popen[bytes], within: float = 6
                 pass
             await asyncio.sleep(0.1)
     raise SystemExit("server did not become ready")
+
+
+async def post(client: httpx.AsyncClient, query: str, variables: dict[str, Any] | None, auth: dict[str, str]) -> Any:
+    """The `data` of a GraphQL call; the script stops on any error."""
+    response = await client.post("/graphql", json={"query": query, "variables": variables}, headers=auth)
+    body = response.json()
+    if response.status_code != 200 or body.get("errors"):
+        raise SystemExit(f"request failed: {response.status_code} {body}")
+    return body["data"]
+
+
+async def upload_resume(client: httpx.AsyncClient, auth: dict[str, str], content: bytes, filename: str) -> str:
+    """Upload a resume (GraphQL multipart) and return its id."""
+    operations = {
+        "query": "mutation ($f: Upload!) { uploadResume(file: $f) { resume { id } } }",
+        "variables": {"f": None},
+    }
+    response = await client.post(
+        "/graphql",
+        data={"operations": json.dumps(operations), "map": json.dumps({"0": ["variables.f"]})},
+        files={"0": (filename, content, "text/plain")},
+        headers={**auth, "Apollo-Require-Preflight": "true"},
+    )
+    resume_id: str = response.json()["data"]["uploadResume"]["resume"]["id"]
+    return resume_id
 
 
 def percentile(samples: list[float], q: float) -> float:
