@@ -95,9 +95,14 @@ class VectorIndex:
 
     async def drop(self, collection: str) -> None:
         """Remove a whole collection (an owner's, when the owner goes); nothing when there is none."""
+        from chromadb.errors import NotFoundError
+
         self._collections.pop(collection, None)
         if collection in await self.collection_names():
-            await asyncio.to_thread(self._client.delete_collection, f"tailor_{collection}")
+            try:
+                await asyncio.to_thread(self._client.delete_collection, f"tailor_{collection}")
+            except NotFoundError:
+                pass  # another drain dropped it between the look and the drop: the same outcome
 
     async def owner_ids(self, collection: str, user_id: str) -> set[str]:
         result = await asyncio.to_thread(self._collection(collection).get, where={"user_id": user_id}, include=[])

@@ -115,6 +115,8 @@ async def test_owner_collections_are_searched_whole_and_dropped_whole(index: Vec
     assert ada not in await index.collection_names() and not await index.exists(ada)
     await index.drop(ada)  # dropping what is gone is nothing
     assert await index.count(bob) == 3
+    await asyncio.gather(index.drop(bob), index.drop(bob))  # two drains applying the same task at once
+    assert bob not in await index.collection_names()
     with pytest.raises(ValueError, match="unknown collection"):
         await index.upsert("feedback-../../x", ["x"], vectors[:1], [{}])
 
