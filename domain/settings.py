@@ -73,6 +73,10 @@ class Settings(BaseSettings):
     max_query_tokens: int = Field(2000, ge=50)
     max_query_aliases: int = Field(15, ge=0)
     max_query_chars: int = Field(20000, ge=100)
+    # Introspection's own budget (graph/limits.py): the `ofType` chain, and fields selected under
+    # `__schema`/`__type` with fragments expanded (the full standard query selects about 230).
+    max_introspection_type_depth: int = Field(9, ge=1, le=50)
+    max_introspection_fields: int = Field(500, ge=10)
     operation_timeout_seconds: float = Field(120.0, gt=0)
     shutdown_timeout_seconds: int = Field(10, ge=0)
     log_level: str = "INFO"

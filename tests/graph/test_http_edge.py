@@ -10,12 +10,20 @@ from typing import Any
 
 import httpx
 import pytest
+from graphql import build_client_schema, get_introspection_query
 
 from domain.errors import ERROR_CODES
 from graph.app import create_app
 from tests.conftest import GraphQL, error_codes, http_client, make_settings, register, running
 
 JSON = {"content-type": "application/json"}
+STANDARD_OPTIONS = [
+    "specified_by_url",
+    "directive_is_repeatable",
+    "schema_description",
+    "input_value_deprecation",
+    "one_of",
+]
 
 
 def assert_error_body(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
@@ -143,6 +151,40 @@ class TestBadRequests:
         assert error_codes(await gql(query)) == ["QUERY_TOO_COMPLEX"]
         shallow = '{ __type(name: "User") { ...F } } fragment F on __Type { fields { name type { name } } }'
         assert "errors" not in await gql(shallow)
+
+    async def test_standard_introspection_queries_pass(self, gql: GraphQL) -> None:
+        """What GraphiQL, Apollo and codegen send (graphql-js's own run in tests/graph/test_js_clients.py)."""
+        for options in [{}, dict.fromkeys(STANDARD_OPTIONS, True)]:
+            body = await gql(get_introspection_query(**options))
+            assert "errors" not in body, body
+            schema = build_client_schema(body["data"])
+            assert {"me", "jobs", "profile"} <= set(schema.query_type.fields)
+
+    async def test_introspection_abuse_is_too_complex(self, gql: GraphQL, settings: Any) -> None:
+        full = get_introspection_query(descriptions=True)
+        fan_out = "query Fan { " + " ".join(f"s{i}: __schema {{ ...S }}" for i in range(3)) + " }"
+        fragments = full[full.index("fragment FullType") :]
+        abuses = {
+            "fan-out": fan_out + " fragment S on __Schema { types { ...FullType } } " + fragments,
+            "ofType chain": get_introspection_query(type_depth=settings.max_introspection_type_depth + 1),
+            "type cycle": '{ __type(name: "User") { fields { type { fields { type { fields { name } } } } } } }',
+            "fragment bomb": '{ __type(name: "User") { ...F0 } } '
+            + " ".join(f"fragment F{i} on __Type {{ a: name ...F{i + 1} b: kind ...F{i + 1} }}" for i in range(40))
+            + " fragment F40 on __Type { name }",
+        }
+        for name, query in abuses.items():
+            body = await gql(query)
+            assert set(error_codes(body)) == {"QUERY_TOO_COMPLEX"}, (name, body)
+            assert body.get("data") is None
+
+    async def test_fragment_bombs_are_refused(self, gql: GraphQL, settings: Any) -> None:
+        """Each fragment spreads the next twice: 2^60 fields written out, refused without expanding them."""
+        bomb = "{ me { ...F0 } } " + " ".join(
+            f"fragment F{i} on User {{ a{i}: id ...F{i + 1} b{i}: email ...F{i + 1} }}" for i in range(60)
+        )
+        body = await gql(bomb + " fragment F60 on User { id }")
+        assert error_codes(body) == ["QUERY_TOO_COMPLEX"]
+        assert f"more than {settings.max_query_aliases} aliases" in body["errors"][0]["message"]
 
     async def test_alias_bomb_is_too_complex(self, gql: GraphQL, settings: Any) -> None:
         aliases = " ".join(f"a{i}: __typename" for i in range(settings.max_query_aliases + 1))

@@ -1,0 +1,37 @@
+"""The query limits' own cost: linear in the document however its fragments multiply."""
+
+from __future__ import annotations
+
+from graphql import FieldNode, OperationDefinitionNode, parse
+
+from graph.limits import ExpandedCount
+
+
+def bomb(levels: int) -> str:
+    spreads = " ".join(f"fragment F{i} on User {{ a: id ...F{i + 1} b: email ...F{i + 1} }}" for i in range(levels))
+    return f"{{ me {{ ...F0 }} }} {spreads} fragment F{levels} on User {{ id }}"
+
+
+def visits(levels: int, cap: int) -> tuple[int, int]:
+    """(fields counted, predicate calls) for a bomb of `levels` fragments."""
+    document = parse(bomb(levels))
+    fragments = {d.name.value: d for d in document.definitions if not isinstance(d, OperationDefinitionNode)}
+    calls = 0
+
+    def aliased(field: FieldNode) -> bool:
+        nonlocal calls
+        calls += 1
+        return field.alias is not None
+
+    operation = next(d for d in document.definitions if isinstance(d, OperationDefinitionNode))
+    return ExpandedCount(fragments, aliased, cap)(operation.selection_set), calls
+
+
+def test_counts_expansions_exactly_below_the_cap() -> None:
+    assert visits(3, cap=10**9)[0] == 2 + 2 * 2 + 2 * 4  # each level doubles the aliased fields
+
+
+def test_a_fragment_bomb_costs_linear_work() -> None:
+    counted, calls = visits(60, cap=10**30)
+    assert counted == 2**61 - 2  # the whole expansion, counted exactly
+    assert calls <= 3 * 61 + 1  # each fragment's fields visited once
