@@ -6,17 +6,41 @@ STAMP  := $(VENV)/.installed
 TORCH  ?= torch==2.13.0
 PYTEST_ARGS ?=
 
-.PHONY: run test lint install migrate schema bench fuzz clean
+.PHONY: run test lint install graphiql migrate schema bench fuzz clean
 
 # pyproject.toml changes reinstall; torch goes first so pip keeps the local CPU build (see STACK.md).
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	@$(BIN)/python -c "import torch" 2>/dev/null || $(BIN)/python -m pip install --quiet "$(TORCH)"
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@echo "==> Updating pip in $(VENV)"
+	@$(BIN)/python -m pip install --quiet --upgrade pip
+	@$(BIN)/python -c "import torch" 2>/dev/null || { \
+		echo "==> Installing $(TORCH), the CPU build (a large download, once)"; \
+		$(BIN)/python -m pip install --progress-bar on "$(TORCH)"; }
+	@echo "==> Installing Tailor and its dependencies (a few minutes the first time)"
+	$(BIN)/python -m pip install --progress-bar on -e '.[dev]'
+	@echo "==> Installed"
 	@touch $(STAMP)
 
-install: $(STAMP)
+# GraphiQL's JS and CSS: the npm packages pinned by graph/graphiql/package-lock.json (see graph/ide.py).
+# `npm ci` runs again only when the lockfile changes, and only with Node >= 20.19; without it the API still
+# installs and serves, and the GraphiQL page says how to get it.
+GRAPHIQL       := graph/graphiql
+GRAPHIQL_STAMP := $(GRAPHIQL)/node_modules/.installed
+NODE_OK := $(shell command -v npm >/dev/null 2>&1 && node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)' 2>/dev/null && echo yes)
+
+$(GRAPHIQL_STAMP): $(GRAPHIQL)/package.json $(GRAPHIQL)/package-lock.json
+	@echo "==> Installing GraphiQL's npm packages in $(GRAPHIQL) (npm ci)"
+	cd $(GRAPHIQL) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $(GRAPHIQL_STAMP)
+
+ifeq ($(NODE_OK),yes)
+graphiql: $(GRAPHIQL_STAMP)
+else
+graphiql:
+	@echo "GraphiQL needs Node >= 20.19 with npm (found: $(or $(shell node --version 2>/dev/null),none)): get it from https://nodejs.org or your package manager, then run make install again; the API works without it."
+endif
+
+install: $(STAMP) graphiql
 
 run: install
 	$(BIN)/tailor serve
@@ -41,4 +65,4 @@ bench: install
 	$(BIN)/python bench/report.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache $(GRAPHIQL)/node_modules

@@ -23,6 +23,12 @@ class Environment(StrEnum):
     PRODUCTION = "production"
 
 
+class LogFormat(StrEnum):
+    AUTO = "auto"  # text when stderr is a terminal, JSON otherwise
+    TEXT = "text"
+    JSON = "json"
+
+
 class LLMProviderName(StrEnum):
     AUTO = "auto"
     LOCAL = "local"
@@ -51,6 +57,7 @@ class Settings(BaseSettings):
     jwt_secret: SecretStr | None = None  # dev default: generated once into <data_dir>/jwt_secret
     jwt_issuer: str = "tailor"
     token_lifetime_minutes: int = Field(60 * 24, ge=1, le=60 * 24 * 90)
+    download_link_seconds: int = Field(300, ge=1, le=24 * 3600)  # how long a signed download link works
     password_min_length: int = Field(8, ge=8, le=128)
     argon2_time_cost: int = Field(3, ge=1)
     argon2_memory_cost_kib: int = Field(65536, ge=8)
@@ -80,7 +87,8 @@ class Settings(BaseSettings):
     operation_timeout_seconds: float = Field(120.0, gt=0)
     shutdown_timeout_seconds: int = Field(10, ge=0)
     log_level: str = "INFO"
-    log_json: bool = True
+    log_format: LogFormat = LogFormat.AUTO
+    log_json: bool | None = None  # the older switch: true is `json`, false `text` (log_format wins when set)
 
     # AI and the scale-out services
     llm_provider: LLMProviderName = LLMProviderName.AUTO
@@ -151,6 +159,12 @@ class Settings(BaseSettings):
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite+aiosqlite:///{(self.data_dir / 'tailor.db').resolve()}"
+
+    @property
+    def effective_log_format(self) -> LogFormat:
+        if self.log_format is LogFormat.AUTO and self.log_json is not None:
+            return LogFormat.JSON if self.log_json else LogFormat.TEXT
+        return self.log_format
 
     @property
     def single_process(self) -> bool:

@@ -39,6 +39,7 @@ from domain.tailoring import RankingService, TailoringService
 from graph.context import Services
 from graph.exports import export_endpoint, feedback_export_endpoint
 from graph.http import BodyLimitMiddleware, RequestIdMiddleware, health_endpoint
+from graph.ide import asset_routes
 from graph.logs import configure_logging
 from graph.personal_data import archive_endpoint
 from graph.schema import build_schema
@@ -158,7 +159,7 @@ def build_services(settings: Settings) -> Services:
 def serve_app() -> Starlette:
     """The factory `tailor serve` hands uvicorn: each worker process configures its own logging."""
     settings = Settings()
-    configure_logging(settings.log_level, settings.log_json)
+    configure_logging(settings.log_level, settings.effective_log_format)
     if settings.workers > 1 and settings.redis_url is None:
         log.warning(
             "several workers without TAILOR_REDIS_URL: each counts login attempts on its own, and improvement "
@@ -194,6 +195,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/exports/{token}/tailor-data.zip", archive_endpoint(services), methods=["GET"]),
             Route("/graphql", graphql),  # every method: the view answers 405 as a GraphQL error
             WebSocketRoute("/graphql", graphql),
+            *(asset_routes() if settings.graphiql else []),  # GraphiQL's JS and CSS, from npm packages
         ],
         middleware=[
             Middleware(RequestIdMiddleware),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -24,24 +25,35 @@ def serve(args: argparse.Namespace) -> None:
     import uvicorn
 
     settings = _settings()
-    configure_logging(settings.log_level, settings.log_json)
+    configure_logging(settings.log_level, settings.effective_log_format)
     if settings.workers > 1 and not settings.chroma_url:
         sys.exit(
             "tailor: the embedded Chroma index is not safe for several processes; "
             "run `chroma run` and set TAILOR_CHROMA_URL, or use TAILOR_WORKERS=1"
         )
-    uvicorn.run(
-        "graph.app:serve_app",
-        factory=True,
-        host=args.host or settings.host,
-        port=args.port if args.port is not None else settings.port,
-        workers=settings.workers,
-        log_config=None,
-        access_log=False,
-        timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
-        proxy_headers=False,
-        ws_max_size=settings.max_body_bytes,
-    )
+    options: dict[str, Any] = {
+        "factory": True,
+        "host": args.host or settings.host,
+        "port": args.port if args.port is not None else settings.port,
+        "workers": settings.workers,
+        "log_config": None,
+        "access_log": False,
+        "timeout_graceful_shutdown": settings.shutdown_timeout_seconds,
+        "proxy_headers": False,
+        "ws_max_size": settings.max_body_bytes,
+    }
+    if settings.workers > 1:  # uvicorn's supervisor says where it listens; each worker logs "tailor ready"
+        uvicorn.run("graph.app:serve_app", **options)
+        return
+    from graph.serving import AnnouncingServer
+
+    server = AnnouncingServer(uvicorn.Config("graph.app:serve_app", **options), graphiql=settings.graphiql)
+    try:
+        server.run()
+    except KeyboardInterrupt:  # Ctrl+C: uvicorn has shut down gracefully and re-raised it
+        pass
+    if not server.started:
+        sys.exit(3)  # uvicorn's STARTUP_FAILURE: the port is taken, or the app failed to start
 
 
 def migrate(_: argparse.Namespace) -> None:
@@ -49,7 +61,7 @@ def migrate(_: argparse.Namespace) -> None:
     from storage.db import create_engine
 
     settings = _settings()
-    configure_logging(settings.log_level, settings.log_json)
+    configure_logging(settings.log_level, settings.effective_log_format)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
 
     async def run() -> str | None:
@@ -88,7 +100,7 @@ def reindex(_: argparse.Namespace) -> None:
     from storage import migrate as migrations
 
     settings = _settings()
-    configure_logging(settings.log_level, settings.log_json)
+    configure_logging(settings.log_level, settings.effective_log_format)
 
     async def run() -> dict[str, int]:
         services = build_services(settings)

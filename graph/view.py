@@ -23,6 +23,7 @@ from domain.errors import DomainError
 from graph.context import Context, Services
 from graph.errors import error_response
 from graph.http import BodyTooLarge
+from graph.ide import page as graphiql_page
 from graph.logs import request_id
 from graph.schema import TailorSchema
 from graph.uploads import PREFLIGHT_HEADERS
@@ -110,6 +111,10 @@ class TailorGraphQL(GraphQL[Context, None]):
                 # A browser can send multipart cross-site without a preflight: demand a header it cannot.
                 raise HTTPException(400, "Uploads need the header `Apollo-Require-Preflight: true`")
         return await super().parse_http_body(request)
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        """Our GraphiQL page: every asset from this server, never a CDN (see graph/ide.py)."""
+        return graphiql_page(request)
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         authorization = None if isinstance(request, WebSocket) else request.headers.get("authorization")

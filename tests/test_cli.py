@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -117,10 +119,42 @@ async def test_serve_round_trip_over_http_and_websocket(tmp_path: Path) -> None:
     # The development secret was generated once and kept, so tokens survive restarts.
     secret_file = tmp_path / "data" / "jwt_secret"
     assert secret_file.exists() and oct(secret_file.stat().st_mode & 0o777) == "0o600"
-    lines = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    lines = [json.loads(line) for line in output.splitlines() if line.startswith("{")]  # a pipe: JSON lines
+    messages = [entry.get("msg") for entry in lines]
+    serving = f"Tailor is serving at {base}/graphql (GraphiQL in a browser), health at {base}/healthz"
+    assert messages.count(serving) == 1, output[-3000:]
+    assert messages.index(serving) > messages.index(f"Uvicorn running on {base} (Press CTRL+C to quit)")
     assert any(entry.get("logger") == "tailor.access" and entry.get("request_id") for entry in lines)
     assert any(entry.get("msg") == "tailor stopped" for entry in lines)
     assert TEST_SECRET not in output
+
+
+def test_serve_says_where_to_go_once_it_listens(tmp_path: Path) -> None:
+    """`--port 0` takes a free port: the line names the port it got, and the server answers at once."""
+    proc = subprocess.Popen(
+        [*TAILOR, "serve", "--port", "0"],
+        env=cli_env(tmp_path, TAILOR_LOG_FORMAT="text"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    watchdog = threading.Timer(60, proc.kill)
+    watchdog.start()
+    seen: list[str] = []
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            seen.append(line)
+            if "Tailor is serving at" in line:
+                break
+        found = re.search(r"INFO    tailor\.serve: Tailor is serving at (http://127\.0\.0\.1:(\d+))/graphql ", seen[-1])
+        assert found and int(found[2]) > 0, "".join(seen)
+        assert not any(line.startswith("{") for line in seen)  # TAILOR_LOG_FORMAT=text: readable lines
+        assert httpx.get(f"{found[1]}/healthz").status_code == 200  # listening already, no retry
+    finally:
+        watchdog.cancel()
+        proc.terminate()
+        proc.communicate(timeout=20)
 
 
 def test_set_role_makes_an_admin(tmp_path: Path) -> None:
