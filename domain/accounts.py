@@ -21,6 +21,7 @@ BAD_CREDENTIALS = "Invalid email or password"
 ROLES = ("USER", "ADMIN")
 EXPORT_PURPOSE = "export"
 EXPORT_TOKEN_MEMORY = 24 * 3600  # seconds a used download token is remembered (longer than it lives)
+DOWNLOAD_PURPOSE = "download"  # + ":<path>": a signed link opens the one file at that path
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,12 +172,24 @@ class AccountService:
             raise Unauthenticated("The account for this download no longer exists")
         return user
 
+    def download_token(self, user: User, path: str, lifetime: timedelta, *, now: datetime | None = None) -> IssuedToken:
+        """A signed link's token: opens the one file at `path` for this person, as often as wanted until
+        it expires, with no header (so `<a href>` works); useless as an access token or for another file."""
+        return self._tokens.issue(user.id, purpose=f"{DOWNLOAD_PURPOSE}:{path}", lifetime=lifetime, now=now)
+
+    async def user_for_download(self, token: str, path: str) -> User:
+        """The account a signed link names, when the link is for `path`; it dies with the account."""
+        user_id = self._tokens.subject(token, purpose=f"{DOWNLOAD_PURPOSE}:{path}")
+        return await self._user(user_id, "The account for this link no longer exists")
+
     async def user_for_token(self, token: str) -> User:
-        user_id = self._tokens.subject(token)
+        return await self._user(self._tokens.subject(token), "The account for this token no longer exists")
+
+    async def _user(self, user_id: str, missing: str) -> User:
         async with self._sessions() as session:
             user = await UserRepository(session).get(user_id)
         if user is None:
-            raise Unauthenticated("The account for this token no longer exists")
+            raise Unauthenticated(missing)
         return user
 
     def _session_for(self, user: User) -> Session:

@@ -84,10 +84,16 @@ class Tokens:
                 options={"require": ["sub", "exp", "iat", "iss"]},
             )
         except jwt.ExpiredSignatureError as exc:
-            raise Unauthenticated("Your session has expired; log in again") from exc
+            raise Unauthenticated(
+                "This link has expired; ask for a new one" if purpose else "Your session has expired; log in again"
+            ) from exc
         except jwt.PyJWTError as exc:
-            raise Unauthenticated("The access token is invalid") from exc
+            raise Unauthenticated(self._invalid(purpose)) from exc
         subject = claims.get("sub")
         if not isinstance(subject, str) or not subject or claims.get("pur") != purpose:
-            raise Unauthenticated("The access token is invalid")  # a download token is no access token
+            raise Unauthenticated(self._invalid(purpose))  # a link is no access token, nor a link to another file
         return subject
+
+    @staticmethod
+    def _invalid(purpose: str | None) -> str:
+        return "This link is invalid (or for another file)" if purpose else "The access token is invalid"

@@ -1,6 +1,7 @@
 """Downloads over plain HTTP (bearer auth): `GET /generations/{id}.{txt|md|docx|pdf}`, a generated
-document for its owner; `GET /feedback/export.csv` and `/feedback/export.jsonl`, the caller's feedback
-streamed a page at a time (filters `minRating`, `since`)."""
+document for its owner, by bearer header or by a signed link (`?token=`, no header, for `<a href>`);
+`GET /feedback/export.csv` and `/feedback/export.jsonl`, the caller's feedback streamed a page at a
+time (filters `minRating`, `since`)."""
 
 from __future__ import annotations
 
@@ -36,6 +37,21 @@ async def caller(services: Services, request: Request) -> User:
     return await services.accounts.user_for_token(token)
 
 
+def generation_path(generation_id: str, extension: str) -> str:
+    """Where a generation downloads; a signed link is bound to exactly this path."""
+    return f"/generations/{generation_id}.{extension}"
+
+
+async def generation_reader(services: Services, request: Request) -> User:
+    """The bearer header's account or, with `?token=`, the account of a signed link for this very path
+    (the link alone decides then: a header does not rescue a bad link)."""
+    link = request.query_params.get("token")
+    if link is None:
+        return await caller(services, request)
+    path = generation_path(request.path_params["generation_id"], request.path_params["extension"])
+    return await services.accounts.user_for_download(link, path)
+
+
 def failure(exc: DomainError) -> Response:
     response = error_response(HTTP_STATUS.get(exc.code, 400), exc.message, exc.code)
     if exc.code == "UNAUTHENTICATED":
@@ -51,7 +67,7 @@ def unexpected(what: str) -> Response:
 def export_endpoint(services: Services) -> Callable[[Request], Awaitable[Response]]:
     async def download(request: Request) -> Response:
         try:
-            user = await caller(services, request)
+            user = await generation_reader(services, request)
             generation = await services.generations.get(user, request.path_params["generation_id"])
             kind = "resume" if generation.document_type == "RESUME" else "cover-letter"
             title = " - ".join(part for part in (kind.replace("-", " ").title(), generation.job_title) if part)
@@ -73,6 +89,7 @@ def export_endpoint(services: Services) -> Callable[[Request], Awaitable[Respons
             "content-disposition": f'attachment; filename="{file.filename}"',
             "cache-control": "private, no-store",
             "x-content-type-options": "nosniff",
+            "referrer-policy": "no-referrer",  # a signed link's token stays out of Referer headers
         }
         if not file.complete:
             headers["x-tailor-warning"] = "The PDF font lacks some characters of this document; they show as ?"

@@ -3,7 +3,7 @@ delete; the download route lives in `graph/exports.py`."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from enum import Enum
 from typing import Any
 
@@ -14,6 +14,7 @@ from domain.ats import LETTER_WEIGHTS, RESUME_WEIGHTS
 from domain.generations import LetterOptions, ResumeOptions
 from domain.pagination import encode_cursor
 from graph.context import Context
+from graph.exports import generation_path
 from graph.jobs import Job
 from graph.pagination import DEFAULT_PAGE, PageInfo
 from graph.permissions import IsAuthenticated
@@ -75,12 +76,25 @@ class GenerationOptions:
     format: DocumentFormat = DocumentFormat.TEXT
 
 
-@strawberry.type(description="Paths to download the document (GET with your bearer token).")
+@strawberry.type(description="Paths to download the document (GET with your bearer token; see `signedDownloads`).")
 class Downloads:
     txt: str
     md: str
     docx: str
     pdf: str
+
+
+@strawberry.type(
+    description="Links that download the document with no header (an `<a href>` works): each opens its one "
+    "file, for you only, as often as needed until `expiresAt` (TAILOR_DOWNLOAD_LINK_SECONDS, 5 minutes by "
+    "default); ask again for fresh ones. Relative to this server."
+)
+class SignedDownloads:
+    txt: str
+    md: str
+    docx: str
+    pdf: str
+    expires_at: datetime
 
 
 def _parts(row: GenerationRow) -> list[AtsPart]:
@@ -108,6 +122,19 @@ class Generation:
     warnings: list[str]
     downloads: Downloads
     created_at: datetime
+
+    @strawberry.field(description="The downloads as signed links that need no Authorization header.")
+    async def signed_downloads(self, info: Info[Context, None]) -> SignedDownloads:
+        user = await info.context.require_user()  # only the owner is ever shown a generation
+        services = info.context.services
+        lifetime = timedelta(seconds=services.settings.download_link_seconds)
+        now = datetime.now(UTC)  # one moment, so the four links expire together
+        links: dict[str, str] = {}
+        for extension in EXPORT_FORMATS:
+            path = generation_path(str(self.id), extension)
+            issued = services.accounts.download_token(user, path, lifetime, now=now)
+            links[extension] = f"{path}?token={issued.token}"
+        return SignedDownloads(**links, expires_at=issued.expires_at)
 
     @strawberry.field(description="In the format asked for at generation time, or the one named here.")
     def content(self, format: DocumentFormat | None = None) -> str:
@@ -176,7 +203,7 @@ class Generation:
             options=GenerationOptions(**{_snake(k): v for k, v in options.items()}),
             llm_metadata=LLMMetadata(**row.llm_metadata),
             warnings=row.warnings,
-            downloads=Downloads(**{ext: f"/generations/{row.id}.{ext}" for ext in EXPORT_FORMATS}),
+            downloads=Downloads(**{ext: generation_path(row.id, ext) for ext in EXPORT_FORMATS}),
             created_at=row.created_at,
         )
 

@@ -52,7 +52,7 @@ class RequestIdMiddleware:
         try:
             await self.app(scope, receive, send_with_id if scope["type"] == "http" else send)
         finally:
-            path = scope["path"]
+            path = scope["path"]  # never the query string: signed download links carry `?token=` there
             if path.startswith("/exports/"):  # the path holds a download token: never log it
                 path = "/exports/<token>/" + path.rsplit("/", 1)[-1]
             access_log.info(
