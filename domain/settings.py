@@ -84,6 +84,13 @@ class Settings(BaseSettings):
     # `__schema`/`__type` with fragments expanded (the full standard query selects about 230).
     max_introspection_type_depth: int = Field(9, ge=1, le=50)
     max_introspection_fields: int = Field(500, ge=10)
+    max_batch_operations: int = Field(10, ge=1, le=100)  # operations in one batched request (a JSON array)
+    # Automatic persisted queries: how many the store keeps (in Redis when configured, for this long)
+    persisted_query_entries: int = Field(10_000, ge=10)
+    persisted_query_days: int = Field(30, ge=1)
+    # A manifest of trusted documents (Apollo's persisted query manifest or a {sha256: document} object):
+    # when set, only the operations it lists run.
+    trusted_documents: Path | None = None
     operation_timeout_seconds: float = Field(120.0, gt=0)
     shutdown_timeout_seconds: int = Field(10, ge=0)
     log_level: str = "INFO"

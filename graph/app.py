@@ -41,6 +41,7 @@ from graph.exports import export_endpoint, feedback_export_endpoint
 from graph.http import BodyLimitMiddleware, RequestIdMiddleware, health_endpoint
 from graph.ide import asset_routes
 from graph.logs import configure_logging
+from graph.persisted import PersistedQueries, load_trusted_documents
 from graph.personal_data import archive_endpoint
 from graph.schema import build_schema
 from graph.view import TailorGraphQL
@@ -49,6 +50,7 @@ from storage.blobs import BlobStore
 from storage.broker import MemoryBroker, RedisBroker
 from storage.counters import Counters, MemoryCounters, RedisCounters
 from storage.db import create_engine, session_factory
+from storage.persisted_queries import MemoryQueryStore, QueryStore, RedisQueryStore
 from storage.vectors import VectorIndex
 
 log = logging.getLogger("tailor.app")
@@ -156,6 +158,22 @@ def build_services(settings: Settings) -> Services:
     )
 
 
+def persisted_queries(settings: Settings, redis: Redis | None) -> PersistedQueries:
+    """APQ's store, shared by every worker through Redis when configured; trusted documents when listed."""
+    store: QueryStore = (
+        RedisQueryStore(
+            redis,
+            prefix=settings.redis_key_prefix,
+            max_entries=settings.persisted_query_entries,
+            ttl_seconds=settings.persisted_query_days * 86400,
+        )
+        if redis is not None
+        else MemoryQueryStore(settings.persisted_query_entries)
+    )
+    trusted = load_trusted_documents(settings.trusted_documents) if settings.trusted_documents else None
+    return PersistedQueries(store, trusted, max_chars=settings.max_query_chars)
+
+
 def serve_app() -> Starlette:
     """The factory `tailor serve` hands uvicorn: each worker process configures its own logging."""
     settings = Settings()
@@ -171,7 +189,7 @@ def serve_app() -> Starlette:
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
     services = build_services(settings)
-    graphql = TailorGraphQL(build_schema(settings), services)
+    graphql = TailorGraphQL(build_schema(settings, persisted_queries(settings, services.redis)), services)
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:

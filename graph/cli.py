@@ -31,6 +31,13 @@ def serve(args: argparse.Namespace) -> None:
             "tailor: the embedded Chroma index is not safe for several processes; "
             "run `chroma run` and set TAILOR_CHROMA_URL, or use TAILOR_WORKERS=1"
         )
+    if settings.trusted_documents is not None:
+        from graph.persisted import TrustedDocumentsError, load_trusted_documents
+
+        try:
+            load_trusted_documents(settings.trusted_documents)
+        except TrustedDocumentsError as exc:
+            sys.exit(f"tailor: {exc}")
     options: dict[str, Any] = {
         "factory": True,
         "host": args.host or settings.host,

@@ -16,7 +16,8 @@ from graph.logs import request_id
 
 log = logging.getLogger("tailor.errors")
 
-TOKEN_LIMIT_PREFIX = "Document contains more than"  # graphql-core's max_tokens parse error
+TOKEN_LIMIT = "Document contains more than"  # graphql-core's max_tokens parse error
+NESTING_LIMIT = "Document is nested too deeply"  # graphql-core's parser refuses deeper documents
 HTTP_STATUS_CODES = {413: "PAYLOAD_TOO_LARGE", 415: "UNSUPPORTED_MEDIA_TYPE", 429: "RATE_LIMITED"}
 
 
@@ -53,8 +54,9 @@ def is_unexpected(error: GraphQLError) -> bool:
     return True
 
 
-def to_api_error(error: GraphQLError) -> GraphQLError:
-    """A new error (cached validation errors must not be mutated) with its code and safe message."""
+def to_api_error(error: GraphQLError, request_code: str = "BAD_USER_INPUT") -> GraphQLError:
+    """A new error (cached validation errors must not be mutated) with its code and safe message;
+    `request_code` for an uncoded error of the request itself (parse, validation, variables)."""
     original = error.original_error
     if isinstance(original, DomainError):
         extensions: dict[str, Any] = {"code": original.code}
@@ -70,10 +72,10 @@ def to_api_error(error: GraphQLError) -> GraphQLError:
         if rid:
             extensions["requestId"] = rid
         message = f"Internal server error (request id {rid})" if rid else "Internal server error"
-    elif error.message.startswith(TOKEN_LIMIT_PREFIX):
+    elif TOKEN_LIMIT in error.message or NESTING_LIMIT in error.message:
         extensions, message = {"code": "QUERY_TOO_COMPLEX"}, error.message
     else:
-        extensions, message = {"code": "BAD_USER_INPUT"}, error.message
+        extensions, message = {"code": request_code if error.path is None else "BAD_USER_INPUT"}, error.message
     return GraphQLError(
         message,
         nodes=error.nodes,

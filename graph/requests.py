@@ -41,6 +41,10 @@ def _operations(query: str, max_tokens: int) -> dict[str | None, OperationType] 
     }
 
 
+def parses(query: str, max_tokens: int) -> bool:
+    return _operations(query, max_tokens) is not None
+
+
 def precheck(
     query: Any, variables: Any, operation_name: Any, *, max_chars: int, max_tokens: int
 ) -> tuple[list[GraphQLError] | None, OperationType | None]:

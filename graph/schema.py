@@ -24,12 +24,14 @@ from graph.improvements import ImprovementMutation, ImprovementQuery, Improvemen
 from graph.insights import InsightQuery
 from graph.jobs import JobMutation, JobQuery
 from graph.limits import schema_extensions
+from graph.persisted import PersistedQueries
 from graph.personal_data import PersonalDataMutation
 from graph.profiles import ProfileMutation, ProfileQuery
-from graph.requests import precheck
+from graph.requests import parses, precheck
 from graph.resumes import ResumeMutation, ResumeQuery
 from graph.samples import SampleMutation, SampleQuery
 from graph.tailoring import TailoringMutation, TailoringQuery
+from storage.persisted_queries import MemoryQueryStore
 
 Query = merge_types(
     "Query",
@@ -70,8 +72,9 @@ class TailorSchema(strawberry.Schema):
     every error, whichever stage raised it (an extension's `on_operation` misses parse errors);
     checks before execution; and a time limit on queries and mutations."""
 
-    def __init__(self, settings: Settings, **kwargs: Any) -> None:
+    def __init__(self, settings: Settings, persisted: PersistedQueries, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self.persisted = persisted
         self.operation_timeout = settings.operation_timeout_seconds
         self.max_query_chars = settings.max_query_chars
         self.max_query_tokens = settings.max_query_tokens
@@ -88,20 +91,31 @@ class TailorSchema(strawberry.Schema):
         return [coded_error(message, "QUERY_TOO_COMPLEX")]
 
     async def execute(self, query: str | None, *args: Any, **kwargs: Any) -> ExecutionResult:  # type: ignore[override]
+        resolved = await self.persisted.resolve(query, kwargs.get("operation_extensions"))
+        if resolved.errors:
+            return PreExecutionError(data=None, errors=resolved.errors)
+        query = resolved.query
         errors, _ = self._precheck(query, args, kwargs)
         if errors:
-            return ExecutionResult(data=None, errors=errors)
+            return PreExecutionError(data=None, errors=errors)
         try:
             async with asyncio.timeout(self.operation_timeout):
                 result = await super().execute(query, *args, **kwargs)
         except TimeoutError:
             return ExecutionResult(data=None, errors=self._timed_out())
+        if resolved.register and query and not isinstance(result, PreExecutionError):
+            await self.persisted.register(resolved.register, query)  # only documents that validated
         if result.errors:
-            result.errors = [to_api_error(error) for error in result.errors]
+            code = request_error_code(query, self.max_query_tokens, result)
+            result.errors = [to_api_error(error, code) for error in result.errors]
         return result
 
     async def stream(self, query: str | None, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         """The websocket path: the same checks, codes and (for queries and mutations) time limit."""
+        resolved = await self.persisted.resolve(query, kwargs.get("operation_extensions"))
+        if resolved.errors:
+            return _one(PreExecutionError(data=None, errors=resolved.errors))
+        query = resolved.query
         errors, kind = self._precheck(query, args, kwargs)
         if errors:
             return _one(PreExecutionError(data=None, errors=errors))
@@ -110,11 +124,11 @@ class TailorSchema(strawberry.Schema):
         except Exception as exc:  # noqa: BLE001 - Strawberry raises request errors here; they get codes
             error = as_graphql_error(exc)
             log_unexpected([error])
-            return _one(PreExecutionError(data=None, errors=[to_api_error(error)]))
+            return _one(PreExecutionError(data=None, errors=[to_api_error(error, self._raised_code(query))]))
         timeout = None if kind is OperationType.SUBSCRIPTION else self.operation_timeout
-        return self._coded(source, timeout)
+        return self._coded(source, timeout, query)
 
-    async def _coded(self, source: AsyncGenerator[Any, None], limit: float | None) -> AsyncIterator[Any]:
+    async def _coded(self, source: AsyncGenerator[Any, None], limit: float | None, query: str) -> AsyncIterator[Any]:
         async with aclosing(source):
             while True:
                 try:
@@ -128,11 +142,20 @@ class TailorSchema(strawberry.Schema):
                 except Exception as exc:  # noqa: BLE001 - e.g. a parse error raised by the parser cache
                     error = as_graphql_error(exc)
                     log_unexpected([error])
-                    yield PreExecutionError(data=None, errors=[to_api_error(error)])
+                    yield PreExecutionError(data=None, errors=[to_api_error(error, self._raised_code(query))])
                     return
                 if getattr(result, "errors", None):
-                    result.errors = [to_api_error(error) for error in result.errors]
+                    code = request_error_code(query, self.max_query_tokens, result)
+                    result.errors = [to_api_error(error, code) for error in result.errors]
                 yield result
+
+    def _raised_code(self, query: str | None) -> str:
+        """The code of a request error Strawberry raised rather than returned (the websocket path)."""
+        return (
+            "GRAPHQL_PARSE_FAILED"
+            if isinstance(query, str) and not parses(query, self.max_query_tokens)
+            else "BAD_USER_INPUT"
+        )
 
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         log_unexpected(errors)  # expected errors are answers, not incidents
@@ -142,14 +165,27 @@ async def _one(result: Any) -> AsyncIterator[Any]:
     yield result
 
 
-def build_schema(settings: Settings) -> TailorSchema:
+def request_error_code(query: str | None, max_tokens: int, result: Any) -> str:
+    """The code of an uncoded error without a path: Apollo's names for a document that does not parse
+    or validate (Strawberry reports both before execution), BAD_USER_INPUT for variable values."""
+    if not isinstance(result, PreExecutionError) or not isinstance(query, str):
+        return "BAD_USER_INPUT"
+    return "GRAPHQL_VALIDATION_FAILED" if parses(query, max_tokens) else "GRAPHQL_PARSE_FAILED"
+
+
+def build_schema(settings: Settings, persisted: PersistedQueries | None = None) -> TailorSchema:
     return TailorSchema(
         settings,
+        persisted
+        or PersistedQueries(MemoryQueryStore(settings.persisted_query_entries), max_chars=settings.max_query_chars),
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         extensions=schema_extensions(settings),
-        config=StrawberryConfig(disable_field_suggestions=not settings.introspection),
+        config=StrawberryConfig(
+            disable_field_suggestions=not settings.introspection,
+            batching_config={"max_operations": settings.max_batch_operations},
+        ),
     )
 
 

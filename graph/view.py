@@ -7,16 +7,19 @@ import logging
 from typing import Any
 
 from cross_web import HTTPException
+from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import GraphQLHTTPResponse
 from strawberry.http.async_base_view import AsyncHTTPRequestAdapter
 from strawberry.http.parse_content_type import parse_content_type
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
+from strawberry.types import ExecutionResult
 from strawberry.types.unset import UnsetType
 
 from domain.errors import DomainError
@@ -25,6 +28,7 @@ from graph.errors import error_response
 from graph.http import BodyTooLarge
 from graph.ide import page as graphiql_page
 from graph.logs import request_id
+from graph.media import GRAPHQL_RESPONSE, JSON, accepts_graphql_response, graphql_response, is_request_error
 from graph.schema import TailorSchema
 from graph.uploads import PREFLIGHT_HEADERS
 
@@ -77,6 +81,9 @@ class TailorGraphQL(GraphQL[Context, None]):
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
+        accept = Headers(scope=scope).get("accept", "")
+        modern = accepts_graphql_response(accept)
+        token = graphql_response.set(modern)
         try:
             response = await self.run(Request(scope=scope, receive=receive))
         except HTTPException as exc:
@@ -89,7 +96,34 @@ class TailorGraphQL(GraphQL[Context, None]):
             rid = request_id.get()
             log.exception("unexpected error handling a GraphQL request", extra={"request_id": rid})
             response = error_response(500, f"Internal server error (request id {rid})", "INTERNAL")
+        finally:
+            graphql_response.reset(token)
+        if modern and response.media_type == JSON:
+            response.headers["content-type"] = GRAPHQL_RESPONSE
         await response(scope, receive, send)
+
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        """Not for a GET that carries a persisted query's hash (no `query`, any Accept)."""
+        return request.query_params.get("extensions") is None and super().should_render_graphql_ide(request)
+
+    async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
+        """With `application/graphql-response+json`, a request that never reached execution (parse,
+        validation, variables, persisted query) has no `data`, as the spec asks."""
+        body = await super().process_result(request, result)
+        if (
+            graphql_response.get()
+            and result.data is None
+            and result.errors
+            and all(e.path is None for e in result.errors)
+        ):
+            body.pop("data", None)
+        return body
+
+    def create_response(self, response_data: Any, sub_response: Response) -> Response:
+        response = super().create_response(response_data, sub_response)
+        if graphql_response.get() and isinstance(response_data, dict) and is_request_error(response_data):
+            response.status_code = 400
+        return response
 
     def parse_json(self, data: str | bytes) -> Any:
         """Strawberry assumes UTF-8 holding an object or a list; anything else would be a 500."""
@@ -99,6 +133,8 @@ class TailorGraphQL(GraphQL[Context, None]):
             raise HTTPException(400, "The request body is not valid UTF-8 JSON") from exc
         if not isinstance(parsed, (dict, list)):
             raise HTTPException(400, "The request body must be a JSON object with a `query`")
+        if isinstance(parsed, list) and (not parsed or not all(isinstance(item, dict) for item in parsed)):
+            raise HTTPException(400, "A batch must be a non-empty JSON array of operation objects")
         return parsed
 
     async def parse_http_body(self, request: AsyncHTTPRequestAdapter) -> Any:
@@ -110,7 +146,11 @@ class TailorGraphQL(GraphQL[Context, None]):
             if multipart and not any(request.headers.get(name) for name in PREFLIGHT_HEADERS):
                 # A browser can send multipart cross-site without a preflight: demand a header it cannot.
                 raise HTTPException(400, "Uploads need the header `Apollo-Require-Preflight: true`")
-        return await super().parse_http_body(request)
+        data = await super().parse_http_body(request)
+        for operation in data if isinstance(data, list) else [data]:
+            if not isinstance(operation.operation_name, (str, type(None))):
+                raise HTTPException(400, "The operation's `operationName` must be a string or null")
+        return data
 
     async def render_graphql_ide(self, request: Request) -> Response:
         """Our GraphiQL page: every asset from this server, never a CDN (see graph/ide.py)."""

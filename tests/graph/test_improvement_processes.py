@@ -5,12 +5,14 @@ PostgreSQL and Redis keep one run per pair and stream every event to subscribers
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import subprocess
 import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from hashlib import sha256
 from pathlib import Path
 from typing import Any
 
@@ -141,4 +143,15 @@ async def test_two_processes_share_runs_through_redis_and_postgresql(tmp_path: P
                     "improvementRun"
                 ]
                 assert run["status"] == "COMPLETED" and run["analyzeAgain"]
+
+                # An automatic persisted query registered on A runs by its hash alone on B (through Redis).
+                query = "query Mine { me { email } }"
+                persisted = {"persistedQuery": {"version": 1, "sha256Hash": sha256(query.encode()).hexdigest()}}
+                auth = {"Authorization": f"Bearer {sam.token}"}
+                first = await on_b.post("/graphql", json={"extensions": persisted}, headers=auth)
+                assert first.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
+                registered = await on_a.post("/graphql", json={"query": query, "extensions": persisted}, headers=auth)
+                assert registered.json() == {"data": {"me": {"email": "sam@example.com"}}}
+                by_hash = await on_b.get("/graphql", params={"extensions": json.dumps(persisted)}, headers=auth)
+                assert by_hash.json() == {"data": {"me": {"email": "sam@example.com"}}}
     assert os.environ.get("TAILOR_REDIS_URL") is None  # the test servers had their own settings

@@ -123,7 +123,8 @@ async def subscribe_once(ws: ClientConnection, payload: dict[str, Any], op_id: s
 async def test_request_errors_over_the_socket_carry_codes(tmp_path: Path, database_url: str) -> None:
     settings = make_settings(tmp_path, database_url)
     cases = [
-        ({"query": "{ me { id "}, "BAD_USER_INPUT"),
+        ({"query": "{ me { id "}, "GRAPHQL_PARSE_FAILED"),
+        ({"query": "{ me { nope } }"}, "GRAPHQL_VALIDATION_FAILED"),
         ({"query": "{ " + "__typename " * (settings.max_query_tokens + 1) + "}"}, "QUERY_TOO_COMPLEX"),
         ({"query": "{ __typename }", "operationName": "X"}, "BAD_USER_INPUT"),
         ({"query": "query A { __typename } query B { __typename }"}, "BAD_USER_INPUT"),
