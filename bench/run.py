@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import json
 import os
 import shutil
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from graphql import get_introspection_query
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -38,6 +40,7 @@ class Operation:
     query: str
     variables: dict[str, Any] | None = None
     authenticated: bool = False
+    by_hash: bool = False  # sent as an automatic persisted query: the hash alone, the query registered first
 
 
 @dataclass
@@ -102,7 +105,11 @@ def percentile(samples: list[float], q: float) -> float:
 async def measure(
     client: httpx.AsyncClient, op: Operation, headers: dict[str, str], requests: int, concurrency: int
 ) -> Figures:
-    body = {"query": op.query, "variables": op.variables}
+    body: dict[str, Any] = {"query": op.query, "variables": op.variables}
+    if op.by_hash:
+        persisted = {"persistedQuery": {"version": 1, "sha256Hash": hashlib.sha256(op.query.encode()).hexdigest()}}
+        await client.post("/graphql", json={**body, "extensions": persisted}, headers=headers)  # registers it
+        body = {"variables": op.variables, "extensions": persisted}
 
     async def one() -> float:
         started = time.perf_counter()
@@ -188,6 +195,17 @@ async def load_profile(client: httpx.AsyncClient, auth: dict[str, str]) -> None:
                 raise SystemExit(f"loading the profile failed: {response.json()}")
 
 
+# What GraphiQL, Apollo's devtools and graphql-codegen send (graphql-core's copy of graphql-js's query).
+INTROSPECTION = get_introspection_query(
+    descriptions=True,
+    specified_by_url=True,
+    directive_is_repeatable=True,
+    schema_description=True,
+    input_value_deprecation=True,
+    one_of=True,
+)
+
+
 async def operations(client: httpx.AsyncClient, auth: dict[str, str]) -> list[Operation]:
     """What is measured; the first is the floor the others are compared with. Features add theirs here
     (loading the data they need through `client` first)."""
@@ -196,7 +214,9 @@ async def operations(client: httpx.AsyncClient, auth: dict[str, str]) -> list[Op
     rank = 'mutation ($force: Boolean!) { rankContent(input: {jobId: "%s", force: $force}) { cached rationale } }'
     return [
         Operation("{ __typename }", "{ __typename }"),
+        Operation("introspection (full)", INTROSPECTION),
         Operation("me (with token)", "{ me { id email role createdAt } }", authenticated=True),
+        Operation("me by persisted hash", "{ me { id email role createdAt } }", authenticated=True, by_hash=True),
         Operation("profile (50 items)", PROFILE_QUERY, authenticated=True),
         Operation("rankContent cold (30 items)", rank % job_id, {"force": True}, authenticated=True),
         Operation("rankContent cached", rank % job_id, {"force": False}, authenticated=True),

@@ -69,7 +69,8 @@ class Settings(BaseSettings):
     password_hash_concurrency: int = Field(4, ge=1)  # argon2 is memory-hard: bound it
 
     # HTTP edge
-    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Unset: pages on http://localhost:* and http://127.0.0.1:* may call a server on loopback, none else.
+    cors_origins: Annotated[list[str] | None, NoDecode] = None
     graphiql: bool = True
     introspection: bool = True
     legacy_graphql_ws: bool = False

@@ -10,7 +10,6 @@ from datetime import timedelta
 from redis.asyncio import Redis
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route, WebSocketRoute
 
 from domain.accounts import AccountService
@@ -37,6 +36,7 @@ from domain.settings import LLMProviderName, Settings
 from domain.skills import default_lexicon
 from domain.tailoring import RankingService, TailoringService
 from graph.context import Services
+from graph.cors import OriginPolicy, TailorCORS
 from graph.exports import export_endpoint, feedback_export_endpoint
 from graph.http import BodyLimitMiddleware, RequestIdMiddleware, health_endpoint
 from graph.ide import asset_routes
@@ -189,7 +189,8 @@ def serve_app() -> Starlette:
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
     services = build_services(settings)
-    graphql = TailorGraphQL(build_schema(settings, persisted_queries(settings, services.redis)), services)
+    origins = OriginPolicy(settings)
+    graphql = TailorGraphQL(build_schema(settings, persisted_queries(settings, services.redis)), services, origins)
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -217,14 +218,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         ],
         middleware=[
             Middleware(RequestIdMiddleware),
-            Middleware(
-                CORSMiddleware,
-                allow_origins=settings.cors_origins,
-                allow_methods=["GET", "POST", "OPTIONS"],
-                allow_headers=["authorization", "content-type", "x-request-id", "apollo-require-preflight"],
-                expose_headers=["x-request-id", "content-disposition"],
-                max_age=600,
-            ),
+            Middleware(TailorCORS, policy=origins),
             Middleware(
                 BodyLimitMiddleware,
                 max_body_bytes=settings.max_body_bytes,

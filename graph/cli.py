@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from typing import Any
 
@@ -38,6 +39,8 @@ def serve(args: argparse.Namespace) -> None:
             load_trusted_documents(settings.trusted_documents)
         except TrustedDocumentsError as exc:
             sys.exit(f"tailor: {exc}")
+    if args.host:  # each worker reads its settings again: the CORS default depends on the host
+        os.environ["TAILOR_HOST"] = args.host
     options: dict[str, Any] = {
         "factory": True,
         "host": args.host or settings.host,

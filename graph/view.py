@@ -24,6 +24,7 @@ from strawberry.types.unset import UnsetType
 
 from domain.errors import DomainError
 from graph.context import Context, Services
+from graph.cors import OriginPolicy, refusal
 from graph.errors import error_response
 from graph.http import BodyTooLarge
 from graph.ide import page as graphiql_page
@@ -63,7 +64,7 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
 class TailorGraphQL(GraphQL[Context, None]):
     graphql_transport_ws_handler_class = TransportWSHandler
 
-    def __init__(self, schema: TailorSchema, services: Services) -> None:
+    def __init__(self, schema: TailorSchema, services: Services, origins: OriginPolicy) -> None:
         settings = services.settings
         protocols = [GRAPHQL_TRANSPORT_WS_PROTOCOL]
         if settings.legacy_graphql_ws:
@@ -72,10 +73,10 @@ class TailorGraphQL(GraphQL[Context, None]):
             schema,
             graphql_ide="graphiql" if settings.graphiql else None,
             subscription_protocols=protocols,
-            allowed_origins=settings.cors_origins,
             multipart_uploads_enabled=True,
         )
         self.services = services
+        self.origins = origins
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -101,6 +102,17 @@ class TailorGraphQL(GraphQL[Context, None]):
         if modern and response.media_type == JSON:
             response.headers["content-type"] = GRAPHQL_RESPONSE
         await response(scope, receive, send)
+
+    def is_websocket_origin_allowed(self, request: WebSocket, origin: str) -> bool:
+        """Cross-origin handshakes: the CORS rule (configured origins, or development ones on loopback)."""
+        return self.origins.allows(origin)
+
+    async def reject_websocket(self, request: WebSocket) -> WebSocket:
+        """A refused origin gets a close code and reason a browser can show, not a bare 403: the socket
+        is accepted only to be closed, before any message is read."""
+        await request.accept()
+        await request.close(code=4403, reason=refusal(request.headers.get("origin", "?"))[:120])
+        return request
 
     def should_render_graphql_ide(self, request: Any) -> bool:
         """Not for a GET that carries a persisted query's hash (no `query`, any Accept)."""

@@ -319,18 +319,40 @@ async def test_cors_allows_configured_origins_only(tmp_path: Path, database_url:
     async with running(create_app(settings)) as app, http_client(app) as client:
         preflight = {
             "Access-Control-Request-Method": "POST",
-            "Access-Control-Request-Headers": "authorization,content-type",
+            "Access-Control-Request-Headers": "authorization,content-type,x-requested-with,graphql-preflight",
         }
         ok = await client.options("/graphql", headers={"Origin": "https://app.example.com", **preflight})
         assert ok.status_code == 200
         assert ok.headers["access-control-allow-origin"] == "https://app.example.com"
         bad = await client.options("/graphql", headers={"Origin": "https://evil.example.com", **preflight})
         assert "access-control-allow-origin" not in bad.headers
+        body = assert_error_body(bad, 403, "ORIGIN_NOT_ALLOWED")
+        assert "TAILOR_CORS_ORIGINS" in body["errors"][0]["message"]
+        unknown_header = {**preflight, "Access-Control-Request-Headers": "x-unknown"}
+        odd = await client.options("/graphql", headers={"Origin": "https://app.example.com", **unknown_header})
+        assert_error_body(odd, 400, "BAD_USER_INPUT")
         simple = await client.post(
             "/graphql", json={"query": "{ __typename }"}, headers={"Origin": "https://app.example.com"}
         )
         assert simple.headers["access-control-allow-origin"] == "https://app.example.com"
-        assert "x-request-id" in simple.headers["access-control-expose-headers"].lower()
+        exposed = simple.headers["access-control-expose-headers"].lower()
+        assert {"x-request-id", "x-tailor-warning", "content-disposition"} <= set(exposed.split(", "))
+        local = await client.options("/graphql", headers={"Origin": "http://localhost:5173", **preflight})
+        assert local.status_code == 403  # configured origins replace the development default
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+async def test_cors_allows_development_origins_on_loopback(tmp_path: Path, database_url: str) -> None:
+    preflight = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"}
+    for host, allowed in [("127.0.0.1", True), ("0.0.0.0", False)]:
+        settings = make_settings(tmp_path, database_url, host=host)
+        async with running(create_app(settings)) as app, http_client(app) as client:
+            for origin in ["http://localhost:5173", "http://127.0.0.1:3000", "http://localhost"]:
+                response = await client.options("/graphql", headers={"Origin": origin, **preflight})
+                assert (response.status_code == 200) is allowed, (host, origin)
+            for origin in ["https://localhost:5173", "http://localhost.evil.com", "http://evil.com"]:
+                response = await client.options("/graphql", headers={"Origin": origin, **preflight})
+                assert response.status_code == 403, (host, origin)
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)

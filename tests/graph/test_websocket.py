@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.exceptions import ConnectionClosed
 
 from graph.app import create_app
 from tests.conftest import live_server, make_settings
@@ -108,10 +108,27 @@ async def test_browser_origins_come_from_settings(tmp_path: Path, database_url: 
         async with connect(url, subprotocols=[TRANSPORT_WS], origin="https://app.example.com") as ws:  # type: ignore[list-item,arg-type]
             await ws.send(json.dumps({"type": "connection_init"}))
             assert (await receive(ws))["type"] == "connection_ack"
-        with pytest.raises(InvalidStatus) as refused:
-            async with connect(url, subprotocols=[TRANSPORT_WS], origin="https://evil.example.com"):  # type: ignore[list-item,arg-type]
-                pass
-        assert refused.value.response.status_code == 403
+        async with connect(url, subprotocols=[TRANSPORT_WS], origin="https://evil.example.com") as ws:  # type: ignore[list-item,arg-type]
+            with pytest.raises(ConnectionClosed) as refused:
+                await ws.recv()  # closed before any message is read, with a reason a browser can show
+        assert refused.value.rcvd is not None and refused.value.rcvd.code == 4403
+        assert "TAILOR_CORS_ORIGINS" in refused.value.rcvd.reason
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+async def test_development_origins_on_loopback(tmp_path: Path, database_url: str) -> None:
+    """Unconfigured, a server on loopback lets pages on http://localhost:* open sockets; configured, only those."""
+    for origins, allowed in [(None, True), ([], False)]:
+        settings = make_settings(tmp_path, database_url, cors_origins=origins)
+        async with live_server(create_app(settings)) as address:
+            url = f"ws://{address}/graphql"
+            async with connect(url, subprotocols=[TRANSPORT_WS], origin="http://localhost:5173") as ws:  # type: ignore[list-item,arg-type]
+                if allowed:
+                    await ws.send(json.dumps({"type": "connection_init"}))
+                    assert (await receive(ws))["type"] == "connection_ack"
+                else:
+                    with pytest.raises(ConnectionClosed):
+                        await ws.recv()
 
 
 async def subscribe_once(ws: ClientConnection, payload: dict[str, Any], op_id: str = "1") -> dict[str, Any]:
