@@ -30,8 +30,11 @@ NODE_OK := $(shell command -v npm >/dev/null 2>&1 && node -e 'const [a, b] = pro
 
 $(GRAPHIQL_STAMP): $(GRAPHIQL)/package.json $(GRAPHIQL)/package-lock.json
 	@echo "==> Installing GraphiQL's npm packages in $(GRAPHIQL) (npm ci)"
-	cd $(GRAPHIQL) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
-	@touch $(GRAPHIQL_STAMP)
+	@if (cd $(GRAPHIQL) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error); then \
+		touch $(GRAPHIQL_STAMP); \
+	else \
+		echo "GraphiQL's packages could not be installed (is the npm registry reachable?); the API works without them, and make install tries again"; \
+	fi
 
 ifeq ($(NODE_OK),yes)
 graphiql: $(GRAPHIQL_STAMP)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 from enum import StrEnum
 from pathlib import Path
@@ -15,6 +16,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from domain.scoring import DEFAULT_WEIGHTS as DEFAULT_SCORE_WEIGHTS
 
 MIN_SECRET_BYTES = 32
+ORIGIN = re.compile(r"^https?://(\[[0-9a-f:.]+\]|[^/\s:\[\]]+)(:\d{1,5})?$", re.IGNORECASE)
 SECRET_FILE = "jwt_secret"
 
 
@@ -86,8 +88,10 @@ class Settings(BaseSettings):
     max_introspection_type_depth: int = Field(9, ge=1, le=50)
     max_introspection_fields: int = Field(500, ge=10)
     max_batch_operations: int = Field(10, ge=1, le=100)  # operations in one batched request (a JSON array)
-    # Automatic persisted queries: how many the store keeps (in Redis when configured, for this long)
-    persisted_query_entries: int = Field(10_000, ge=10)
+    # Automatic persisted queries: characters of queries kept in process memory (least recently used
+    # out), or, with Redis, how many queries it keeps and for how long (documents over 16 KiB are not kept)
+    persisted_query_chars: int = Field(4_000_000, ge=10_000)
+    persisted_query_entries: int = Field(5_000, ge=10)
     persisted_query_days: int = Field(30, ge=1)
     # A manifest of trusted documents (Apollo's persisted query manifest or a {sha256: document} object):
     # when set, only the operations it lists run.
@@ -146,6 +150,15 @@ class Settings(BaseSettings):
             if text.startswith("["):
                 return json.loads(text)
             return [part.strip() for part in text.split(",") if part.strip()]
+        return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _check_origins(cls, value: list[str] | None) -> list[str] | None:
+        """An origin is `scheme://host[:port]` as a browser sends it; a typo would silently match nothing."""
+        bad = [origin for origin in value or [] if origin != "*" and not ORIGIN.match(origin)]
+        if bad:
+            raise ValueError(f"cors_origins needs origins like https://app.example.com, not {', '.join(bad)}")
         return value
 
     @field_validator("log_level")

@@ -168,7 +168,7 @@ def persisted_queries(settings: Settings, redis: Redis | None) -> PersistedQueri
             ttl_seconds=settings.persisted_query_days * 86400,
         )
         if redis is not None
-        else MemoryQueryStore(settings.persisted_query_entries)
+        else MemoryQueryStore(settings.persisted_query_chars)
     )
     trusted = load_trusted_documents(settings.trusted_documents) if settings.trusted_documents else None
     return PersistedQueries(store, trusted, max_chars=settings.max_query_chars)

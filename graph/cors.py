@@ -11,12 +11,12 @@ from starlette.responses import Response
 from starlette.types import ASGIApp
 from strawberry.http.websocket_origin import normalize_origin
 
-from domain.settings import Settings
+from domain.settings import Environment, Settings
 from graph.errors import error_response
 from graph.uploads import PREFLIGHT_HEADERS
 
-# Pages a developer runs on this machine (Vite, webpack, Next: any port), allowed by default when Tailor
-# itself serves on loopback and TAILOR_CORS_ORIGINS is not set.
+# Pages a developer runs on this machine (Vite, webpack, Next: any port), allowed by default in development
+# when Tailor itself serves on loopback and TAILOR_CORS_ORIGINS is not set.
 DEV_ORIGINS = r"^http://(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?$"
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 ALLOWED_HEADERS = [
@@ -33,13 +33,18 @@ REFUSED = "ORIGIN_NOT_ALLOWED"
 
 
 class OriginPolicy:
-    """The configured origins, or the development ones when serving on loopback with none configured."""
+    """The configured origins, or, with none configured, the development ones when TAILOR_ENV is
+    development and the server listens on loopback (production never gets a default)."""
 
     def __init__(self, settings: Settings) -> None:
         self.origins = [o for o in (normalize_origin(origin) for origin in settings.cors_origins or []) if o]
         if "*" in (settings.cors_origins or []):
             self.origins.append("*")
-        dev = settings.cors_origins is None and settings.host in LOOPBACK_HOSTS
+        dev = (
+            settings.cors_origins is None
+            and settings.env is Environment.DEVELOPMENT
+            and settings.host in LOOPBACK_HOSTS
+        )
         self.pattern = DEV_ORIGINS if dev else None
         self._regex = re.compile(DEV_ORIGINS) if dev else None
 

@@ -58,7 +58,11 @@ class _CodedContext:
 def coded(rule: type[ASTValidationRule], code: str = "QUERY_TOO_COMPLEX") -> type[ASTValidationRule]:
     class Coded(rule):  # type: ignore[valid-type,misc]
         def __init__(self, context: ValidationContext) -> None:
-            super().__init__(_CodedContext(context, code))  # type: ignore[arg-type]
+            coded_context = _CodedContext(context, code)
+            try:  # our rules measure in __init__, outside graphql-core's own guard
+                super().__init__(coded_context)  # type: ignore[arg-type]
+            except RecursionError:
+                coded_context.report_error(GraphQLError("The document nests fragments too deeply to measure"))
 
     Coded.__name__ = f"Coded{rule.__name__}"
     return Coded

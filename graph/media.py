@@ -6,9 +6,16 @@ from __future__ import annotations
 from contextvars import ContextVar
 from typing import Any
 
+from strawberry.types import ExecutionResult
+
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
 NOT_AN_ERROR = frozenset({"PERSISTED_QUERY_NOT_FOUND"})  # APQ's signal to send the query: Apollo expects 200
+
+
+class TimedOut(ExecutionResult):
+    """An operation stopped by the time limit: it ran, so it is no request error (it keeps `data`)."""
+
 
 # Set for each HTTP request by the view: whether this response speaks the current spec.
 graphql_response: ContextVar[bool] = ContextVar("graphql_response", default=False)
@@ -33,9 +40,22 @@ def accepts_graphql_response(accept: str) -> bool:
     return preferred > 0 and preferred >= weights.get(JSON, 0.0)
 
 
-def is_request_error(body: dict[str, Any]) -> bool:
-    """A response the spec answers with 4xx: no `data`, because the request never reached execution."""
-    if "data" in body or not body.get("errors"):
+def is_request_error(result: Any) -> bool:
+    """A request that never reached execution (parse, validation, variable values, a refused persisted
+    query): errors without a path and no data. Not an operation stopped by the time limit (it ran), nor
+    our own failure, nor APQ's "send the query" signal."""
+    errors = result.errors or []
+    if result.data is not None or not errors or any(e.path is not None for e in errors):
         return False
-    codes = {error.get("extensions", {}).get("code") for error in body["errors"]}
-    return not codes <= NOT_AN_ERROR
+    codes = {(e.extensions or {}).get("code") for e in errors}
+    return not isinstance(result, TimedOut) and "INTERNAL" not in codes and not codes <= NOT_AN_ERROR
+
+
+def status_of(body: dict[str, Any], status: int) -> int:
+    """The spec's status for a single response: 400 without `data`, 500 for our own failure."""
+    codes = {error.get("extensions", {}).get("code") for error in body.get("errors", [])}
+    if "data" not in body and body.get("errors"):
+        return 400
+    if body.get("data") is None and "INTERNAL" in codes:
+        return 500
+    return status

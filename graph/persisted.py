@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +20,10 @@ from graphql import GraphQLError
 from graph.errors import coded_error
 from storage.persisted_queries import QueryStore
 
+log = logging.getLogger("tailor.persisted")
+
 APQ_VERSION = 1
+MAX_STORED_CHARS = 16 * 1024  # longer documents run but are not stored: the client sends them each time
 NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
 NOT_IN_LIST = "PERSISTED_QUERY_NOT_IN_LIST"
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -96,7 +100,13 @@ class PersistedQueries:
         return Resolved(stored)
 
     async def register(self, digest: str, query: str) -> None:
-        await self._store.put(digest, query)
+        """Best effort: the operation has run, so a store that fails only costs the client a resend."""
+        if len(query) > MAX_STORED_CHARS:
+            return
+        try:
+            await self._store.put(digest, query)
+        except Exception:  # noqa: BLE001 - e.g. Redis unreachable: logged, never the client's failure
+            log.warning("could not store a persisted query", exc_info=True)
 
     def _trusted_text(self, query: Any) -> Resolved:
         if isinstance(query, str) and query and self._trusted is not None and sha256(query) not in self._trusted:

@@ -24,6 +24,7 @@ from graph.improvements import ImprovementMutation, ImprovementQuery, Improvemen
 from graph.insights import InsightQuery
 from graph.jobs import JobMutation, JobQuery
 from graph.limits import schema_extensions
+from graph.media import TimedOut
 from graph.persisted import PersistedQueries
 from graph.personal_data import PersonalDataMutation
 from graph.profiles import ProfileMutation, ProfileQuery
@@ -72,9 +73,11 @@ class TailorSchema(strawberry.Schema):
     every error, whichever stage raised it (an extension's `on_operation` misses parse errors);
     checks before execution; and a time limit on queries and mutations."""
 
-    def __init__(self, settings: Settings, persisted: PersistedQueries, **kwargs: Any) -> None:
+    def __init__(self, settings: Settings, persisted: PersistedQueries | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.persisted = persisted
+        self.persisted = persisted or PersistedQueries(
+            MemoryQueryStore(settings.persisted_query_chars), max_chars=settings.max_query_chars
+        )
         self.operation_timeout = settings.operation_timeout_seconds
         self.max_query_chars = settings.max_query_chars
         self.max_query_tokens = settings.max_query_tokens
@@ -102,7 +105,7 @@ class TailorSchema(strawberry.Schema):
             async with asyncio.timeout(self.operation_timeout):
                 result = await super().execute(query, *args, **kwargs)
         except TimeoutError:
-            return ExecutionResult(data=None, errors=self._timed_out())
+            return TimedOut(data=None, errors=self._timed_out())
         if resolved.register and query and not isinstance(result, PreExecutionError):
             await self.persisted.register(resolved.register, query)  # only documents that validated
         if result.errors:
@@ -137,7 +140,7 @@ class TailorSchema(strawberry.Schema):
                 except StopAsyncIteration:
                     return
                 except TimeoutError:
-                    yield ExecutionResult(data=None, errors=self._timed_out())
+                    yield TimedOut(data=None, errors=self._timed_out())
                     return
                 except Exception as exc:  # noqa: BLE001 - e.g. a parse error raised by the parser cache
                     error = as_graphql_error(exc)
@@ -176,8 +179,7 @@ def request_error_code(query: str | None, max_tokens: int, result: Any) -> str:
 def build_schema(settings: Settings, persisted: PersistedQueries | None = None) -> TailorSchema:
     return TailorSchema(
         settings,
-        persisted
-        or PersistedQueries(MemoryQueryStore(settings.persisted_query_entries), max_chars=settings.max_query_chars),
+        persisted,
         query=Query,
         mutation=Mutation,
         subscription=Subscription,

@@ -29,11 +29,12 @@ from graph.errors import error_response
 from graph.http import BodyTooLarge
 from graph.ide import page as graphiql_page
 from graph.logs import request_id
-from graph.media import GRAPHQL_RESPONSE, JSON, accepts_graphql_response, graphql_response, is_request_error
+from graph.media import GRAPHQL_RESPONSE, JSON, accepts_graphql_response, graphql_response, is_request_error, status_of
 from graph.schema import TailorSchema
 from graph.uploads import PREFLIGHT_HEADERS
 
 log = logging.getLogger("tailor.http")
+MAX_CLOSE_REASON = 123  # bytes a websocket close frame has room for
 _OPTIONAL_OBJECT = (dict, type(None))
 
 
@@ -110,8 +111,11 @@ class TailorGraphQL(GraphQL[Context, None]):
     async def reject_websocket(self, request: WebSocket) -> WebSocket:
         """A refused origin gets a close code and reason a browser can show, not a bare 403: the socket
         is accepted only to be closed, before any message is read."""
-        await request.accept()
-        await request.close(code=4403, reason=refusal(request.headers.get("origin", "?"))[:120])
+        offered = request.scope.get("subprotocols") or []
+        # Browsers fail a handshake that does not echo one of their subprotocols, hiding the reason.
+        await request.accept(subprotocol=next((p for p in offered if p in self.websocket_subprotocols), None))
+        reason = refusal(request.headers.get("origin", "?")).encode()[:MAX_CLOSE_REASON].decode("utf-8", "ignore")
+        await request.close(code=4403, reason=reason)
         return request
 
     def should_render_graphql_ide(self, request: Any) -> bool:
@@ -122,19 +126,14 @@ class TailorGraphQL(GraphQL[Context, None]):
         """With `application/graphql-response+json`, a request that never reached execution (parse,
         validation, variables, persisted query) has no `data`, as the spec asks."""
         body = await super().process_result(request, result)
-        if (
-            graphql_response.get()
-            and result.data is None
-            and result.errors
-            and all(e.path is None for e in result.errors)
-        ):
+        if graphql_response.get() and is_request_error(result):
             body.pop("data", None)
         return body
 
     def create_response(self, response_data: Any, sub_response: Response) -> Response:
         response = super().create_response(response_data, sub_response)
-        if graphql_response.get() and isinstance(response_data, dict) and is_request_error(response_data):
-            response.status_code = 400
+        if graphql_response.get() and isinstance(response_data, dict):
+            response.status_code = status_of(response_data, response.status_code)
         return response
 
     def parse_json(self, data: str | bytes) -> Any:
@@ -159,9 +158,16 @@ class TailorGraphQL(GraphQL[Context, None]):
                 # A browser can send multipart cross-site without a preflight: demand a header it cannot.
                 raise HTTPException(400, "Uploads need the header `Apollo-Require-Preflight: true`")
         data = await super().parse_http_body(request)
-        for operation in data if isinstance(data, list) else [data]:
-            if not isinstance(operation.operation_name, (str, type(None))):
-                raise HTTPException(400, "The operation's `operationName` must be a string or null")
+        for operation in data if isinstance(data, list) else [data]:  # Strawberry checks no batch item
+            for name, value, kinds in [
+                ("query", operation.query, (str, type(None))),
+                ("operationName", operation.operation_name, (str, type(None))),
+                ("variables", operation.variables, (dict, type(None))),
+                ("extensions", operation.extensions, (dict, type(None))),
+            ]:
+                if not isinstance(value, kinds):
+                    kind = "a string" if str in kinds else "an object"
+                    raise HTTPException(400, f"The operation's `{name}` must be {kind} or null")
         return data
 
     async def render_graphql_ide(self, request: Request) -> Response:

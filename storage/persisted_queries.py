@@ -17,11 +17,13 @@ class QueryStore(Protocol):
 
 
 class MemoryQueryStore:
-    """Least recently used first out, at most `max_entries` queries."""
+    """Least recently used first out, at most `max_chars` characters of queries in all (a count alone
+    would let 20,000-character documents fill memory)."""
 
-    def __init__(self, max_entries: int) -> None:
+    def __init__(self, max_chars: int) -> None:
         self._queries: OrderedDict[str, str] = OrderedDict()
-        self._max_entries = max_entries
+        self._max_chars = max_chars
+        self._chars = 0
 
     async def get(self, sha256: str) -> str | None:
         query = self._queries.get(sha256)
@@ -30,10 +32,14 @@ class MemoryQueryStore:
         return query
 
     async def put(self, sha256: str, query: str) -> None:
+        if sha256 in self._queries:
+            self._queries.move_to_end(sha256)
+            return
         self._queries[sha256] = query
-        self._queries.move_to_end(sha256)
-        while len(self._queries) > self._max_entries:
-            self._queries.popitem(last=False)
+        self._chars += len(query)
+        while self._chars > self._max_chars:
+            _, dropped = self._queries.popitem(last=False)
+            self._chars -= len(dropped)
 
     def __len__(self) -> int:
         return len(self._queries)
@@ -44,13 +50,15 @@ class RedisQueryStore:
     registration times that trims the oldest beyond `max_entries`. A small memory store in front
     saves the round trip for hot queries (a hash always names the same text, so it never goes stale)."""
 
-    def __init__(self, redis: Redis, *, prefix: str, max_entries: int, ttl_seconds: int, local_entries: int = 1000):
+    def __init__(
+        self, redis: Redis, *, prefix: str, max_entries: int, ttl_seconds: int, local_chars: int = 1_000_000
+    ) -> None:
         self._redis = redis
         self._prefix = f"{prefix}apq:"
         self._index = f"{prefix}apq-index"
         self._max_entries = max_entries
         self._ttl = ttl_seconds
-        self._local = MemoryQueryStore(min(local_entries, max_entries))
+        self._local = MemoryQueryStore(local_chars)
 
     async def get(self, sha256: str) -> str | None:
         query = await self._local.get(sha256)

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from graph.app import create_app
-from graph.persisted import TrustedDocumentsError, load_trusted_documents
+from graph.persisted import MAX_STORED_CHARS, TrustedDocumentsError, load_trusted_documents
 from tests.conftest import GraphQL, error_codes, http_client, make_settings, register, running
 
 SQLITE = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
@@ -112,16 +112,20 @@ class TestPersistedQueries:
         ]
         assert error_codes((await post(client, {"extensions": apq(bad)})).json()) == ["PERSISTED_QUERY_NOT_FOUND"]
 
-    async def test_the_store_is_bounded(self, tmp_path: Path, database_url: str) -> None:
-        settings = make_settings(tmp_path, database_url, persisted_query_entries=10)
+    async def test_the_store_is_bounded_in_characters(self, tmp_path: Path, database_url: str) -> None:
+        settings = make_settings(tmp_path, database_url, persisted_query_chars=10_000)
         async with running(create_app(settings)) as app, http_client(app) as client:
-            queries = [f"{{ a{i}: __typename }}" for i in range(12)]
+            padding = "\n#" + "x" * 990  # a comment: characters that cost no tokens
+            queries = [f"{{ a{i}: __typename }}{padding}" for i in range(12)]
             for query in queries:
                 assert (await post(client, {"query": query, "extensions": apq(query)})).json()["data"]
             oldest = (await post(client, {"extensions": apq(queries[0])})).json()
             assert error_codes(oldest) == ["PERSISTED_QUERY_NOT_FOUND"]
             newest = (await post(client, {"extensions": apq(queries[-1])})).json()
             assert newest == {"data": {"a11": "Query"}}
+            huge = "{ __typename }\n#" + "x" * (MAX_STORED_CHARS + 1)  # runs, but is not kept
+            assert (await post(client, {"query": huge, "extensions": apq(huge)})).json()["data"]
+            assert error_codes((await post(client, {"extensions": apq(huge)})).json()) == ["PERSISTED_QUERY_NOT_FOUND"]
 
 
 @SQLITE
@@ -144,7 +148,8 @@ class TestBatches:
 
     async def test_batch_size_and_shape_are_limited(self, client: httpx.AsyncClient, settings: Any) -> None:
         too_many = [{"query": "{ __typename }"}] * (settings.max_batch_operations + 1)
-        for batch in [too_many, [], [1, 2], [{"query": "{ __typename }"}, "x"]]:
+        wrong_types = [{"query": "{ __typename }", "variables": "abc"}, {"query": 7}, {"extensions": []}]
+        for batch in [too_many, [], [1, 2], [{"query": "{ __typename }"}, "x"], *([item] for item in wrong_types)]:
             response = await post(client, batch)
             assert response.status_code == 400 and error_codes(response.json()) == ["BAD_USER_INPUT"], batch
         allowed = [{"query": "{ __typename }"}] * settings.max_batch_operations

@@ -276,6 +276,9 @@ async def test_slow_operations_time_out(tmp_path: Path, database_url: str, monke
         body = await GraphQL(client)("{ me { id } }", token=token)
         assert error_codes(body) == ["QUERY_TOO_COMPLEX"]
         assert "0.2 seconds" in body["errors"][0]["message"]
+        modern = {"authorization": f"Bearer {token}", "accept": "application/graphql-response+json"}
+        stopped = await client.post("/graphql", json={"query": "{ me { id } }"}, headers=modern)
+        assert stopped.status_code == 200 and stopped.json()["data"] is None  # it ran: no request error
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
@@ -344,8 +347,10 @@ async def test_cors_allows_configured_origins_only(tmp_path: Path, database_url:
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 async def test_cors_allows_development_origins_on_loopback(tmp_path: Path, database_url: str) -> None:
     preflight = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"}
-    for host, allowed in [("127.0.0.1", True), ("0.0.0.0", False)]:
-        settings = make_settings(tmp_path, database_url, host=host)
+    for host, env, allowed in [("127.0.0.1", "development", True), ("0.0.0.0", "development", False)] + [
+        ("127.0.0.1", "production", False)  # behind a proxy production listens on loopback too: no default
+    ]:
+        settings = make_settings(tmp_path, database_url, host=host, env=env)
         async with running(create_app(settings)) as app, http_client(app) as client:
             for origin in ["http://localhost:5173", "http://127.0.0.1:3000", "http://localhost"]:
                 response = await client.options("/graphql", headers={"Origin": origin, **preflight})

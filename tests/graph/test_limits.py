@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from graphql import FieldNode, OperationDefinitionNode, parse
+from graphql import FieldNode, OperationDefinitionNode, parse, validate
 
-from graph.limits import ExpandedCount
+from domain.settings import Settings
+from graph.limits import ExpandedCount, IntrospectionBudget, alias_rule, coded, depth_rule, introspection_rule
+from graph.schema import build_schema
 
 
 def bomb(levels: int) -> str:
@@ -29,6 +31,19 @@ def visits(levels: int, cap: int) -> tuple[int, int]:
 
 def test_counts_expansions_exactly_below_the_cap() -> None:
     assert visits(3, cap=10**9)[0] == 2 + 2 * 2 + 2 * 4  # each level doubles the aliased fields
+
+
+def test_fragment_chains_too_deep_to_walk_are_refused() -> None:
+    """Thousands of fragments each spreading the next: past Python's recursion, refused with a code."""
+    document = parse(
+        "{ me { ...F0 } } "
+        + " ".join(f"fragment F{i} on User {{ ...F{i + 1} }}" for i in range(3000))
+        + " fragment F3000 on User { id }"
+    )
+    schema = build_schema(Settings())._schema
+    for rule in [depth_rule(12), alias_rule(15), introspection_rule(IntrospectionBudget(9, 500))]:
+        errors = validate(schema, document, [coded(rule)])
+        assert "QUERY_TOO_COMPLEX" in [(e.extensions or {}).get("code") for e in errors], [e.message for e in errors]
 
 
 def test_a_fragment_bomb_costs_linear_work() -> None:

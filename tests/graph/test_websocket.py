@@ -109,6 +109,7 @@ async def test_browser_origins_come_from_settings(tmp_path: Path, database_url: 
             await ws.send(json.dumps({"type": "connection_init"}))
             assert (await receive(ws))["type"] == "connection_ack"
         async with connect(url, subprotocols=[TRANSPORT_WS], origin="https://evil.example.com") as ws:  # type: ignore[list-item,arg-type]
+            assert ws.subprotocol == TRANSPORT_WS  # browsers fail a handshake that does not echo theirs
             with pytest.raises(ConnectionClosed) as refused:
                 await ws.recv()  # closed before any message is read, with a reason a browser can show
         assert refused.value.rcvd is not None and refused.value.rcvd.code == 4403
