@@ -118,7 +118,7 @@ def _since(value: str | None) -> datetime | None:
 def _min_rating(value: str | None) -> int | None:
     if value is None or value == "":
         return None
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()):  # "²".isdigit() is true, and int("²") raises
         raise BadInput("minRating must be a whole number from 1 to 5", field="minRating")
     return int(value)
 

@@ -12,18 +12,30 @@ from graph.errors import coded_error
 CACHE_SIZE = 1000
 
 
+MAX_VALUE_DEPTH = 64  # lists and objects nested in variables: no argument of the schema needs more
+
+
+class TooDeep(Exception):
+    pass
+
+
 def has_lone_surrogate(value: Any) -> bool:
-    """JSON can carry `\\ud800`, which no UTF-8 encoder (argon2, the database, logs) accepts."""
-    if isinstance(value, str):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return True
-        return False
-    if isinstance(value, dict):
-        return any(has_lone_surrogate(k) or has_lone_surrogate(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(has_lone_surrogate(item) for item in value)
+    """JSON can carry `\\ud800`, which no UTF-8 encoder (argon2, the database, logs) accepts. Walks
+    iteratively, and raises TooDeep past MAX_VALUE_DEPTH levels (deeper values overflow the recursive
+    walks of the GraphQL library, which would answer a 500)."""
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+        elif isinstance(item, (dict, list)):
+            if depth >= MAX_VALUE_DEPTH:
+                raise TooDeep
+            children = [*item.keys(), *item.values()] if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
     return False
 
 
@@ -46,15 +58,19 @@ def parses(query: str, max_tokens: int) -> bool:
 
 
 def precheck(
-    query: Any, variables: Any, operation_name: Any, *, max_chars: int, max_tokens: int
+    query: Any, variables: Any, operation_name: Any, *, max_chars: int, max_tokens: int, streaming: bool
 ) -> tuple[list[GraphQLError] | None, OperationType | None]:
     """Errors that stop the request before execution, and the operation's type when known."""
     if not isinstance(query, str) or not query.strip():
         return [coded_error("The request has no GraphQL query", "BAD_USER_INPUT")], None
     if len(query) > max_chars:
         return [coded_error(f"The query is longer than {max_chars} characters", "QUERY_TOO_COMPLEX")], None
-    if has_lone_surrogate([query, variables, operation_name]):
-        return [coded_error("The request contains invalid Unicode (a lone surrogate)", "BAD_USER_INPUT")], None
+    try:
+        if has_lone_surrogate([query, variables, operation_name]):
+            return [coded_error("The request contains invalid Unicode (a lone surrogate)", "BAD_USER_INPUT")], None
+    except TooDeep:
+        message = f"The variables nest more than {MAX_VALUE_DEPTH - 1} levels deep"
+        return [coded_error(message, "BAD_USER_INPUT")], None
     operations = _operations(query, max_tokens)
     if operations is None:
         return None, None
@@ -64,4 +80,7 @@ def precheck(
     kind = next(iter(operations.values()), None) if operation_name is None else operations.get(operation_name)
     if kind is None and operations:
         return [coded_error(f"Unknown operation named '{operation_name}'", "BAD_USER_INPUT")], None
+    if kind is OperationType.SUBSCRIPTION and not streaming:
+        message = "Subscriptions run over a websocket (graphql-transport-ws) at /graphql, not over plain HTTP"
+        return [coded_error(message, "BAD_USER_INPUT")], None
     return None, kind

@@ -82,11 +82,16 @@ class TailorSchema(strawberry.Schema):
         self.max_query_chars = settings.max_query_chars
         self.max_query_tokens = settings.max_query_tokens
 
-    def _precheck(self, query: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    def _precheck(self, query: Any, args: tuple[Any, ...], kwargs: dict[str, Any], *, streaming: bool) -> Any:
         variables = kwargs.get("variable_values", args[0] if args else None)
         operation_name = kwargs.get("operation_name")
         return precheck(
-            query, variables, operation_name, max_chars=self.max_query_chars, max_tokens=self.max_query_tokens
+            query,
+            variables,
+            operation_name,
+            max_chars=self.max_query_chars,
+            max_tokens=self.max_query_tokens,
+            streaming=streaming,
         )
 
     def _timed_out(self) -> list[GraphQLError]:
@@ -98,7 +103,7 @@ class TailorSchema(strawberry.Schema):
         if resolved.errors:
             return PreExecutionError(data=None, errors=resolved.errors)
         query = resolved.query
-        errors, _ = self._precheck(query, args, kwargs)
+        errors, _ = self._precheck(query, args, kwargs, streaming=False)
         if errors:
             return PreExecutionError(data=None, errors=errors)
         try:
@@ -119,7 +124,7 @@ class TailorSchema(strawberry.Schema):
         if resolved.errors:
             return _one(PreExecutionError(data=None, errors=resolved.errors))
         query = resolved.query
-        errors, kind = self._precheck(query, args, kwargs)
+        errors, kind = self._precheck(query, args, kwargs, streaming=True)
         if errors:
             return _one(PreExecutionError(data=None, errors=errors))
         try:

@@ -25,7 +25,7 @@ from strawberry.types.unset import UnsetType
 from domain.errors import DomainError
 from graph.context import Context, Services
 from graph.cors import OriginPolicy, refusal
-from graph.errors import error_response
+from graph.errors import coded_error, error_response
 from graph.http import BodyTooLarge
 from graph.ide import page as graphiql_page
 from graph.logs import request_id
@@ -58,8 +58,22 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             await self.handle_invalid_message("Messages must be JSON objects with a string `type`")
         elif message["type"] == "subscribe" and not valid_subscribe(message):
             await self.handle_invalid_message("Invalid subscribe message")
+        elif message["type"] == "subscribe" and self._over_limit(message["id"]):
+            limit = self.max_subscriptions_per_connection
+            error = coded_error(f"At most {limit} operations run at once on one connection", "RATE_LIMITED")
+            await self.send_message({"id": message["id"], "type": "error", "payload": [error.formatted]})
         else:
             await super().handle_message(message)
+
+    def _over_limit(self, operation_id: str) -> bool:
+        """Strawberry's own refusal carries no code; ours does (a duplicate id is closed by Strawberry)."""
+        limit = self.max_subscriptions_per_connection
+        return (
+            self.connection_acknowledged
+            and limit is not None
+            and operation_id not in self.operations
+            and len(self.operations) >= limit
+        )
 
 
 class TailorGraphQL(GraphQL[Context, None]):

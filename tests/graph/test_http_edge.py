@@ -95,6 +95,23 @@ class TestBadRequests:
         )
         assert body["errors"] and set(error_codes(body)) == {"BAD_USER_INPUT"}
 
+    async def test_deeply_nested_variables_are_refused(self, client: httpx.AsyncClient) -> None:
+        deep: Any = []
+        for _ in range(600):  # past Python's recursion in the GraphQL library, were it walked
+            deep = [deep]
+        for variables in [{"x": deep}, {"x": {"a": deep}}]:  # undeclared: still checked
+            response = await client.post("/graphql", json={"query": "{ __typename }", "variables": variables})
+            assert_error_body(response, 200, "BAD_USER_INPUT")
+
+    async def test_subscriptions_over_http_are_refused(self, client: httpx.AsyncClient) -> None:
+        subscription = 'subscription { improveResume(resumeId: "r", jobId: "j") { status } }'
+        for response in [
+            await client.post("/graphql", json={"query": subscription}),
+            await client.get("/graphql", params={"query": subscription}),
+        ]:
+            body = assert_error_body(response, 200, "BAD_USER_INPUT")
+            assert "websocket" in body["errors"][0]["message"]
+
     async def test_mutation_over_get_is_refused(self, client: httpx.AsyncClient) -> None:
         response = await client.get(
             "/graphql", params={"query": 'mutation { login(email: "a@b.co", password: "x") { token } }'}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 from graphql import FieldNode, OperationDefinitionNode, parse, validate
 
 from domain.settings import Settings
@@ -50,3 +52,27 @@ def test_a_fragment_bomb_costs_linear_work() -> None:
     counted, calls = visits(60, cap=10**30)
     assert counted == 2**61 - 2  # the whole expansion, counted exactly
     assert calls <= 3 * 61 + 1  # each fragment's fields visited once
+
+
+def test_random_fragment_dags_cost_linear_work() -> None:
+    """Fragments that spread later ones at random, several times each: every field node is visited once."""
+    rng = random.Random(15)
+    for _ in range(50):
+        size = rng.randint(2, 40)
+        bodies = []
+        for i in range(size):
+            later = [f"...F{rng.randint(i + 1, size)}" for _ in range(rng.randint(0, 4))]
+            bodies.append(f"fragment F{i} on User {{ a{i}: id b{i}: email {' '.join(later)} }}")
+        document = parse(f"{{ me {{ ...F0 }} }} {' '.join(bodies)} fragment F{size} on User {{ id }}")
+        fragments = {d.name.value: d for d in document.definitions if not isinstance(d, OperationDefinitionNode)}
+        fields = sum(len(f.selection_set.selections) for f in fragments.values())
+        calls = 0
+
+        def aliased(field: FieldNode) -> bool:
+            nonlocal calls
+            calls += 1
+            return field.alias is not None
+
+        operation = next(d for d in document.definitions if isinstance(d, OperationDefinitionNode))
+        ExpandedCount(fragments, aliased, cap=10**30)(operation.selection_set)
+        assert calls <= fields + 1, (size, calls, fields)

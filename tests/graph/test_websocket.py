@@ -147,6 +147,7 @@ async def test_request_errors_over_the_socket_carry_codes(tmp_path: Path, databa
         ({"query": "{ __typename }", "operationName": "X"}, "BAD_USER_INPUT"),
         ({"query": "query A { __typename } query B { __typename }"}, "BAD_USER_INPUT"),
         ({"query": " ".join(f"a{i}: __typename" for i in range(20)).join("{}")}, "QUERY_TOO_COMPLEX"),
+        ({"query": "{ __typename }", "variables": {"x": json.loads("[" * 600 + "]" * 600)}}, "BAD_USER_INPUT"),
     ]
     async with live_server(create_app(settings)) as address:
         async with connect(f"ws://{address}/graphql", subprotocols=[TRANSPORT_WS]) as ws:  # type: ignore[list-item]
