@@ -24,7 +24,7 @@ from storage.accounts import User
 from storage.db import transaction
 from storage.jobs import PRIVATE, PUBLIC, Job, JobRepository
 
-MAX_RAW_TEXT = 50_000
+MAX_RAW_TEXT = 50_000  # the default for a posting's text (TAILOR_MAX_JOB_CHARS); past it: BAD_USER_INPUT
 MAX_SHORT_TEXT = 200
 MAX_SEARCH = 100
 MAX_IMPORT_LINES = 1000
@@ -82,14 +82,20 @@ def content_hash(raw_text: str) -> str:
 
 class JobService:
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], lexicon: Lexicon, notify: Notify | None = None
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        lexicon: Lexicon,
+        notify: Notify | None = None,
+        *,
+        max_chars: int = MAX_RAW_TEXT,
     ) -> None:
         self._sessions = sessions
         self._lexicon = lexicon
         self._notify = notify or (lambda: None)  # wakes the index worker after a commit
+        self._max_chars = max_chars  # a posting's text: pasted, imported or edited
 
     async def create(self, user: User, data: JobInput) -> Job:
-        raw_text = clean_text(data.raw_text, "rawText", max_length=MAX_RAW_TEXT, required=True)
+        raw_text = clean_text(data.raw_text, "rawText", max_length=self._max_chars, required=True)
         assert raw_text is not None
         visibility = self._visibility(user, data.visibility)
         overrides = self._overrides(data)
@@ -154,14 +160,14 @@ class JobService:
             location=record.get("location"),
             url=record.get("url"),
         )
-        raw_text = clean_text(data.raw_text, "rawText", max_length=MAX_RAW_TEXT, required=True)
+        raw_text = clean_text(data.raw_text, "rawText", max_length=self._max_chars, required=True)
         assert raw_text is not None
         job = Job(user_id=user.id, visibility=PUBLIC, url=clean_url(data.url, "url"), overrides=self._overrides(data))
         self._apply_text(job, raw_text)
         return job
 
     async def update(self, user: User, job_id: str, data: JobInput) -> Job:
-        raw_text = clean_text(data.raw_text, "rawText", max_length=MAX_RAW_TEXT)
+        raw_text = clean_text(data.raw_text, "rawText", max_length=self._max_chars)
         overrides = self._overrides(data)
         url = clean_url(data.url, "url")
         async with transaction(self._sessions) as session:

@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from domain.documents.extract import extract_text
+from domain.documents.extract import DEFAULT_MAX_CHARS, extract_text, within_limit
 from domain.documents.resume_parsing import parse_resume
 from domain.errors import NotFound
 from domain.pagination import check_first, decode_cursor
@@ -35,10 +35,18 @@ class ResumePage:
 
 
 class ResumeService:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], blobs: BlobStore, lexicon: Lexicon) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        blobs: BlobStore,
+        lexicon: Lexicon,
+        *,
+        max_chars: int = DEFAULT_MAX_CHARS,
+    ) -> None:
         self._sessions = sessions
         self._blobs = blobs
         self._lexicon = lexicon
+        self._max_chars = max_chars  # text kept from an upload; past it the upload is refused
 
     async def upload(self, user: User, filename: str | None, content: bytes) -> Uploaded:
         digest = content_hash(content)
@@ -46,7 +54,9 @@ class ResumeService:
             existing = await ResumeRepository(session).by_hash(user.id, digest)
         if existing is not None:
             return Uploaded(existing, deduplicated=True)
-        extracted = await extract_text(content)  # UNSUPPORTED_MEDIA_TYPE / UNPROCESSABLE_DOCUMENT
+        # UNSUPPORTED_MEDIA_TYPE / UNPROCESSABLE_DOCUMENT; PAYLOAD_TOO_LARGE past the limit: nothing parsed or stored
+        extracted = await extract_text(content, max_chars=self._max_chars)
+        within_limit(extracted, max_chars=self._max_chars, what="resume")
         parsed = parse_resume(extracted.text, self._lexicon)  # RESUME_PARSING_FAILED
         resume = Resume(
             user_id=user.id,

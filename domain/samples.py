@@ -8,7 +8,7 @@ from dataclasses import asdict
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.ai.llm import LLMProvider
-from domain.documents.extract import extract_text
+from domain.documents.extract import DEFAULT_MAX_CHARS, extract_text, within_limit
 from domain.errors import BadInput, NotFound
 from domain.validation import clean_text, is_uuid
 from storage.accounts import User
@@ -19,15 +19,20 @@ DOCUMENT_TYPES = ("RESUME", "COVER_LETTER")
 
 
 class SampleService:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], llm: LLMProvider) -> None:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], llm: LLMProvider, *, max_chars: int = DEFAULT_MAX_CHARS
+    ) -> None:
         self._sessions = sessions
         self._llm = llm
+        self._max_chars = max_chars  # text kept from an upload; past it the upload is refused
 
     async def upload(self, user: User, document_type: str, filename: str | None, content: bytes) -> Sample:
         if document_type not in DOCUMENT_TYPES:
             raise BadInput(f"documentType must be one of {', '.join(DOCUMENT_TYPES)}", field="documentType")
         name = clean_text(filename, "file", max_length=255) or "sample"
-        extracted = await extract_text(content)  # UNSUPPORTED_MEDIA_TYPE / UNPROCESSABLE_DOCUMENT
+        # UNSUPPORTED_MEDIA_TYPE / UNPROCESSABLE_DOCUMENT; PAYLOAD_TOO_LARGE past the limit: nothing measured or stored
+        extracted = await extract_text(content, max_chars=self._max_chars)
+        within_limit(extracted, max_chars=self._max_chars, what="writing sample")
         style = await self._llm.extract_style(extracted.text)  # before the transaction: no lock held on a call
         sample = Sample(
             user_id=user.id,

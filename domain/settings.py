@@ -79,6 +79,12 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(1024 * 1024, ge=1024)
     max_upload_bytes: int = Field(5 * 1024 * 1024, ge=1024)
     max_sample_bytes: int = Field(1024 * 1024, ge=1024)
+    # Characters of text kept from an upload or a pasted posting: PDF and DOCX stop being read past them
+    # (so compressed bombs stop there); uploads past them are refused with PAYLOAD_TOO_LARGE, postings
+    # with BAD_USER_INPUT (domain/documents/extract.py `within_limit` says why)
+    max_resume_chars: int = Field(100_000, ge=1_000, le=2_000_000)
+    max_sample_chars: int = Field(100_000, ge=1_000, le=2_000_000)
+    max_job_chars: int = Field(50_000, ge=1_000, le=2_000_000)
     max_query_depth: int = Field(12, ge=2)
     max_query_tokens: int = Field(2000, ge=50)
     max_query_aliases: int = Field(15, ge=0)

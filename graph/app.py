@@ -114,10 +114,10 @@ def build_services(settings: Settings) -> Services:
     blobs = BlobStore(settings.data_dir / "blobs")
     indexer = Indexer(sessions, embedder, index, blobs)
     profiles = ProfileService(sessions, lexicon, indexer.wake)
-    samples = SampleService(sessions, llm)
-    jobs = JobService(sessions, lexicon, indexer.wake)
+    samples = SampleService(sessions, llm, max_chars=settings.max_sample_chars)
+    jobs = JobService(sessions, lexicon, indexer.wake, max_chars=settings.max_job_chars)
     ranking = RankingService(sessions, profiles, jobs, embedder, llm, lexicon)
-    resumes = ResumeService(sessions, blobs, lexicon)
+    resumes = ResumeService(sessions, blobs, lexicon, max_chars=settings.max_resume_chars)
     match_settings = MatchSettings(
         skills_weight=settings.match_skills_weight,
         experience_weight=settings.match_experience_weight,

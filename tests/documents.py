@@ -69,6 +69,28 @@ def huge_stream_pdf(megabytes: int = 300) -> bytes:
     )
 
 
+def text_bomb_pdf(pages: int = 40, shows: int = 2000, chars: int = 1000) -> bytes:
+    """A few kilobytes whose pages share one flate-compressed content stream of `shows` text-show
+    operators of `chars` letters each: read to the end it gives pages × shows × chars characters."""
+    show = b"(" + b"A" * chars + b") Tj T* "
+    data = zlib.compress(b"BT /F1 10 Tf 12 TL 60 760 Td " + show * shows + b"ET", 9)
+    contents, font = 3 + pages, 4 + pages
+    kids = " ".join(f"{3 + i} 0 R" for i in range(pages))
+    page = (
+        f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {contents} 0 R "
+        f"/Resources << /Font << /F1 {font} 0 R >> >> >>"
+    ).encode()
+    return _pdf(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            f"<< /Type /Pages /Kids [{kids}] /Count {pages} >>".encode(),
+            *[page] * pages,
+            f"<< /Length {len(data)} /Filter /FlateDecode >>\nstream\n".encode() + data + b"\nendstream",
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        ]
+    )
+
+
 def encrypted_pdf() -> bytes:
     from pypdf import PdfReader, PdfWriter
 

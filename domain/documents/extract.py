@@ -1,6 +1,8 @@
 """Safe text extraction from TXT, PDF and DOCX. The type is judged by content, not by the name; PDF
 and DOCX are read in a worker process with a CPU-time limit, a memory limit and a wall-clock timeout,
-so a bomb, a loop or a broken file fails cleanly and the server stays up."""
+so a bomb, a loop or a broken file fails cleanly and the server stays up. Text is bounded too: the
+worker stops pulling text once it passes the caller's character limit (see `worker.py`), and TXT is
+cut the same way, so what comes back is never longer than the limit and says whether there was more."""
 
 from __future__ import annotations
 
@@ -10,12 +12,14 @@ import sys
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from domain.errors import UnprocessableDocument, UnsupportedMediaType
+from domain.documents.worker import tidy
+from domain.errors import PayloadTooLarge, UnprocessableDocument, UnsupportedMediaType
 
 TIMEOUT_SECONDS = 20.0
 CPU_SECONDS = 15
 MEMORY_BYTES = 768 * 1024 * 1024
 MIN_TEXT_CHARS = 20
+DEFAULT_MAX_CHARS = 100_000  # the resume and sample default (TAILOR_MAX_RESUME_CHARS, _SAMPLE_CHARS)
 
 
 class DocumentKind(StrEnum):
@@ -30,6 +34,8 @@ class Extracted:
     text: str
     pages: int = 0
     warnings: list[str] = field(default_factory=list)
+    truncated: bool = False  # the document holds more text than the limit: `text` is (at most) its first part
+    parts_read: int = 0  # pages (PDF) or paragraphs and table rows (DOCX) whose text was pulled
 
 
 def sniff(content: bytes) -> DocumentKind:
@@ -62,7 +68,15 @@ def decode_text(content: bytes) -> tuple[str, list[str]]:
         return content.decode("latin-1"), ["The file was not UTF-8; it was read as Latin-1"]
 
 
-async def _in_worker(kind: DocumentKind, content: bytes) -> tuple[str, int]:
+@dataclass(frozen=True)
+class _Pulled:
+    text: str
+    pages: int
+    parts_read: int
+    truncated: bool
+
+
+async def _in_worker(kind: DocumentKind, content: bytes, max_chars: int) -> _Pulled:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -70,6 +84,7 @@ async def _in_worker(kind: DocumentKind, content: bytes) -> tuple[str, int]:
         "pdf" if kind is DocumentKind.PDF else "docx",
         str(CPU_SECONDS),  # the worker limits itself first thing (preexec_fn is unsafe beside threads)
         str(MEMORY_BYTES),
+        str(max_chars),  # and stops pulling text past it
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.DEVNULL,
@@ -87,22 +102,51 @@ async def _in_worker(kind: DocumentKind, content: bytes) -> tuple[str, int]:
     if not result.get("ok"):
         message = result.get("message") or "The file could not be read; it may be damaged or too complex"
         raise UnprocessableDocument(message, field="file")
-    return str(result["text"]), int(result.get("pages", 0))
+    return _Pulled(
+        str(result["text"]),
+        int(result.get("pages", 0)),
+        int(result.get("partsRead", 0)),
+        bool(result.get("truncated", False)),
+    )
 
 
-async def extract_text(content: bytes) -> Extracted:
-    """The document's text; UNSUPPORTED_MEDIA_TYPE or UNPROCESSABLE_DOCUMENT with a reason."""
+async def extract_text(content: bytes, *, max_chars: int = DEFAULT_MAX_CHARS) -> Extracted:
+    """The document's text, at most `max_chars` characters of it (`truncated` when it had more);
+    UNSUPPORTED_MEDIA_TYPE or UNPROCESSABLE_DOCUMENT with a reason."""
     if not content.strip():
         raise UnprocessableDocument("The file is empty", field="file")
     kind = sniff(content)
     warnings: list[str] = []
     if kind is DocumentKind.TXT:
-        text, warnings = decode_text(content)
-        pages = 0
+        text, warnings = decode_text(content)  # at most the upload limit: cheap to tidy whole
+        pulled = _Pulled(tidy(text), 0, 0, False)
     else:
-        text, pages = await _in_worker(kind, content)
-    text = "\n".join(line.rstrip() for line in text.replace("\x00", "").splitlines()).strip()
-    if len(text) < MIN_TEXT_CHARS:
+        pulled = await _in_worker(kind, content, max_chars)
+    text = pulled.text.strip()
+    truncated = pulled.truncated or len(text) > max_chars
+    text = text[:max_chars].rstrip()
+    if len(text) < MIN_TEXT_CHARS and not truncated:  # (a reader stopped inside a page may have kept little)
         hint = " (a scanned image has no text: export it as a text PDF)" if kind is DocumentKind.PDF else ""
         raise UnprocessableDocument(f"No readable text was found in the file{hint}", field="file")
-    return Extracted(kind, text, pages, warnings)
+    return Extracted(kind, text, pulled.pages, warnings, truncated, pulled.parts_read)
+
+
+def within_limit(extracted: Extracted, *, max_chars: int, what: str) -> Extracted:
+    """The upload policy for text past its limit: refuse it with PAYLOAD_TOO_LARGE, naming the limit
+    (`extensions.maxCharacters`), rather than keep the first part with a warning.
+
+    Why refuse: the limits (100,000 characters by default, some forty dense pages) sit far above any
+    real resume or writing sample, so what passes them is a decompression bomb, the wrong file (a
+    thesis, a book, a portfolio) or a file with a hidden text layer. Keeping the first part would store
+    junk from a bomb as a resume, or parse a truncated resume that silently lost its last sections and
+    match jobs against it; measuring a writing style from the opening of a book is no better. A clear
+    refusal lets the person upload the right file, and nothing half-read is stored. Pasted text gets
+    the same answer (postings: BAD_USER_INPUT past their limit, as they always have)."""
+    if extracted.truncated:
+        raise PayloadTooLarge(
+            f"The {what} has more than {max_chars:,} characters of text; Tailor reads at most {max_chars:,}. "
+            f"Upload the {what} on its own, or a shorter version",
+            field="file",
+            maxCharacters=max_chars,
+        )
+    return extracted
