@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
+from graphql import FieldNode, GraphQLError, OperationDefinitionNode, OperationType, parse
 
 from graph.errors import coded_error
 
@@ -51,6 +51,31 @@ def _operations(query: str, max_tokens: int) -> dict[str | None, OperationType] 
         for d in document.definitions
         if isinstance(d, OperationDefinitionNode)
     }
+
+
+INTROSPECTION_ROOTS = frozenset({"__schema", "__type"})
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def introspects_only(query: str, operation_name: str | None, max_tokens: int) -> bool:
+    """Whether the operation is a query whose root selects only `__schema`, `__type` and `__typename`
+    (at least one of the first two): its answer depends on the schema alone, never on the caller."""
+    try:
+        document = parse(query, no_location=True, max_tokens=max_tokens)
+    except GraphQLError:
+        return False
+    chosen = [
+        d
+        for d in document.definitions
+        if isinstance(d, OperationDefinitionNode)
+        and (operation_name is None or (d.name and d.name.value == operation_name))
+    ]
+    if len(chosen) != 1 or chosen[0].operation is not OperationType.QUERY:
+        return False
+    names = [s.name.value if isinstance(s, FieldNode) else None for s in chosen[0].selection_set.selections]
+    return all(name in INTROSPECTION_ROOTS or name == "__typename" for name in names) and any(
+        name in INTROSPECTION_ROOTS for name in names
+    )
 
 
 def parses(query: str, max_tokens: int) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections import OrderedDict
 from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import aclosing
 from typing import Any
@@ -28,7 +29,7 @@ from graph.media import TimedOut
 from graph.persisted import PersistedQueries
 from graph.personal_data import PersonalDataMutation
 from graph.profiles import ProfileMutation, ProfileQuery
-from graph.requests import parses, precheck
+from graph.requests import introspects_only, parses, precheck
 from graph.resumes import ResumeMutation, ResumeQuery
 from graph.samples import SampleMutation, SampleQuery
 from graph.tailoring import TailoringMutation, TailoringQuery
@@ -68,6 +69,9 @@ Mutation = merge_types(
 Subscription = merge_types("Subscription", (ImprovementSubscription,))
 
 
+INTROSPECTION_CACHE = 16  # distinct introspection documents answered from memory
+
+
 class TailorSchema(strawberry.Schema):
     """Adds what Strawberry lacks, on HTTP (`execute`) and websockets (`stream`) alike: a code on
     every error, whichever stage raised it (an extension's `on_operation` misses parse errors);
@@ -79,6 +83,7 @@ class TailorSchema(strawberry.Schema):
             MemoryQueryStore(settings.persisted_query_chars), max_chars=settings.max_query_chars
         )
         self.operation_timeout = settings.operation_timeout_seconds
+        self._introspection: OrderedDict[tuple[str, str | None], ExecutionResult] = OrderedDict()
         self.max_query_chars = settings.max_query_chars
         self.max_query_tokens = settings.max_query_tokens
 
@@ -94,6 +99,19 @@ class TailorSchema(strawberry.Schema):
             streaming=streaming,
         )
 
+    def _introspection_key(self, query: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """Introspection answers depend on the schema alone, which never changes in a process: the
+        standard query (about 50 ms of resolving) is answered once and then from memory."""
+        variables = kwargs.get("variable_values", args[0] if args else None)
+        operation_name = kwargs.get("operation_name")
+        if (
+            variables
+            or not isinstance(query, str)
+            or not introspects_only(query, operation_name, self.max_query_tokens)
+        ):
+            return None
+        return (query, operation_name)
+
     def _timed_out(self) -> list[GraphQLError]:
         message = f"The operation took longer than {self.operation_timeout:g} seconds and was stopped"
         return [coded_error(message, "QUERY_TOO_COMPLEX")]
@@ -106,11 +124,18 @@ class TailorSchema(strawberry.Schema):
         errors, _ = self._precheck(query, args, kwargs, streaming=False)
         if errors:
             return PreExecutionError(data=None, errors=errors)
+        cache_key = self._introspection_key(query, args, kwargs)
+        if cache_key is not None and (cached := self._introspection.get(cache_key)) is not None:
+            return cached
         try:
             async with asyncio.timeout(self.operation_timeout):
                 result = await super().execute(query, *args, **kwargs)
         except TimeoutError:
             return TimedOut(data=None, errors=self._timed_out())
+        if cache_key is not None and not result.errors:
+            self._introspection[cache_key] = result
+            while len(self._introspection) > INTROSPECTION_CACHE:
+                self._introspection.popitem(last=False)
         if resolved.register and query and not isinstance(result, PreExecutionError):
             await self.persisted.register(resolved.register, query)  # only documents that validated
         if result.errors:

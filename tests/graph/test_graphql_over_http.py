@@ -10,9 +10,11 @@ from typing import Any
 
 import httpx
 import pytest
+from graphql import get_introspection_query
 
 from graph.app import create_app
 from graph.persisted import MAX_STORED_CHARS, TrustedDocumentsError, load_trusted_documents
+from graph.schema import build_schema
 from tests.conftest import GraphQL, error_codes, http_client, make_settings, register, running
 
 SQLITE = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
@@ -187,3 +189,18 @@ def test_trusted_document_manifests_are_checked(tmp_path: Path) -> None:
         path.write_text(content)
         with pytest.raises(TrustedDocumentsError):
             load_trusted_documents(path)
+
+
+async def test_introspection_is_answered_once_then_from_memory(tmp_path: Path) -> None:
+    """The schema never changes in a process: the standard query resolves once (about 50 ms), then is
+    served from memory; anything that reads data or takes variables is never cached."""
+    schema = build_schema(make_settings(tmp_path))
+    full = get_introspection_query(descriptions=True)
+    first, second = await schema.execute(full), await schema.execute(full)
+    assert first.errors is None and second is first
+    typename = "{ __typename }"
+    assert await schema.execute(typename) is not await schema.execute(typename)
+    with_variables = "query ($n: String!) { __type(name: $n) { name } }"
+    one = await schema.execute(with_variables, variable_values={"n": "User"})
+    assert one.data == {"__type": {"name": "User"}}
+    assert await schema.execute(with_variables, variable_values={"n": "Job"}) is not one
