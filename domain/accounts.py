@@ -1,17 +1,21 @@
-"""Accounts: registration, login with throttling, and resolving a bearer token to its user."""
+"""Accounts: registration, login with throttling, resolving a bearer token to its user, and sessions
+a person controls (a per-account session version that every token carries)."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.errors import BadInput, Conflict, NotFound, RateLimited, Unauthenticated
-from domain.security import IssuedToken, Passwords, Tokens
-from storage.accounts import DuplicateEmail, User, UserRepository
+from domain.security import IssuedToken, Passwords, TokenClaims, Tokens
+from storage.accounts import DuplicateEmail, Stamp, User, UserRepository
 from storage.counters import Counters
 from storage.db import transaction, utcnow
 
@@ -22,6 +26,10 @@ ROLES = ("USER", "ADMIN")
 EXPORT_PURPOSE = "export"
 EXPORT_TOKEN_MEMORY = 24 * 3600  # seconds a used download token is remembered (longer than it lives)
 DOWNLOAD_PURPOSE = "download"  # + ":<path>": a signed link opens the one file at that path
+EXPIRED = "Your session has expired; log in again"
+GONE = "The account for this token no longer exists"
+ENDED = "This session was ended (signed out everywhere, or the password changed); log in again"
+MAX_STAMPS = 10_000  # accounts whose stamp one process remembers before it forgets the stale ones
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,15 +65,77 @@ def _encodable(text: str) -> bool:
     return True
 
 
-def check_password(password: str, min_length: int) -> None:
+def check_password(password: str, min_length: int, field: str = "password") -> None:
     if not _encodable(password):
-        raise BadInput("Password contains invalid characters", field="password")
+        raise BadInput("Password contains invalid characters", field=field)
     if len(password) < min_length:
-        raise BadInput(f"Password must be at least {min_length} characters", field="password")
+        raise BadInput(f"Password must be at least {min_length} characters", field=field)
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise BadInput(f"Password must be at most {MAX_PASSWORD_LENGTH} characters", field="password")
+        raise BadInput(f"Password must be at most {MAX_PASSWORD_LENGTH} characters", field=field)
     if not password.strip():
-        raise BadInput("Password must not be only spaces", field="password")
+        raise BadInput("Password must not be only spaces", field=field)
+
+
+class SessionStamps:
+    """Per-process cache of each account's (session version, role), at most `max_age` seconds old.
+
+    A websocket re-checks its identity on every operation and about every second while open; through
+    this cache that costs at most one small read per account per `max_age` however many sockets and
+    operations there are, and every process sees a bump, a role change or a deletion within `max_age`.
+    Concurrent misses for one account share a single read."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        max_age: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._sessions = sessions
+        self._max_age = max_age
+        self._clock = clock
+        self._entries: dict[str, tuple[float, Stamp | None]] = {}
+        self._pending: dict[str, asyncio.Future[Stamp | None]] = {}
+        self.reads = 0  # database reads made, for tests that check the cost
+
+    async def get(self, user_id: str, *, at_least: int = 0) -> Stamp | None:
+        """The account's stamp (None when the account is gone). A cached stamp older than `at_least`
+        is read again: versions only grow, so a newer token means this process has not seen the bump."""
+        entry = self._entries.get(user_id)
+        if entry is not None and self._clock() - entry[0] < self._max_age:
+            stamp = entry[1]
+            if stamp is None or stamp.session_version >= at_least:
+                return stamp
+        pending = self._pending.get(user_id)
+        if pending is None:
+            pending = asyncio.get_running_loop().create_future()
+            self._pending[user_id] = pending
+            try:
+                stamp = await self._read(user_id)
+            except BaseException:
+                pending.cancel()  # whoever waited on this read makes its own
+                raise
+            finally:
+                self._pending.pop(user_id, None)
+            pending.set_result(stamp)
+            return stamp
+        await asyncio.wait({pending})  # never cancels the shared read on behalf of one waiter
+        if pending.cancelled():
+            return await self.get(user_id, at_least=at_least)
+        return pending.result()
+
+    def forget(self, user_id: str) -> None:
+        """This process changed the account: its next check reads the database."""
+        self._entries.pop(user_id, None)
+
+    async def _read(self, user_id: str) -> Stamp | None:
+        self.reads += 1
+        async with self._sessions() as session:
+            stamp = await UserRepository(session).stamp(user_id)
+        now = self._clock()
+        if len(self._entries) >= MAX_STAMPS:
+            self._entries = {k: v for k, v in self._entries.items() if now - v[0] < self._max_age}
+        self._entries[user_id] = (now, stamp)
+        return stamp
 
 
 class AccountService:
@@ -81,8 +151,10 @@ class AccountService:
         login_window_seconds: int,
         register_max_per_window: int,
         register_window_seconds: int,
+        stamp_max_age_seconds: float = 1.0,
     ) -> None:
         self._sessions = sessions
+        self.stamps = SessionStamps(sessions, stamp_max_age_seconds)
         self._passwords = passwords
         self._tokens = tokens
         self._counters = counters
@@ -144,46 +216,101 @@ class AccountService:
             user = await UserRepository(session).set_role(normalise_email(email), role)
         if user is None:
             raise NotFound(f"No account for {email}", field="email")
+        self.stamps.forget(user.id)  # other processes see the new role within the stamps' max age
         return user
 
-    async def confirm_password(self, user: User, password: str, client: str) -> None:
+    async def confirm_password(self, user: User, password: str, client: str, field: str = "password") -> None:
         """A logged-in person proves it is them before something drastic; throttled like a login."""
         key = self._throttle_key(user.email, client)
         attempts, retry_after = await self._counters.hit(key, self._window)
         if attempts > self._max_attempts:
             raise RateLimited(f"Too many attempts; try again in {retry_after} seconds", retry_after=retry_after)
         if not _encodable(password) or not await self._passwords.verify(user.password_hash, password):
-            raise BadInput("The password is not correct", field="password")
+            raise BadInput("The password is not correct", field=field)
         await self._counters.reset(key)
+
+    async def change_password(self, user: User, current: str, new: str, client: str) -> Session:
+        """The person's own password change: proves the current one (throttled like a login), ends every
+        other session of the account (tokens and sockets, in every process within a second), and answers
+        a fresh token for this one."""
+        fresh = await self._user(user.id, GONE)  # a socket's row may predate another change
+        await self.confirm_password(fresh, current, client, field="currentPassword")
+        check_password(new, self._password_min_length, field="newPassword")
+        return self._session_for(await self._bump(fresh.id, await self._passwords.hash(new)))
+
+    async def sign_out_everywhere(self, user: User) -> None:
+        """Every token and socket of the account stops working (sockets close within a second)."""
+        await self._bump(user.id)
+
+    async def reset_password(self, email: str, password: str) -> User:
+        """For operators (`tailor reset-password`): a new password, and every session of the account ends."""
+        check_password(password, self._password_min_length)
+        async with self._sessions() as session:
+            user = await UserRepository(session).by_email(normalise_email(email))
+        if user is None:
+            raise NotFound(f"No account for {email}", field="email")
+        return await self._bump(user.id, await self._passwords.hash(password))
+
+    async def _bump(self, user_id: str, password_hash: str | None = None) -> User:
+        async with transaction(self._sessions) as session:
+            user = await UserRepository(session).bump_session(user_id, password_hash)
+        self.stamps.forget(user_id)
+        if user is None:
+            raise Unauthenticated(GONE)
+        return user
 
     def export_token(self, user: User, lifetime: timedelta) -> IssuedToken:
         """A short-lived token for one download of the person's data; useless as an access token."""
-        return self._tokens.issue(user.id, purpose=EXPORT_PURPOSE, lifetime=lifetime)
+        return self._tokens.issue(user.id, version=user.session_version, purpose=EXPORT_PURPOSE, lifetime=lifetime)
 
     async def user_for_export(self, token: str) -> User:
         """The account a download token names; each token works once (counted in the shared counters)."""
-        user_id = self._tokens.subject(token, purpose=EXPORT_PURPOSE)
+        claims = self._tokens.claims(token, purpose=EXPORT_PURPOSE)
         uses, _ = await self._counters.hit("export:" + hashlib.sha256(token.encode()).hexdigest(), EXPORT_TOKEN_MEMORY)
         if uses > 1:
             raise Unauthenticated("This download link was already used; ask for a new one")
-        async with self._sessions() as session:
-            user = await UserRepository(session).get(user_id)
-        if user is None:
-            raise Unauthenticated("The account for this download no longer exists")
-        return user
+        return await self._holder(claims, "The account for this download no longer exists")
 
     def download_token(self, user: User, path: str, lifetime: timedelta, *, now: datetime | None = None) -> IssuedToken:
         """A signed link's token: opens the one file at `path` for this person, as often as wanted until
         it expires, with no header (so `<a href>` works); useless as an access token or for another file."""
-        return self._tokens.issue(user.id, purpose=f"{DOWNLOAD_PURPOSE}:{path}", lifetime=lifetime, now=now)
+        purpose = f"{DOWNLOAD_PURPOSE}:{path}"
+        return self._tokens.issue(user.id, version=user.session_version, purpose=purpose, lifetime=lifetime, now=now)
 
     async def user_for_download(self, token: str, path: str) -> User:
         """The account a signed link names, when the link is for `path`; it dies with the account."""
-        user_id = self._tokens.subject(token, purpose=f"{DOWNLOAD_PURPOSE}:{path}")
-        return await self._user(user_id, "The account for this link no longer exists")
+        claims = self._tokens.claims(token, purpose=f"{DOWNLOAD_PURPOSE}:{path}")
+        return await self._holder(claims, "The account for this link no longer exists")
+
+    def claims(self, token: str) -> TokenClaims:
+        """An access token's claims, checked for signature and expiry only (no read)."""
+        return self._tokens.claims(token)
 
     async def user_for_token(self, token: str) -> User:
-        return await self._user(self._tokens.subject(token), "The account for this token no longer exists")
+        """The account an access token names: one read by primary key, every time (each HTTP request)."""
+        return await self._holder(self._tokens.claims(token), GONE)
+
+    async def recheck(self, claims: TokenClaims, user: User) -> User:
+        """A websocket's identity again, before each operation and while it stays open: the token's
+        expiry, and the account's existence, session version and role through the per-process stamps
+        (at most one small read per account per second). Answers the row with the current role."""
+        if claims.expires_at <= datetime.now(UTC):
+            raise Unauthenticated(EXPIRED)
+        stamp = await self.stamps.get(claims.subject, at_least=claims.version)
+        if stamp is None:
+            raise Unauthenticated(GONE)
+        if stamp.session_version != claims.version:
+            raise Unauthenticated(ENDED)
+        if stamp.role != user.role:  # `tailor set-role` ran: the row is read again, once
+            return await self._holder(claims, GONE)
+        return user
+
+    async def _holder(self, claims: TokenClaims, missing: str) -> User:
+        """The account a token names, while the token's session version is the account's."""
+        user = await self._user(claims.subject, missing)
+        if user.session_version != claims.version:
+            raise Unauthenticated(ENDED)
+        return user
 
     async def _user(self, user_id: str, missing: str) -> User:
         async with self._sessions() as session:
@@ -193,7 +320,7 @@ class AccountService:
         return user
 
     def _session_for(self, user: User) -> Session:
-        issued = self._tokens.issue(user.id)
+        issued = self._tokens.issue(user.id, version=user.session_version)
         return Session(token=issued.token, expires_at=issued.expires_at, user=user)
 
     async def _decoy(self) -> str:

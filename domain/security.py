@@ -46,8 +46,18 @@ class IssuedToken:
     expires_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class TokenClaims:
+    """What a valid token says: whose it is, the account's session version it was issued under, and
+    when it stops working (a socket re-checks that on every operation, not only when it opens)."""
+
+    subject: str
+    version: int
+    expires_at: datetime
+
+
 class Tokens:
-    """Signed, expiring bearer tokens naming the user; nothing else is trusted from them."""
+    """Signed, expiring bearer tokens naming the user and the session version; nothing else is trusted."""
 
     algorithm = "HS256"
 
@@ -60,14 +70,16 @@ class Tokens:
         self,
         user_id: str,
         *,
+        version: int = 0,
         now: datetime | None = None,
         purpose: str | None = None,
         lifetime: timedelta | None = None,
     ) -> IssuedToken:
-        """An access token; with `purpose`, a token good only for that (e.g. one data download)."""
+        """An access token; with `purpose`, a token good only for that (e.g. one data download).
+        `version` is the account's session version: a token stops working once that moves on."""
         issued = (now or datetime.now(UTC)).replace(microsecond=0)
         expires = issued + (lifetime or self._lifetime)
-        claims: dict[str, Any] = {"sub": user_id, "iss": self._issuer, "iat": issued, "exp": expires}
+        claims: dict[str, Any] = {"sub": user_id, "iss": self._issuer, "iat": issued, "exp": expires, "ver": version}
         if purpose is not None:
             claims["pur"] = purpose
             claims["jti"] = secrets.token_urlsafe(16)  # two links asked for in one second still differ
@@ -75,6 +87,11 @@ class Tokens:
 
     def subject(self, token: str, *, purpose: str | None = None) -> str:
         """The user id a valid token names; UNAUTHENTICATED for expired, forged or garbled ones."""
+        return self.claims(token, purpose=purpose).subject
+
+    def claims(self, token: str, *, purpose: str | None = None) -> TokenClaims:
+        """A valid token's claims; UNAUTHENTICATED for expired, forged or garbled ones. Tokens from before
+        session versions existed carry none and count as version 0 (the column's default)."""
         try:
             claims = jwt.decode(
                 token,
@@ -92,7 +109,10 @@ class Tokens:
         subject = claims.get("sub")
         if not isinstance(subject, str) or not subject or claims.get("pur") != purpose:
             raise Unauthenticated(self._invalid(purpose))  # a link is no access token, nor a link to another file
-        return subject
+        version = claims.get("ver", 0)
+        if not isinstance(version, int) or isinstance(version, bool) or version < 0:
+            raise Unauthenticated(self._invalid(purpose))
+        return TokenClaims(subject, version, datetime.fromtimestamp(claims["exp"], UTC))
 
     @staticmethod
     def _invalid(purpose: str | None) -> str:

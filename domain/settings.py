@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     jwt_issuer: str = "tailor"
     token_lifetime_minutes: int = Field(60 * 24, ge=1, le=60 * 24 * 90)
     download_link_seconds: int = Field(300, ge=1, le=24 * 3600)  # how long a signed download link works
+    # How stale a process's view of an account's session version and role may be: open websockets see
+    # a sign-out, a password change, a deletion or a role change within this long (and re-read no more often).
+    session_check_seconds: float = Field(1.0, gt=0, le=60)
     password_min_length: int = Field(8, ge=8, le=128)
     argon2_time_cost: int = Field(3, ge=1)
     argon2_memory_cost_kib: int = Field(65536, ge=8)

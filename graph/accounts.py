@@ -1,4 +1,5 @@
-"""Accounts at the edge: the User type, `me`, `register` and `login`."""
+"""Accounts at the edge: the User type, `me`, `register`, `login`, and the sessions a person controls
+(`changePassword`, `signOutEverywhere`)."""
 
 from __future__ import annotations
 
@@ -63,3 +64,28 @@ class AccountMutation:
     async def login(self, info: Info[Context, None], email: str, password: str) -> AuthPayload:
         session = await info.context.services.accounts.login(email, password, info.context.client_address)
         return AuthPayload(token=session.token, expires_at=session.expires_at, user=User.of(session.user))
+
+    @strawberry.mutation(
+        description=(
+            "Change your password (the current one is checked, and throttled like a login). Every other token "
+            "and open websocket of the account stops working within a second; use the token answered here."
+        )
+    )
+    async def change_password(self, info: Info[Context, None], current_password: str, new_password: str) -> AuthPayload:
+        context = info.context
+        user = await context.require_user()
+        session = await context.services.accounts.change_password(
+            user, current_password, new_password, context.client_address
+        )
+        return AuthPayload(token=session.token, expires_at=session.expires_at, user=User.of(session.user))
+
+    @strawberry.mutation(
+        description=(
+            "End every session of your account, this one included: every token stops working and every open "
+            "websocket closes (4403) within a second. Log in again afterwards."
+        )
+    )
+    async def sign_out_everywhere(self, info: Info[Context, None]) -> bool:
+        user = await info.context.require_user()
+        await info.context.services.accounts.sign_out_everywhere(user)
+        return True

@@ -106,6 +106,7 @@ def build_services(settings: Settings) -> Services:
         login_window_seconds=settings.login_window_seconds,
         register_max_per_window=settings.register_max_per_window,
         register_window_seconds=settings.register_window_seconds,
+        stamp_max_age_seconds=settings.session_check_seconds,
     )
     lexicon = default_lexicon()
     llm = build_llm(settings)

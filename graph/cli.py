@@ -1,4 +1,4 @@
-"""The `tailor` command: serve, migrate, export-schema."""
+"""The `tailor` command: serve, migrate, export-schema, and operators' account commands."""
 
 from __future__ import annotations
 
@@ -105,6 +105,41 @@ def set_role(args: argparse.Namespace) -> None:
         sys.exit(f"tailor: {exc.message}")
 
 
+def read_new_password(stdin: Any = None) -> str:
+    """From a terminal, asked twice without echo; otherwise the first line of standard input (so a
+    script can pipe it in, and it never appears in the process list or the shell history)."""
+    import getpass
+
+    stream = stdin or sys.stdin
+    if stream.isatty():
+        password = getpass.getpass("New password: ")
+        if getpass.getpass("Again: ") != password:
+            sys.exit("tailor: the passwords differ")
+        return password
+    return stream.readline().rstrip("\r\n")
+
+
+def reset_password(args: argparse.Namespace) -> None:
+    from domain.errors import DomainError
+    from graph.app import build_services
+
+    settings = _settings()
+    password = read_new_password()
+
+    async def run() -> str:
+        services = build_services(settings)
+        try:
+            user = await services.accounts.reset_password(args.email, password)
+            return f"new password set for {user.email}; every session of the account has ended"
+        finally:
+            await services.aclose()
+
+    try:
+        print(asyncio.run(run()))
+    except DomainError as exc:
+        sys.exit(f"tailor: {exc.message}")
+
+
 def reindex(_: argparse.Namespace) -> None:
     from graph.app import build_services
     from storage import migrate as migrations
@@ -146,6 +181,11 @@ def main(argv: list[str] | None = None) -> None:
     role_cmd.add_argument("email")
     role_cmd.add_argument("role", choices=["ADMIN", "USER", "admin", "user"])
     role_cmd.set_defaults(run=set_role)
+    reset_cmd = commands.add_parser(
+        "reset-password", help="set an account's password (from stdin, or asked) and end all its sessions"
+    )
+    reset_cmd.add_argument("email")
+    reset_cmd.set_defaults(run=reset_password)
     args = parser.parse_args(argv)
     args.run(args)
 

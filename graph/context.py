@@ -29,6 +29,7 @@ from domain.personal_data import PersonalDataService
 from domain.profiles import ProfileService
 from domain.resumes import ResumeService
 from domain.samples import SampleService
+from domain.security import TokenClaims
 from domain.settings import Settings
 from domain.tailoring import RankingService, TailoringService
 from storage.accounts import User
@@ -94,32 +95,58 @@ class Context:
     _authorization: str | None = None
     _user: User | None = None
     _resolved: bool = field(default=False)
-    _loaders: dict[tuple[int, str], DataLoader[Any, Any]] = field(default_factory=dict)
+    _claims: TokenClaims | None = None  # a signed-in socket's token, re-checked on every later call
+    _loaders: dict[tuple[int, str], tuple[object, DataLoader[Any, Any]]] = field(default_factory=dict)
 
     @property
     def client_address(self) -> str:
         client = self.request.client
         return client.host if client else "unknown"
 
+    @property
+    def is_socket(self) -> bool:
+        return isinstance(self.request, WebSocket)
+
+    @property
+    def signed_in_socket(self) -> bool:
+        """A websocket that authenticated with a token: its identity is watched while it stays open."""
+        return self._claims is not None
+
     async def current_user(self) -> User | None:
-        """The caller, or None when no token came; a bad token is UNAUTHENTICATED, not anonymous."""
+        """The caller, or None when no token came; a bad token is UNAUTHENTICATED, not anonymous.
+
+        Over HTTP the context lives for one request: the token is resolved once, with one read. A socket's
+        context lives as long as the connection, so every later call checks the token's expiry and the
+        account's existence, session version and role again, through the per-process stamps (at most one
+        small read per account per second): a deleted, signed-out or demoted account is seen at once."""
+        accounts = self.services.accounts
         if not self._resolved:
             token = bearer_token(self._authorization)
-            self._user = await self.services.accounts.user_for_token(token) if token else None
+            self._user = await accounts.user_for_token(token) if token else None
+            if token and self.is_socket:
+                self._claims = accounts.claims(token)
             self._resolved = True
+        elif self._claims is not None and self._user is not None:
+            self._user = await accounts.recheck(self._claims, self._user)
         return self._user
 
     def loader(
         self, info: Info[Any, Any], name: str, load: Callable[[list[Any]], Awaitable[list[Any]]]
     ) -> DataLoader[Any, Any]:
-        """One DataLoader per operation and name. Keyed by operation because a websocket context
-        lives as long as its connection, and a loader's cache must not outlive one operation."""
-        key = (id(info.operation), name)
-        if key not in self._loaders:
+        """One DataLoader per execution and name, because a websocket context lives as long as its
+        connection and a loader's cache must not outlive one operation. Keyed by the execution's own
+        variables dict, which graphql-core builds afresh for each run: `info.operation` is no key, since
+        the parser cache hands every run of the same text the same document. The entry holds the dict,
+        so its id cannot be reused by a later run while the loader is kept."""
+        run = info._raw_info.variable_values
+        key = (id(run), name)
+        entry = self._loaders.get(key)
+        if entry is None or entry[0] is not run:
             if len(self._loaders) >= MAX_LOADERS:
                 self._loaders.clear()
-            self._loaders[key] = DataLoader(load_fn=load)
-        return self._loaders[key]
+            entry = (run, DataLoader(load_fn=load))
+            self._loaders[key] = entry
+        return entry[1]
 
     async def require_user(self) -> User:
         user = await self.current_user()

@@ -3,7 +3,9 @@ JSON errors for every HTTP failure (Strawberry answers some in plain text, and c
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from contextlib import suppress
 from typing import Any
 
 from cross_web import HTTPException
@@ -50,8 +52,19 @@ def valid_subscribe(message: dict[str, Any]) -> bool:
     )
 
 
+def close_reason(text: str) -> str:
+    """As much of `text` as a close frame has room for, cut on a character boundary."""
+    return text.encode()[:MAX_CLOSE_REASON].decode("utf-8", "ignore")
+
+
 class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
-    """Closes with 4400 on frames of the wrong shape instead of crashing the connection."""
+    """Closes with 4400 on frames of the wrong shape instead of crashing the connection, and with 4403
+    once a signed-in socket's identity no longer holds: checked before every operation, and about twice
+    per `session_check_seconds` while the socket is open (so running subscriptions stop too)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._watch: asyncio.Task[None] | None = None
 
     async def handle_message(self, message: Any) -> None:
         if not isinstance(message, dict) or not isinstance(message.get("type"), str):
@@ -62,8 +75,50 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             limit = self.max_subscriptions_per_connection
             error = coded_error(f"At most {limit} operations run at once on one connection", "RATE_LIMITED")
             await self.send_message({"id": message["id"], "type": "error", "payload": [error.formatted]})
+        elif message["type"] == "subscribe" and not await self._identity_holds():
+            return  # closed with 4403: the operation never runs
         else:
             await super().handle_message(message)
+
+    async def handle_connection_init(self, message: Any) -> None:
+        await super().handle_connection_init(message)
+        if self.connection_acknowledged and self.context.signed_in_socket and self._watch is None:
+            self._watch = asyncio.create_task(self._watch_identity())
+            self._watch.add_done_callback(self._task_done)
+
+    async def shutdown(self) -> None:
+        if self._watch is not None:
+            self._watch.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._watch
+        await super().shutdown()
+
+    async def _identity_holds(self) -> bool:
+        """False (and the socket closed with 4403 and the reason) once the token has expired or the
+        account is gone or signed out; a role change just refreshes the context's user."""
+        if not (self.connection_acknowledged and self.context.signed_in_socket):
+            return True
+        try:
+            await self.context.current_user()
+        except DomainError as exc:
+            for operation_id in list(self.operations):  # running subscriptions stop before the close
+                await self.cleanup_operation(operation_id)
+            with suppress(Exception):  # the client may have gone already
+                await self.websocket.close(code=4403, reason=close_reason(exc.message))
+            return False
+        except Exception:  # noqa: BLE001 - e.g. the database is down: the operation reports it, coded
+            log.warning("could not re-check a websocket's identity", exc_info=True)
+        return True
+
+    async def _watch_identity(self) -> None:
+        """Closes the socket within about `session_check_seconds` of a sign-out, password change,
+        deletion or expiry even when no new operation comes (through the shared per-process stamps,
+        so many sockets of one account still cost one read per period)."""
+        interval = self.context.services.settings.session_check_seconds / 2
+        while True:
+            await asyncio.sleep(interval)
+            if not await self._identity_holds():
+                return
 
     def _over_limit(self, operation_id: str) -> bool:
         """Strawberry's own refusal carries no code; ours does (a duplicate id is closed by Strawberry)."""
@@ -128,8 +183,7 @@ class TailorGraphQL(GraphQL[Context, None]):
         offered = request.scope.get("subprotocols") or []
         # Browsers fail a handshake that does not echo one of their subprotocols, hiding the reason.
         await request.accept(subprotocol=next((p for p in offered if p in self.websocket_subprotocols), None))
-        reason = refusal(request.headers.get("origin", "?")).encode()[:MAX_CLOSE_REASON].decode("utf-8", "ignore")
-        await request.close(code=4403, reason=reason)
+        await request.close(code=4403, reason=close_reason(refusal(request.headers.get("origin", "?"))))
         return request
 
     def should_render_graphql_ide(self, request: Any) -> bool:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import String, func, select
+from sqlalchemy import Integer, String, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
@@ -22,6 +23,16 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Every token carries the stamp it was issued under; bumping it ends every session of the account.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+@dataclass(frozen=True, slots=True)
+class Stamp:
+    """What a socket re-checks each operation: the account's session version and role (no password hash)."""
+
+    session_version: int
+    role: str
 
 
 class DuplicateEmail(Exception):
@@ -62,6 +73,25 @@ class UserRepository:
         if user is not None:
             user.role = role
             await self.session.flush()
+        return user
+
+    async def stamp(self, user_id: str) -> Stamp | None:
+        """Two small columns by primary key: the cheap read behind every websocket operation."""
+        row = (await self.session.execute(select(User.session_version, User.role).where(User.id == user_id))).first()
+        return Stamp(session_version=row[0], role=row[1]) if row is not None else None
+
+    async def bump_session(self, user_id: str, password_hash: str | None = None) -> User | None:
+        """Ends every session of the account (one atomic increment, so concurrent bumps both count);
+        with `password_hash`, the new password is stored in the same statement."""
+        values: dict[str, object] = {"session_version": User.session_version + 1, "updated_at": utcnow()}
+        if password_hash is not None:
+            values["password_hash"] = password_hash
+        await self.session.execute(
+            update(User).where(User.id == user_id).values(**values).execution_options(synchronize_session=False)
+        )
+        user = await self.get(user_id)
+        if user is not None:
+            await self.session.refresh(user)
         return user
 
     async def count(self) -> int:
