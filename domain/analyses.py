@@ -45,13 +45,16 @@ MAX_COMPARE = 1000
 MAX_LIMIT = 100
 MAX_CLUSTER_JOBS = 5000
 MAX_VIEWS = 256  # resumes kept read for matching, by content hash
+_HEADING_LINE = r"^[^\S\n]*+({})[^\S\n]*+:?[^\S\n]*+$"  # blanks are spaces and tabs: linear, not `^\s*` (re.M)
 _SECTION_HEADINGS = {
-    "summary": re.compile(r"^\s*(summary|professional summary|profile|about( me)?|objective)\s*:?\s*$", re.I | re.M),
-    "experience": re.compile(
-        r"^\s*(experience|work experience|work history|professional experience|employment)\s*:?\s*$", re.I | re.M
+    "summary": re.compile(
+        _HEADING_LINE.format("summary|professional summary|profile|about( me)?|objective"), re.I | re.M
     ),
-    "skills": re.compile(r"^\s*(skills|technical skills|core skills|technologies)\s*:?\s*$", re.I | re.M),
-    "education": re.compile(r"^\s*(education|academic background)\s*:?\s*$", re.I | re.M),
+    "experience": re.compile(
+        _HEADING_LINE.format("experience|work experience|work history|professional experience|employment"), re.I | re.M
+    ),
+    "skills": re.compile(_HEADING_LINE.format("skills|technical skills|core skills|technologies"), re.I | re.M),
+    "education": re.compile(_HEADING_LINE.format("education|academic background"), re.I | re.M),
 }
 
 

@@ -29,6 +29,8 @@ LETTER_WEIGHTS = {"keywords": 0.50, "length": 0.20, "structure": 0.15, "personal
 RESUME_SECTIONS = ("contact", "summary", "experience", "skills", "education")
 QUANTIFIED_TARGET = 0.5  # half the bullets stating a number is full marks
 VERB_TARGET = 0.8
+_DIGIT = re.compile(r"\d")
+_SIGN_OFF = re.compile(r"(sincerely|best regards|kind regards|regards|thank you)", re.I)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +87,7 @@ def resume_report(
     lexicon: Lexicon,
 ) -> AtsReport:
     coverage, matched, missing = keyword_coverage(text, skills, weights, lexicon)
-    quantified = [b for b in bullets if re.search(r"\d", b)]
+    quantified = [b for b in bullets if _DIGIT.search(b)]
     led = [b for b in bullets if b.split(" ", 1)[0].lower().strip(",.;:") in ACTION_VERBS]
     words = len(text.split())
     absent = [s for s in expected_sections if s not in sections]
@@ -129,9 +131,7 @@ def letter_report(
     paragraphs = [p for p in text.split("\n\n") if p.strip()]
     words = len(text.split())
     greeting = bool(paragraphs) and paragraphs[0].lower().startswith(("dear ", "hello", "hi "))
-    signed = bool(paragraphs) and re.match(
-        r"(sincerely|best regards|kind regards|regards|thank you)", paragraphs[-1], re.I
-    )
+    signed = bool(paragraphs) and _SIGN_OFF.match(paragraphs[-1])
     body = len(paragraphs) - int(greeting) - int(bool(signed))
     lowered = text.lower()
     named = [name for name in (role, company) if name]

@@ -39,6 +39,8 @@ FONT_DIRS = (
 )
 FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf", "I": "DejaVuSans-Oblique.ttf"}
 _ESCAPED = re.compile(r"\\([\\`*_#\[\]|<>])")
+_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+_SLUG_GAP = re.compile(r"[^a-z0-9]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +63,7 @@ def _plain(text: str) -> str:
 
 def blocks(markdown: str) -> list[Block]:
     found: list[Block] = []
-    for chunk in re.split(r"\n\s*\n", markdown.strip()):
+    for chunk in _PARAGRAPH_BREAK.split(markdown.strip()):
         for line in chunk.splitlines() if chunk.lstrip().startswith(("#", "- ", "*")) else [chunk]:
             line = line.rstrip()
             if not line.strip():
@@ -195,7 +197,7 @@ def file_name(*parts: str | None) -> str:
     """A download name made of safe characters: "resume-acme-data-engineer"."""
     words = "-".join(p for p in parts if p)
     ascii_only = unicodedata.normalize("NFKD", words).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_only.lower()).strip("-")[:80] or "document"
+    return _SLUG_GAP.sub("-", ascii_only.lower()).strip("-")[:80] or "document"
 
 
 def export(text: str, markdown: str, extension: str, title: str, stem: str, font_dir: Path | None = None) -> ExportFile:

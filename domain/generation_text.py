@@ -26,7 +26,10 @@ PROMPT_FILLER = frozenset(
     skills skill resume projects project roles role about their there these those which would should could
     stress showcase""".split()
 )
-_NAME = re.compile(r"^[^\W\d_](?:[^\W\d_]|[ .,'’-])*$")  # letters, spaces and . , ' - only
+_NAME = re.compile(r"^[^\W\d_](?:[^\W\d_]|[ .,'’-])*+$")  # letters, spaces and . , ' - only
+_GREETING = re.compile(r"^(dear|hello|hi)\b", re.I)
+_LONG_WORD = re.compile(r"[A-Za-z]{5,}+")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_#\[\]|<>])")
 
 
 def single_line(value: str | None, field: str, max_length: int) -> str | None:
@@ -51,7 +54,7 @@ def shaped_letter(text: str, greeting: str, max_paragraphs: int) -> str:
     """The letter with the greeting asked for and at most `max_paragraphs` between it and the sign-off.
     LLM_UNAVAILABLE when nothing of the body is left (the truthfulness check removed it all)."""
     paragraphs = [p.strip() for p in text.split("\n\n") if p.strip()]
-    if paragraphs and re.match(r"^(dear|hello|hi)\b", paragraphs[0], re.I) and len(paragraphs[0].split()) <= 8:
+    if paragraphs and _GREETING.match(paragraphs[0]) and len(paragraphs[0].split()) <= 8:
         paragraphs = paragraphs[1:]
     signed = bool(paragraphs) and bool(SIGN_OFF.match(paragraphs[-1]))
     body, sign_off = (paragraphs[:-1], paragraphs[-1:]) if signed else (paragraphs, [])
@@ -66,7 +69,7 @@ def prompt_terms(prompt: str | None, weights: dict[str, float], boosted: dict[st
     if not prompt:
         return []
     named = [term for term, weight in boosted.items() if weight != weights.get(term)]
-    words = [w.lower() for w in re.findall(r"[A-Za-z]{5,}", prompt)]
+    words = [w.lower() for w in _LONG_WORD.findall(prompt)]
     stems = [w[:6] for w in words if w not in PROMPT_FILLER and not any(w in t.lower() for t in named)]
     return list(dict.fromkeys(named + stems))
 
@@ -108,5 +111,5 @@ def latest_first(item: Experience) -> tuple[int, int]:
 
 def paragraphs_markdown(text: str) -> str:
     """Paragraphs escaped for Markdown; a line break inside one (the sign-off) stays a hard break."""
-    escaped = (re.sub(r"([\\`*_#\[\]|<>])", r"\\\1", p) for p in text.split("\n\n"))
+    escaped = (_MARKDOWN_SPECIAL.sub(r"\\\1", p) for p in text.split("\n\n"))
     return "\n\n".join(p.replace("\n", "  \n") for p in escaped) + "\n"

@@ -79,26 +79,33 @@ HEADINGS: dict[Section, tuple[str, ...]] = {
 }  # fmt: skip
 _HEADING_INDEX = {phrase: section for section, phrases in HEADINGS.items() for phrase in phrases}
 
-_BULLET = re.compile(r"^\s*(?:[-*•·◦▪‣–—]|\(?\d{1,2}[.)]|\(?[a-z][.)])\s+")
+# Every pattern here runs in time linear in its input (tests/domain/test_linear_time.py): runs of one class
+# are possessive (`*+`, `++`) where what follows cannot start with that class (two greedy `\s*` in a row
+# split a run of spaces every way before failing: "1" + 15,000 spaces + "x" took 14 s), a pattern that
+# starts with a run begins only where the run does (a look-behind), and look-arounds read a bounded span.
+_BULLET = re.compile(r"^\s*+(?:[-*•·◦▪‣–—]|\(?\d{1,2}[.)]|\(?[a-z][.)])\s+")
 _FIELD = re.compile(
-    r"^\s*(title|position|role|job title|company|employer|organi[sz]ation|location|based in)\s*:\s*(.+)$", re.I
+    r"^\s*+(title|position|role|job title|company|employer|organi[sz]ation|location|based in)\s*+:\s*(.+)$", re.I
 )
-_DASH_SPLIT = re.compile(r"\s+[—–|]\s+|\s+-\s+|\s+@\s+|\s+at\s+(?=[A-Z])")
-_YEARS = re.compile(r"(?<![\d.])(\d{1,2})\s*(?:\+|plus)?\s*(?:(?:-|–|to)\s*(\d{1,2})\s*\+?\s*)?(?:years?|yrs?)\b", re.I)
-_NOT_EXPERIENCE = re.compile(r"\s*(?:or\s+older|old|of\s+age|ago|in\s+business)\b", re.I)
+_DASH_SPLIT = re.compile(r"(?<!\s)\s++(?:[—–|]\s++|-\s++|@\s++|at\s++(?=[A-Z]))")
+_YEARS = re.compile(
+    r"(?<![\d.])(\d{1,2})\s*+(?:\+|plus)?\s*+(?:(?:-|–|to)\s*+(\d{1,2})\s*+\+?\s*+)?(?:years?|yrs?)\b", re.I
+)
+_NOT_EXPERIENCE = re.compile(r"(?<!\s)\s*+(?:or\s++older|old|of\s++age|ago|in\s++business)\b", re.I)  # after a match
 _YEARS_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "ten": 10}
-_YEARS_WORD = re.compile(r"\b(" + "|".join(_YEARS_WORDS) + r")\s*\+?\s*(?:\(\d+\)\s*)?years?\b", re.I)
+_YEARS_WORD = re.compile(r"\b(" + "|".join(_YEARS_WORDS) + r")\s*+\+?\s*+(?:\(\d++\)\s*+)?years?\b", re.I)
+_YEARS_CONTEXT = re.compile(r"\b(?:founded|established|since|over|for)\s*+$", re.I)  # "founded 12 years ago"
 REGIONS = (
     "UK|USA|US|Canada|Germany|France|Spain|Italy|Ireland|Netherlands|Belgium|Sweden|Norway|Denmark|Finland|Poland|"
     "Portugal|Switzerland|Austria|India|Singapore|Japan|Australia|Brazil|Mexico|Israel|England|Scotland|Europe|EU"
 )
 _CITY_STATE = re.compile(  # "Seattle, WA", "San Francisco, CA (hybrid)", "London, UK": one line, bounded
-    r"(?<![\w-])((?:[A-Z][a-z][a-zA-Z.'-]{0,20}[ \t]){0,2}[A-Z][a-z][a-zA-Z.'-]{0,20},[ \t]*"
-    rf"(?:[A-Z]{{2}}|{REGIONS})\b(?:[ \t]*\([^)\n]{{0,40}}\))?)"
+    r"(?<![\w-])((?:[A-Z][a-z][a-zA-Z.'-]{0,20}[ \t]){0,2}[A-Z][a-z][a-zA-Z.'-]{0,20},[ \t]*+"
+    rf"(?:[A-Z]{{2}}|{REGIONS})\b(?:[ \t]*+\([^)\n]{{0,40}}\))?)"
 )
-_REMOTE = re.compile(r"\b(remote|hybrid|on-?site)\b(?:\s*\([^)]*\))?", re.I)
+_REMOTE = re.compile(r"\b(remote|hybrid|on-?site)\b(?:\s*+\([^)]{0,100}\))?", re.I)  # "Remote (US only)"
 _COMPANY_SENTENCE = re.compile(
-    r"(?<![\w-])([A-Z][\w&.'-]{0,30}(?:[ \t]+[A-Z][\w&.'-]{0,30}){0,4})[ \t]+(?:is|are)[ \t]+"
+    r"(?<![\w-])([A-Z][\w&.'-]{0,30}+(?:[ \t]++[A-Z][\w&.'-]{0,30}+){0,4})[ \t]++(?:is|are)[ \t]++"
     r"(?:hiring|building|looking|seeking|a |an |the )"
 )
 _TITLE_WORDS = re.compile(
@@ -120,7 +127,7 @@ _REQ_HINT = re.compile(
 _RESP_HINT = re.compile(
     r"\b(you will|you'll|responsible for|own|build|design|lead|drive|collaborate|work with)\b", re.I
 )
-_SENTENCES = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9])")
+_SENTENCES = re.compile(r"(?<=[.!?])\s++(?=[A-Z0-9])")
 _STOPWORDS = frozenset(
     """a about above after all also an and any are as at be been being both but by can could do does each for from
     has have having he her here him his how i if in into is it its just may me more most must my no nor not of on
@@ -131,7 +138,7 @@ _STOPWORDS = frozenset(
 )
 SENIOR_TITLES = re.compile(r"\b(senior|sr\.?|snr)\b", re.I)
 LEAD_TITLES = re.compile(
-    r"\b(lead|principal|head|director|vp|chief|staff(?=.*\b(?:engineer|scientist|developer|designer|architect))|"
+    r"\b(lead|principal|head|director|vp|chief|staff(?=.{0,100}\b(?:engineer|scientist|developer|designer|architect))|"
     r"(?:engineering|development|software|people|team)\s+manager)\b",
     re.I,
 )
@@ -141,7 +148,12 @@ MAX_ITEM_CHARS = 500
 HEAD_CHARS = 3000  # company and location are stated near the top
 
 
-_MARKDOWN = re.compile(r"^(\s*)#{1,6}\s+|\*\*|__|(?<!\w)\*(?=\S)|(?<=\S)\*(?!\w)")
+_MARKDOWN = re.compile(r"^(\s*+)#{1,6}\s+|\*\*|__|(?<!\w)\*(?=\S)|(?<=\S)\*(?!\w)")
+_HEADING_PREFIX = re.compile(r"^(?:the\s++)?(?:key|main|core|job|technical|basic|your|desired)\s++")
+_MONEY_OR_DIGIT = re.compile(r"[$€£\d]")
+_NAME_WORD = re.compile(r"[A-Za-z][\w&.'-]*+")
+_TITLE_WORD = re.compile(r"[A-Za-z][A-Za-z+#.-]{2,}+")
+MAX_LINE_CHARS = 2_000  # a longer line is cut before the patterns read it (an item keeps MAX_ITEM_CHARS anyway)
 
 
 def _plain(raw: str) -> str:
@@ -160,7 +172,7 @@ def _heading(line: str) -> tuple[Section, str] | None:
     name, colon, rest = stripped.partition(":")
     key = _clean(name).lower().rstrip("!?")
     if key not in _HEADING_INDEX:  # "Key Skills", "Main Responsibilities", "Job Requirements"
-        key = re.sub(r"^(?:the\s+)?(?:key|main|core|job|technical|basic|your|desired)\s+", "", key).strip()
+        key = _HEADING_PREFIX.sub("", key).strip()
     if key in _HEADING_INDEX and (colon or len(stripped) <= 60) and not _BULLET.match(line):
         return _HEADING_INDEX[key], rest.strip()
     return None
@@ -183,7 +195,7 @@ def _items(text: str) -> list[str]:
 def parse_job(raw_text: str, lexicon: Lexicon) -> ParsedJob:
     """Parse a posting; JOB_PARSING_FAILED when nothing in it looks like a job."""
     text = _plain(raw_text)
-    lines = [line.rstrip() for line in text.split("\n")]
+    lines = [line[:MAX_LINE_CHARS].rstrip() for line in text.split("\n")]
     job = ParsedJob()
     fields, header = _explicit_fields(lines)
     job.title = fields.get("title")
@@ -282,9 +294,9 @@ TEAM_WORDS = frozenset(
 
 def _looks_like_company(part: str) -> bool:
     """After a dash may come a company, a team ("Backend"), a schedule or a salary: only the first counts."""
-    if len(part) > 60 or _TITLE_WORDS.search(part) or re.search(r"[$€£\d]", part) or _REMOTE.search(part):
+    if len(part) > 60 or _TITLE_WORDS.search(part) or _MONEY_OR_DIGIT.search(part) or _REMOTE.search(part):
         return False
-    words = re.findall(r"[A-Za-z][\w&.'-]*", part)
+    words = _NAME_WORD.findall(part)
     return bool(words) and not all(word.lower() in TEAM_WORDS for word in words) and part[:1].isupper()
 
 
@@ -355,7 +367,7 @@ def years_required(text: str) -> int | None:
         for m in _YEARS.finditer(text)
         if 0 < int(m.group(1)) <= 30
         and not _NOT_EXPERIENCE.match(text, m.end())
-        and not re.search(r"\b(founded|established|since|over|for)\s*$", text[max(0, m.start() - 25) : m.start()], re.I)
+        and not _YEARS_CONTEXT.search(text[max(0, m.start() - 25) : m.start()])
     ]
     found += [_YEARS_WORDS[m.group(1).lower()] for m in _YEARS_WORD.finditer(text)]
     return max(found) if found else None
@@ -383,7 +395,7 @@ def _keywords(job: ParsedJob, sections: dict[Section, list[str]], lexicon: Lexic
                 scores[name] = max(scores[name], SECTION_WEIGHTS[section]) + 0.05
     for name in job.skills:
         scores.setdefault(name, SECTION_WEIGHTS[Section.OTHER])
-    for word in re.findall(r"[A-Za-z][A-Za-z+#.-]{2,}", job.title or ""):
+    for word in _TITLE_WORD.findall(job.title or ""):
         if word.lower() not in _STOPWORDS and lexicon.canonical(word) is None:
             scores.setdefault(word.lower(), 0.4)
     top = max(scores.values(), default=1.0)

@@ -28,11 +28,13 @@ SIMILARITY_FLOOR = 0.15
 SIMILARITY_FULL = 0.55
 SEMANTIC_CREDIT = 0.5
 _STOP = frozenset("with experience years year strong knowledge understanding ability including plus using".split())
-_HEADING = re.compile(
-    r"^\s*(summary|profile|about|experience|work experience|work history|professional experience|employment|"
-    r"projects|skills|technical skills|education|certifications)\s*:?\s*$",
+_HEADING = re.compile(  # possessive blanks: `\s*:?\s*$` split a run of spaces every way before failing
+    r"^\s*+(summary|profile|about|experience|work experience|work history|professional experience|employment|"
+    r"projects|skills|technical skills|education|certifications)\s*+:?\s*+$",
     re.I,
 )
+_WORD = re.compile(r"\w+")
+_TERM = re.compile(r"[a-z][a-z+#.-]{3,}+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,9 +99,9 @@ def job_targets(job: JobTerms) -> list[str]:
     words of the title (a "Dog Walker" posting is not asking for "dog")."""
     if job.skills:
         return list(job.skills)
-    title = set(re.findall(r"\w+", (job.title or "").lower()))
+    title = set(_WORD.findall((job.title or "").lower()))
     ranked = sorted(job.weights.items(), key=lambda kv: -kv[1])
-    return [t for t, w in ranked if w >= 0.5 and not set(re.findall(r"\w+", t.lower())) <= title][:10]
+    return [t for t, w in ranked if w >= 0.5 and not set(_WORD.findall(t.lower())) <= title][:10]
 
 
 @lru_cache(maxsize=4096)
@@ -135,7 +137,7 @@ def requirement_met(requirement: str, resume_lower: str, have: set[str], job_ski
     named = {by_lower[m.group().lower()] for m in pattern.finditer(requirement)} if pattern else set()
     if named:
         return bool(named & have)
-    words = [w for w in re.findall(r"[a-z][a-z+#.-]{3,}", requirement.lower()) if w not in _STOP]
+    words = [w for w in _TERM.findall(requirement.lower()) if w not in _STOP]
     return bool(words) and sum(w in resume_lower for w in words) / len(words) >= 0.5
 
 

@@ -8,13 +8,15 @@ from dataclasses import dataclass, field
 from datetime import date
 
 _BULLET = re.compile(r"^\s*(?:[-*•‣▪◦]|\d+[.)])\s+")
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9])")
+_SENTENCE = re.compile(r"(?<=[.!?])\s++(?=[A-Z0-9])")
+_SPACES = re.compile(r"[ \t]{2,}+")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_#\[\]|<>])")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x85\u2028\u2029]")  # breaks and controls other than \n
 
 
 def printable(text: str) -> str:
     """Text with stray control characters (form feeds from PDFs, escapes) as spaces."""
-    return re.sub(r"[ \t]{2,}", " ", _CONTROL.sub(" ", text)) if _CONTROL.search(text) else text
+    return _SPACES.sub(" ", _CONTROL.sub(" ", text)) if _CONTROL.search(text) else text
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +75,7 @@ def month_range(start: date | None, end: date | None, *, open_ended: bool = True
 
 def _md(text: str) -> str:
     """Escape what Markdown would read as formatting at the start of a line or inside it."""
-    return re.sub(r"([\\`*_#\[\]|<>])", r"\\\1", text)
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
 def compile_resume(content: ResumeContent) -> CompiledResume:

@@ -37,6 +37,7 @@ FULL_YEARS = 8.0
 FULL_SKILLS = 15
 FULL_CATEGORIES = 4
 STANDARD_SECTIONS = ("summary", "experience", "skills", "education")
+_DIGIT = re.compile(r"\d")
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +109,7 @@ def score_resume(
     latest_end = max((end for end in ends if end is not None), default=None)
     recent = latest_end is not None and (this_month(today) - latest_end).days <= 2 * 365
     categories = {lexicon.category(s) for s in facts.skills if lexicon.category(s)}
-    quantified = [b for b in bullets if re.search(r"\d", b)]
+    quantified = [b for b in bullets if _DIGIT.search(b)]
     led = [b for b in bullets if _led(b)]
     completeness = (
         10 * bool(facts.name)

@@ -64,11 +64,38 @@ def _key(text: str) -> str:
     return " ".join(text.lower().split())
 
 
+def _trie_regex(forms: Iterable[str]) -> str:
+    """One alternation for many forms, factored by common prefixes ("java", "javascript" → `java(?:script)?`),
+    so a position costs one branch per distinct next letter rather than one per form. It matches what
+    the plain longest-first alternation matches: the forms that fit at a position are prefixes of one
+    another, and the greedy optional tails try the longest first (giving back when the boundary check
+    after the match fails). A space in a form matches any run of whitespace (`\\s++`: the next letter of
+    a form is never whitespace, so nothing is given back)."""
+    trie: dict = {}
+    for form in forms:
+        node = trie
+        for char in form.lower():
+            node = node.setdefault(char, {})
+        node[""] = {}  # a form ends here
+
+    def render(node: dict) -> str:
+        branches = [
+            (r"\s++" if char == " " else re.escape(char)) + render(child) for char, child in node.items() if char
+        ]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if "" in node:  # a form ends here; a longer one may go on
+            return f"(?:{body})?" if len(branches) == 1 and len(body) > 1 else body + "?"
+        return body
+
+    return render(trie)
+
+
 def _pattern(forms: Iterable[str]) -> re.Pattern[str]:
-    ordered = sorted(forms, key=len, reverse=True)  # longest first: "C++" before "C"
-    alternation = "|".join(re.escape(form).replace(r"\ ", r"\s+") for form in ordered)
+    # Forms are lower-case, single-spaced keys (`_key`); matching ignores case.
     # Not inside a word: no word character (or + # .) glued on either side; "Node.js" is not "Node".
-    return re.compile(rf"(?<![\w+#.@])(?:{alternation})(?![\w+#@&]|\.\w)", re.IGNORECASE)
+    return re.compile(rf"(?<![\w+#.@])(?:{_trie_regex(forms)})(?![\w+#@&]|\.\w)", re.IGNORECASE)
 
 
 MAX_SUBSET_PATTERNS = 512  # compiled patterns kept for `skills_among` (one per distinct set of skills)
@@ -129,21 +156,24 @@ class Lexicon:
     def find(self, text: str, pattern: re.Pattern[str] | None = None) -> list[SkillMatch]:
         """Every occurrence, in order; ambiguous forms only where the context vouches for them."""
         pattern = pattern or self._pattern
-        candidates = [(match, self._by_form[_key(match.group())]) for match in pattern.finditer(text)]
-        sure = [m.start() for m, _ in candidates if _key(m.group()) not in self._ambiguous_forms]
+        candidates = [(match, _key(match.group())) for match in pattern.finditer(text)]
+        sure = [m.start() for m, key in candidates if key not in self._ambiguous_forms]
         breaks = [b.end() for b in _SENTENCE_BREAK.finditer(text)]  # once, not per match
+        # What the words around an ambiguous match say is read once: a verdict, or the span in which
+        # another sure skill must stand (which the passes below only look up).
+        verdicts = {
+            index: self._context(text, match, key, breaks)
+            for index, (match, key) in enumerate(candidates)
+            if key in self._ambiguous_forms
+        }
         for _ in range(2):  # an ambiguous skill that is vouched for vouches for its neighbours ("Go or Rust")
-            vouched = [
-                m.start()
-                for m, _ in candidates
-                if _key(m.group()) in self._ambiguous_forms and self._vouched(text, m, _key(m.group()), sure, breaks)
-            ]
+            vouched = [candidates[i][0].start() for i, verdict in verdicts.items() if _holds(verdict, sure)]
             sure = sorted(set(sure) | set(vouched))
         found = []
-        for match, skill in candidates:
-            key = _key(match.group())
-            if key in self._ambiguous_forms and not self._vouched(text, match, key, sure, breaks):
+        for index, (match, key) in enumerate(candidates):
+            if index in verdicts and not _holds(verdicts[index], sure):
                 continue
+            skill = self._by_form[key]
             found.append(SkillMatch(skill.name, skill.category, match.group(), match.start(), match.end()))
         return found
 
@@ -175,7 +205,9 @@ class Lexicon:
                 seen.setdefault(name.lower(), name)
         return list(seen.values())
 
-    def _vouched(self, text: str, match: re.Match[str], key: str, sure: list[int], breaks: list[int]) -> bool:
+    def _context(self, text: str, match: re.Match[str], key: str, breaks: list[int]) -> bool | tuple[int, int]:
+        """Whether the words around an ambiguous match make it a skill (True / False), or else the span
+        [low, high) in which a sure skill vouches for it."""
         if match.group() not in self._exact_forms[key]:
             return False  # "go", "rest", "r": an ordinary word, not the skill
         if len(match.group()) <= 2 and text[match.end() : match.end() + 1] == "-":
@@ -193,8 +225,16 @@ class Lexicon:
         if key in COMMON_WORDS and not text[start:position].strip(" \t-*•"):
             return False  # "React quickly...", "Swift resolution...": a capital that only starts a sentence
         end = breaks[index] if index < len(breaks) else len(text)
-        low = bisect.bisect_left(sure, max(start, position - CONTEXT_CHARS))
-        return low < len(sure) and sure[low] < min(end, position + CONTEXT_CHARS + 1)
+        return max(start, position - CONTEXT_CHARS), min(end, position + CONTEXT_CHARS + 1)
+
+
+def _holds(verdict: bool | tuple[int, int], sure: list[int]) -> bool:
+    """A verdict of `Lexicon._context` against the sorted positions of the sure skills."""
+    if isinstance(verdict, bool):
+        return verdict
+    low, high = verdict
+    index = bisect.bisect_left(sure, low)
+    return index < len(sure) and sure[index] < high
 
 
 @cache

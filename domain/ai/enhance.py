@@ -50,7 +50,8 @@ OPENERS = [
     (re.compile(r"^(?:i|we)\s+(?=\w+ed\b|led\b|built\b|ran\b|wrote\b|drove\b|grew\b|cut\b|taught\b|oversaw\b)", re.I),
      ""),
 ]  # fmt: skip
-_SENTENCES = re.compile(r"(?<=[.!?])\s+")
+_SENTENCES = re.compile(r"(?<=[.!?])\s++")
+_BULLET = re.compile(r"^\s*+([-*•]\s+)")
 
 
 @dataclass
@@ -116,7 +117,7 @@ def enhance_text(text: str, *, finished: bool = False) -> Enhancement:
     changes: list[str] = []
     lines = []
     for line in text.strip().splitlines():
-        bullet = re.match(r"^\s*([-*•]\s+)", line)
+        bullet = _BULLET.match(line)
         body = line[bullet.end() :] if bullet else line
         sentences = [s for s in _SENTENCES.split(body.strip()) if s]
         rewritten = " ".join(enhance_sentence(s, finished=finished, changes=changes) for s in sentences)

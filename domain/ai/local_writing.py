@@ -12,11 +12,17 @@ from domain.skills import Lexicon
 WEAK_OPENERS = re.compile(
     r"^\s*(?:[-*•]\s*)?(responsible for|worked on|helped|assisted|was involved|duties included)\b", re.I
 )
+# Heading lines: blanks around the words are spaces and tabs, never line breaks (`^\s*` under re.M
+# ran from every line start through every blank line after it: quadratic on a run of newlines).
 HEADINGS = {
-    "summary": re.compile(r"^\s*(summary|profile|about me|objective)\s*:?\s*$", re.I | re.M),
-    "skills": re.compile(r"^\s*(skills|technical skills|core skills)\s*:?\s*$", re.I | re.M),
-    "education": re.compile(r"^\s*(education|academic background)\s*:?\s*$", re.I | re.M),
+    "summary": re.compile(r"^[^\S\n]*+(summary|profile|about me|objective)[^\S\n]*+:?[^\S\n]*+$", re.I | re.M),
+    "skills": re.compile(r"^[^\S\n]*+(skills|technical skills|core skills)[^\S\n]*+:?[^\S\n]*+$", re.I | re.M),
+    "education": re.compile(r"^[^\S\n]*+(education|academic background)[^\S\n]*+:?[^\S\n]*+$", re.I | re.M),
 }
+_SENTENCE_OR_LINE = re.compile(r"(?<=[.!?])\s++|\n")
+_TERM = re.compile(r"[a-z][a-z+#.-]{3,}+")
+_BULLET_START = re.compile(r"^\s*+[-*•]")
+_DIGIT = re.compile(r"\d")
 PRIORITY_ORDER = {"HIGH": 0, "MEDIUM": 1, "LOW": 2}
 
 
@@ -59,7 +65,7 @@ def fit_paragraphs(paragraphs: list[str], limit: int) -> list[str]:
 
 
 def lead_sentences(text: str, limit: int) -> list[str]:
-    parts = (part.strip().lstrip("-*• ").rstrip(".") for part in re.split(r"(?<=[.!?])\s+|\n", text.strip()))
+    parts = (part.strip().lstrip("-*• ").rstrip(".") for part in _SENTENCE_OR_LINE.split(text.strip()))
     return [part for part in parts if part][:limit]
 
 
@@ -145,9 +151,7 @@ def analysis(resume_text: str, job: JobBrief, lexicon: Lexicon) -> tuple[list[st
 
 
 def _overlap(requirement: str, resume_lower: str) -> float:
-    words = [
-        w for w in re.findall(r"[a-z][a-z+#.-]{3,}", requirement.lower()) if w not in {"with", "experience", "years"}
-    ]
+    words = [w for w in _TERM.findall(requirement.lower()) if w not in {"with", "experience", "years"}]
     return sum(w in resume_lower for w in words) / len(words) if words else 0.0
 
 
@@ -165,8 +169,8 @@ def suggestions(resume_text: str, job: JobBrief, lexicon: Lexicon) -> list[Sugge
                 section="skills",
             )
         )
-    bullets = [line.strip().lstrip("-*• ") for line in resume_text.splitlines() if re.match(r"^\s*[-*•]", line)]
-    unquantified = [b for b in bullets if not re.search(r"\d", b)]
+    bullets = [line.strip().lstrip("-*• ") for line in resume_text.splitlines() if _BULLET_START.match(line)]
+    unquantified = [b for b in bullets if not _DIGIT.search(b)]
     if unquantified:
         found.append(
             Suggestion(
@@ -257,7 +261,7 @@ def suggestions(resume_text: str, job: JobBrief, lexicon: Lexicon) -> list[Sugge
     return found[:7]
 
 
-BULLET = re.compile(r"^\s*[-*•]\s+")
+BULLET = re.compile(r"^\s*+[-*•]\s+")
 DATED = re.compile(r"\b(?:19|20)\d\d\b")
 ONGOING = re.compile(r"\b(?:present|current|now|today)\b", re.I)
 

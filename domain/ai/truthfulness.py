@@ -15,9 +15,11 @@ from dataclasses import dataclass
 from domain.skills import Lexicon
 
 _NUMBER = re.compile(r"(?<![\w.])[$€£]?\d[\d,]*(?:\.\d+)?(?:\s?(?:%|percent|x|k|m|bn|million|billion))?(?![\w])", re.I)
-_CAPITALISED = re.compile(r"\b[A-Z][a-zA-Z0-9&.'-]*(?:\s+(?:of|and|&|de|the)?\s*[A-Z][a-zA-Z0-9&.'-]*)*")
+# Possessive runs: `\s+(?:of|…)?\s*` split a run of spaces every way before failing (quadratic).
+_CAPITALISED = re.compile(r"\b[A-Z][a-zA-Z0-9&.'-]*+(?:\s++(?:(?:of|and|&|de|the)\s*+)?[A-Z][a-zA-Z0-9&.'-]*+)*+")
 _LEAD = re.compile(r"^[\s\-*•·\d.)(]*")
-_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+_SENTENCE = re.compile(r"(?<=[.!?])\s++|\n++")
+_NOT_NUMBER = re.compile(r"[^\d.]")
 # Capitalised words that are not claims: greetings, sign-offs, calendar names, pronouns, headings.
 ORDINARY = frozenset(
     """i dear sincerely regards best kind thank thanks hiring manager team hello hi yours respectfully warm
@@ -49,7 +51,7 @@ def _numbers(text: str) -> set[str]:
 
 
 def _bare(number: str) -> str:
-    return re.sub(r"[^\d.]", "", number)
+    return _NOT_NUMBER.sub("", number)
 
 
 class TruthChecker:

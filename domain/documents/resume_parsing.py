@@ -25,17 +25,39 @@ MONTHS = {
     )
     for name in names
 }  # fmt: skip
-_MONTH_NAME = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
-_POINT = rf"(?:{_MONTH_NAME}\s+\d{{4}}|\d{{4}}-\d{{1,2}}|\d{{1,2}}/\d{{4}}|\d{{4}})"
-_RANGE = re.compile(rf"(?P<start>{_POINT})\s*(?:-|–|—|to|until)\s*(?P<end>{_POINT}|present|current|now|today)", re.I)
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_MONTH_NAME = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*+\.?"
+_NUMERIC_POINT = r"\d{4}-\d{1,2}|\d{1,2}/\d{4}|\d{4}"
+_POINT = rf"(?:{_MONTH_NAME}\s++\d{{4}}|{_NUMERIC_POINT})"
+# Every pattern here runs in time linear in its input (tests/domain/test_linear_time.py): runs of one class
+# are possessive (`*+`, `++`) where what follows cannot start with that class, and a pattern that starts
+# with a run begins only where the run does (a look-behind), so no position rescans the same run.
+# The start month only starts where a word does ("janjanjan…" does not try a month at every letter).
+_RANGE = re.compile(
+    rf"(?P<start>(?<![a-z]){_MONTH_NAME}\s++\d{{4}}|{_NUMERIC_POINT})\s*+(?:-|–|—|to|until)\s*+"
+    rf"(?P<end>{_POINT}|present|current|now|today)",
+    re.I,
+)
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]++(?:\.[\w-]++)+")  # a local part is at most 64 long
+# Linear as it is: a digit that starts no match has no digit 8 or more characters on in its run, so only
+# the digits among a run's first 8 characters rescan it; a match ends at the run's last digit.
 _PHONE = re.compile(r"(?:\+?\(?\d[\d\s().-]{7,}\d)")
 _LINK = re.compile(
-    r"(?:https?://)?(?:www\.)?(?:linkedin\.com|github\.com|gitlab\.com|[\w-]+\.(?:dev|io|me))/?[\w/.-]*", re.I
+    r"(?:https?://)?(?:www\.)?(?:linkedin\.com|github\.com|gitlab\.com|(?<![\w-])[\w-]++\.(?:dev|io|me))/?[\w/.-]*+",
+    re.I,
 )
-_BULLET = re.compile(r"^\s*(?:[-*•·◦▪‣]|\d{1,2}[.)])\s+")
+_BULLET = re.compile(r"^\s*+(?:[-*•·◦▪‣]|\d{1,2}[.)])\s+")
 _YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
-_SPLIT = re.compile(r"\s+[|—–]\s+|\s+-\s+|\s+at\s+|\s+@\s+")
+_SPLIT = re.compile(r"(?<!\s)\s++(?:[|—–]|-|at|@)\s++")  # "Title | Company", " - ", " at ", " @ "
+_PROJECT_SPLIT = re.compile(r"(?<!\s)\s++[-–—:]\s++")
+_EDUCATION_SPLIT = re.compile(r",\s*+|(?<!\s)\s++[|—–]\s++")
+_SKILL_SPLIT = re.compile(r"[,;|•·]\s*+")
+_TRAILING_YEAR = re.compile(r"(?<!\s)\s*+\(?\b(?:19|20)\d\d\b\)?\s*+$")  # "AWS Solutions Architect (2021)"
+_TRAILING_PAREN = re.compile(r"\(([^)]{2,60})\)\s*+$")
+_POINT_MONTH = re.compile(r"^([a-z]++)\.?\s++(\d{4})$")
+_POINT_YEAR_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
+_POINT_MONTH_YEAR = re.compile(r"^(\d{1,2})/(\d{4})$")
+_POINT_YEAR = re.compile(r"^\d{4}$")
+MAX_LINE_CHARS = 2_000  # a longer line is cut before the patterns read it: no header or date line is that long
 HEADINGS = {
     "summary": ("summary", "professional summary", "profile", "about", "about me", "objective", "career summary"),
     "experience": ("experience", "work experience", "work history", "professional experience", "employment",
@@ -113,14 +135,14 @@ class ParsedResume:
 
 def parse_point(text: str) -> Month | None:
     text = text.strip().lower().rstrip(".")
-    if match := re.match(r"^([a-z]+)\.?\s+(\d{4})$", text):
+    if match := _POINT_MONTH.match(text):
         month = MONTHS.get(match.group(1)[:4].rstrip("t") if match.group(1)[:4] == "sept" else match.group(1)[:3])
         return Month(int(match.group(2)), month) if month else None
-    if match := re.match(r"^(\d{4})-(\d{1,2})$", text):
+    if match := _POINT_YEAR_MONTH.match(text):
         return Month(int(match.group(1)), int(match.group(2))) if 1 <= int(match.group(2)) <= 12 else None
-    if match := re.match(r"^(\d{1,2})/(\d{4})$", text):
+    if match := _POINT_MONTH_YEAR.match(text):
         return Month(int(match.group(2)), int(match.group(1))) if 1 <= int(match.group(1)) <= 12 else None
-    if re.match(r"^\d{4}$", text):
+    if _POINT_YEAR.match(text):
         return Month(int(text), None)
     return None
 
@@ -179,7 +201,7 @@ def _header_parts(line: str) -> tuple[str, str | None, str | None]:
     """ "Title | Company | City, ST", "Title — Company (City, ST)", "Title at Company"."""
     cleaned = line.strip().strip(",;")
     location = None
-    if paren := re.search(r"\(([^)]{2,60})\)\s*$", cleaned):
+    if paren := _TRAILING_PAREN.search(cleaned):
         location = find_location(paren.group(1)) or paren.group(1).strip()
         cleaned = cleaned[: paren.start()].strip().strip(",")
     parts = [p.strip(" ,") for p in _SPLIT.split(cleaned) if p.strip(" ,")]
@@ -242,7 +264,7 @@ def _projects(lines: list[str], lexicon: Lexicon) -> list[ResumeProject]:
         line = _BULLET.sub("", raw).strip()
         if not line:
             continue
-        parts = re.split(r"\s+[-–—:]\s+", line, maxsplit=1)
+        parts = _PROJECT_SPLIT.split(line, maxsplit=1)
         name = parts[0].strip()
         description = parts[1].strip() if len(parts) > 1 else None
         projects.append(ResumeProject(name=name[:200], description=description, technologies=lexicon.skills_in(line)))
@@ -255,7 +277,7 @@ def _education(lines: list[str]) -> list[ResumeEducation]:
         line = _BULLET.sub("", raw).strip()
         if not line:
             continue
-        parts = [p.strip() for p in re.split(r",\s*|\s+[|—–]\s+", line) if p.strip()]
+        parts = [p.strip() for p in _EDUCATION_SPLIT.split(line) if p.strip()]
         institution = next((p for p in parts if _INSTITUTION.search(p)), None)
         year = _YEAR.findall(line)
         degree = field_of_study = None
@@ -279,14 +301,14 @@ def _certifications(lines: list[str]) -> list[ResumeCertification]:
         line = _BULLET.sub("", raw).strip()
         if line:
             years = _YEAR.findall(line)
-            name = re.sub(r"\s*\(?\b(19|20)\d\d\b\)?\s*$", "", line).strip(" ,-")
+            name = _TRAILING_YEAR.sub("", line).strip(" ,-")
             found.append(ResumeCertification(name=name[:200], year=int(years[-1]) if years else None))
     return found
 
 
 def parse_resume(text: str, lexicon: Lexicon) -> ParsedResume:
     """RESUME_PARSING_FAILED when the text has no experience, education or skills to speak of."""
-    lines = text.replace("\r\n", "\n").replace("\u2019", "'").split("\n")
+    lines = [line[:MAX_LINE_CHARS] for line in text.replace("\r\n", "\n").replace("\u2019", "'").split("\n")]
     header, sections = _sections(lines)
     parsed = ParsedResume()
     _contact(header[:8], parsed)
@@ -296,7 +318,7 @@ def parse_resume(text: str, lexicon: Lexicon) -> ParsedResume:
     parsed.projects = _projects(sections.get("projects", []), lexicon)
     skill_lines = sections.get("skills")
     if skill_lines:
-        items = [item for line in skill_lines for item in re.split(r"[,;|•·]\s*", _BULLET.sub("", line))]
+        items = [item for line in skill_lines for item in _SKILL_SPLIT.split(_BULLET.sub("", line))]
         parsed.skills = lexicon.normalise(item.split(":")[-1] for item in items if item.strip())
     else:
         parsed.skills = lexicon.skills_in(text)
