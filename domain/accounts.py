@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -42,8 +43,10 @@ class Session:
 
 
 def normalise_email(raw: str) -> str:
-    """Trimmed, syntax-checked and lower-cased, so one mailbox is one account."""
-    text = raw.strip()
+    """Trimmed, NFKC-normalised (full-width letters become ASCII), syntax-checked and lower-cased, so one
+    mailbox is one account; a local part mixing scripts (a Cyrillic 'а' among Latin letters) is refused
+    as a look-alike of another address."""
+    text = unicodedata.normalize("NFKC", raw).strip()
     if not _encodable(text):
         raise BadInput("Email contains invalid characters", field="email")
     if not text:
@@ -54,7 +57,14 @@ def normalise_email(raw: str) -> str:
         checked = validate_email(text, check_deliverability=False)
     except EmailNotValidError as exc:
         raise BadInput(f"Email is not valid: {exc}", field="email") from exc
+    if len(scripts(checked.local_part)) > 1:
+        raise BadInput("Email mixes alphabets in its name part (a look-alike address)", field="email")
     return checked.normalized.lower()
+
+
+def scripts(text: str) -> set[str]:
+    """The scripts of a text's letters, by Unicode name ("LATIN SMALL LETTER A" → LATIN)."""
+    return {unicodedata.name(c, "?").split(" ")[0] for c in text if c.isalpha()}
 
 
 def _encodable(text: str) -> bool:
@@ -74,6 +84,9 @@ def check_password(password: str, min_length: int, field: str = "password") -> N
         raise BadInput(f"Password must be at most {MAX_PASSWORD_LENGTH} characters", field=field)
     if not password.strip():
         raise BadInput("Password must not be only spaces", field=field)
+    visible = sum(unicodedata.category(c)[0] != "C" for c in password)  # zero-width and control characters
+    if visible < min_length:
+        raise BadInput(f"Password must have at least {min_length} visible characters", field=field)
 
 
 class SessionStamps:

@@ -12,6 +12,9 @@ _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 EARLIEST_YEAR = 1900
 
 
+MAX_YEARS_AHEAD = 10
+
+
 def this_month(today: date | None = None) -> date:
     today = today or datetime.now(UTC).date()
     return today.replace(day=1)
@@ -32,9 +35,12 @@ def format_month(value: date | None) -> str | None:
 
 
 def check_range(start: date | None, end: date | None, *, start_field: str, end_field: str, today: date) -> None:
-    """No start in the future; no end before its start."""
+    """No start in the future; no end before its start, nor more than ten years ahead (an expected
+    graduation or a contract's end can be in the future; 9999-12 is no date)."""
     if start is not None and start > this_month(today):
         raise BadInput(f"{start_field} cannot be in the future", field=start_field)
+    if end is not None and end.year > today.year + MAX_YEARS_AHEAD:
+        raise BadInput(f"{end_field} cannot be more than {MAX_YEARS_AHEAD} years ahead", field=end_field)
     if start is not None and end is not None and end < start:
         raise BadInput(f"{end_field} cannot be before {start_field}", field=end_field)
 

@@ -56,6 +56,10 @@ class TokenClaims:
     expires_at: datetime
 
 
+CLOCK_SKEW_SECONDS = 60
+MAX_LINK_LIFETIME = timedelta(days=1)  # the longest a one-purpose link may be set to live
+
+
 class Tokens:
     """Signed, expiring bearer tokens naming the user and the session version; nothing else is trusted."""
 
@@ -106,6 +110,12 @@ class Tokens:
             ) from exc
         except jwt.PyJWTError as exc:
             raise Unauthenticated(self._invalid(purpose)) from exc
+        issued, expires = claims["iat"], claims["exp"]
+        longest = max(self._lifetime, MAX_LINK_LIFETIME).total_seconds() + CLOCK_SKEW_SECONDS
+        if not all(isinstance(v, int | float) for v in (issued, expires)) or expires - issued > longest:
+            raise Unauthenticated(self._invalid(purpose))  # no token lives longer than this server issues them
+        if issued > datetime.now(UTC).timestamp() + CLOCK_SKEW_SECONDS:
+            raise Unauthenticated(self._invalid(purpose))  # issued in the future
         subject = claims.get("sub")
         if not isinstance(subject, str) or not subject or claims.get("pur") != purpose:
             raise Unauthenticated(self._invalid(purpose))  # a link is no access token, nor a link to another file

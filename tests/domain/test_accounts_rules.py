@@ -19,13 +19,27 @@ SECRET = "k" * 40
     [
         (" Ada@Example.COM ", "ada@example.com"),
         ("ADA.Lovelace+cv@Mail.Example.org", "ada.lovelace+cv@mail.example.org"),
+        ("ａｄａ@ｅｘａｍｐｌｅ.ｃｏｍ", "ada@example.com"),  # full-width letters are the same mailbox
+        ("алина@example.com", "алина@example.com"),  # one script is fine, whichever it is
     ],
 )
 def test_emails_are_normalised(raw: str, expected: str) -> None:
     assert normalise_email(raw) == expected
 
 
-@pytest.mark.parametrize("raw", ["", "   ", "plain", "a@b", "@example.com", "a b@example.com", "x" * 250 + "@e.com"])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "",
+        "   ",
+        "plain",
+        "a@b",
+        "@example.com",
+        "a b@example.com",
+        "x" * 250 + "@e.com",
+        "\u0430da@example.com",  # a Cyrillic 'а' in front of Latin letters: a look-alike of ada@
+    ],
+)
 def test_bad_emails_name_the_field(raw: str) -> None:
     with pytest.raises(BadInput) as error:
         normalise_email(raw)
@@ -34,7 +48,7 @@ def test_bad_emails_name_the_field(raw: str) -> None:
 
 def test_password_rules() -> None:
     check_password("12345678", 8)
-    for bad in ["1234567", " " * 10, "p" * 257]:
+    for bad in ["1234567", " " * 10, "p" * 257, "\u200b" * 8, "abc" + "\u200b" * 6]:  # zero-width spaces
         with pytest.raises(BadInput) as error:
             check_password(bad, 8)
         assert error.value.field == "password"
@@ -58,6 +72,17 @@ def test_tokens_round_trip_and_refuse_tampering() -> None:
         tokens.subject(no_sub)
     with pytest.raises(Unauthenticated, match="expired"):
         tokens.subject(tokens.issue("user-1", now=datetime.now(UTC) - timedelta(hours=2)).token)
+
+
+def test_tokens_live_no_longer_than_this_server_issues_them() -> None:
+    tokens = Tokens(secret=SECRET, issuer="tailor", lifetime=timedelta(hours=1))
+    now = datetime.now(UTC)
+    for issued, expires in [(now, now + timedelta(days=3650)), (now + timedelta(hours=1), now + timedelta(hours=2))]:
+        forged = jwt.encode({"sub": "user-1", "iss": "tailor", "iat": issued, "exp": expires}, SECRET)
+        with pytest.raises(Unauthenticated):  # ten years long, or issued in the future
+            tokens.subject(forged)
+    day_long_link = tokens.issue("user-1", purpose="download:/x", lifetime=timedelta(days=1))
+    assert tokens.subject(day_long_link.token, purpose="download:/x") == "user-1"
 
 
 async def test_passwords_hash_verify_and_rehash() -> None:

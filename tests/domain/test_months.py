@@ -37,6 +37,10 @@ def test_ranges() -> None:
     with pytest.raises(BadInput, match="before") as backwards:
         check_range(m("2021-05"), m("2021-04"), start_field="startMonth", end_field="endMonth", today=TODAY)
     assert backwards.value.field == "endMonth"
+    check_range(m("2024-09"), m("2030-06"), start_field="s", end_field="e", today=TODAY)  # expected graduation
+    with pytest.raises(BadInput, match="years ahead") as far:
+        check_range(m("2020-01"), m("9999-12"), start_field="startMonth", end_field="endMonth", today=TODAY)
+    assert far.value.field == "endMonth"
 
 
 @pytest.mark.parametrize(
