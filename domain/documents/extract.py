@@ -38,6 +38,9 @@ class Extracted:
     parts_read: int = 0  # pages (PDF) or paragraphs and table rows (DOCX) whose text was pulled
 
 
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
 def sniff(content: bytes) -> DocumentKind:
     """PDF by its header, DOCX by being a zip with a Word body, text by decoding; anything else refused."""
     head = content[:1024]
@@ -47,6 +50,8 @@ def sniff(content: bytes) -> DocumentKind:
         if b"word/" in content[:65536] or b"[Content_Types].xml" in content[:65536]:
             return DocumentKind.DOCX
         raise UnsupportedMediaType("This zip file is not a Word (.docx) document", field="file")
+    if head.startswith(UTF16_BOMS):  # Windows' "Unicode" text: NUL bytes, yet text
+        return DocumentKind.TXT
     if _binary(head):
         raise UnsupportedMediaType("Upload a PDF, a Word (.docx) document or a plain-text file", field="file")
     return DocumentKind.TXT
@@ -61,7 +66,12 @@ def _binary(head: bytes) -> bool:
 
 
 def decode_text(content: bytes) -> tuple[str, list[str]]:
-    """UTF-8 (with or without BOM); otherwise Latin-1, with a warning that it was guessed."""
+    """UTF-8 (with or without BOM), UTF-16 with its BOM; otherwise Latin-1, with a warning that it was guessed."""
+    if content.startswith(UTF16_BOMS):
+        try:
+            return content.decode("utf-16"), []
+        except UnicodeDecodeError as exc:
+            raise UnsupportedMediaType("The file says it is UTF-16 text but is not", field="file") from exc
     try:
         return content.decode("utf-8-sig"), []
     except UnicodeDecodeError:

@@ -22,6 +22,8 @@ MAX_PAGES = 200
 MAX_ZIP_ENTRIES = 2000
 MAX_UNZIPPED_BYTES = 60 * 1024 * 1024
 MAX_RATIO = 200  # uncompressed : compressed, per member
+UNREADABLE_PDF = "The PDF could not be read: it is damaged, or built in a way Tailor cannot read; try saving it again"
+UNREADABLE_DOCX = "The DOCX file could not be read: it is damaged; try saving it again from Word"
 MAX_CONTENT_BYTES = 32 * 1024 * 1024  # PDF drawing instructions parsed, all pages read together
 # Inside one page text arrives in pieces before it is tidied: the page stops once it has pulled this
 # many times the characters still wanted (trailing spaces, line breaks) or shown this many times the
@@ -119,7 +121,6 @@ def _content_bytes(page: Any) -> bytes:
 
 def pdf_text(content: bytes, max_chars: int) -> Pulled:
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
 
     try:
         reader = PdfReader(io.BytesIO(content), strict=False)
@@ -149,10 +150,8 @@ def pdf_text(content: bytes, max_chars: int) -> Pulled:
         return Pulled(budget.text, len(pages), read, budget.over)
     except Refused:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError) as exc:
-        raise Refused(f"The PDF could not be read ({type(exc).__name__})") from exc
-    except Exception as exc:  # noqa: BLE001 - pypdf raises many kinds on broken files
-        raise Refused(f"The PDF could not be read ({type(exc).__name__})") from exc
+    except Exception as exc:  # noqa: BLE001 - pypdf raises many kinds on broken files; none is the person's business
+        raise Refused(UNREADABLE_PDF) from exc
 
 
 def _inner_text(paragraph: Any, limit: int) -> tuple[str, bool]:
@@ -186,7 +185,7 @@ def docx_text(content: bytes, max_chars: int) -> Pulled:
     try:
         document = Document(io.BytesIO(content))
     except Exception as exc:  # noqa: BLE001 - python-docx raises many kinds on broken files
-        raise Refused(f"The DOCX file could not be read ({type(exc).__name__})") from exc
+        raise Refused(UNREADABLE_DOCX) from exc
     budget = Budget(max_chars)
     read = 0
     body = document.element.body

@@ -40,6 +40,11 @@ async def test_text_files_and_their_encodings() -> None:
     assert (await extract_text(b"\xef\xbb\xbfMaya Chen, Backend Engineer at Ledgerly")).text.startswith("Maya")
     latin = await extract_text("José Núñez, Ingeniero de software en Madrid".encode("latin-1"))
     assert latin.text.startswith("José Núñez") and latin.warnings
+    for encoding in ["utf-16", "utf-16-be"]:  # Windows' "Unicode" text files carry a BOM (utf-16-be: added)
+        content = "Ana Pérez, Enfermera — UCI".encode(encoding)
+        content = content if encoding == "utf-16" else b"\xfe\xff" + content
+        utf16 = await extract_text(content)
+        assert utf16.text.startswith("Ana Pérez, Enfermera") and not utf16.warnings
 
 
 @pytest.mark.parametrize(
@@ -70,6 +75,7 @@ async def test_hostile_documents_fail_cleanly() -> None:
             await extract_text(content)
         assert error.value.field == "file"
         messages[name] = error.value.message
+    assert not any("Error" in message for message in messages.values()), messages  # no library class names
     assert "password" in messages["encrypted"]
     assert "scanned" in messages["image only"]
     assert "zip bomb" in messages["zip bomb"] or "60 MB" in messages["zip bomb"]
