@@ -6,12 +6,16 @@ import argparse
 import asyncio
 import os
 import sys
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
 from domain.settings import Settings
 from graph.logs import configure_logging
+
+if TYPE_CHECKING:  # the services import the whole stack: commands load it only when they run
+    from graph.context import Services
 
 
 def _settings() -> Settings:
@@ -86,6 +90,15 @@ def migrate(_: argparse.Namespace) -> None:
 
 
 def set_role(args: argparse.Namespace) -> None:
+    async def action(services: Services) -> str:
+        user = await services.accounts.set_role(args.email, args.role.upper())
+        return f"{user.email} is now {user.role}"
+
+    _account_command(action)
+
+
+def _account_command(action: Callable[[Services], Awaitable[str]]) -> None:
+    """Runs one account action against the configured database and prints its answer (or its error)."""
     from domain.errors import DomainError
     from graph.app import build_services
 
@@ -94,8 +107,7 @@ def set_role(args: argparse.Namespace) -> None:
     async def run() -> str:
         services = build_services(settings)
         try:
-            user = await services.accounts.set_role(args.email, args.role.upper())
-            return f"{user.email} is now {user.role}"
+            return await action(services)
         finally:
             await services.aclose()
 
@@ -120,24 +132,13 @@ def read_new_password(stdin: Any = None) -> str:
 
 
 def reset_password(args: argparse.Namespace) -> None:
-    from domain.errors import DomainError
-    from graph.app import build_services
-
-    settings = _settings()
     password = read_new_password()
 
-    async def run() -> str:
-        services = build_services(settings)
-        try:
-            user = await services.accounts.reset_password(args.email, password)
-            return f"new password set for {user.email}; every session of the account has ended"
-        finally:
-            await services.aclose()
+    async def action(services: Services) -> str:
+        user = await services.accounts.reset_password(args.email, password)
+        return f"new password set for {user.email}; every session of the account has ended"
 
-    try:
-        print(asyncio.run(run()))
-    except DomainError as exc:
-        sys.exit(f"tailor: {exc.message}")
+    _account_command(action)
 
 
 def reindex(_: argparse.Namespace) -> None:
