@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import time
 import unicodedata
 from collections.abc import Callable
@@ -19,6 +20,7 @@ from domain.security import IssuedToken, Passwords, TokenClaims, Tokens
 from storage.accounts import DuplicateEmail, Stamp, User, UserRepository
 from storage.counters import Counters
 from storage.db import transaction, utcnow
+from storage.stamps import StampStore
 
 MAX_EMAIL_LENGTH = 254
 MAX_PASSWORD_LENGTH = 256
@@ -30,6 +32,7 @@ DOWNLOAD_PURPOSE = "download"  # + ":<path>": a signed link opens the one file a
 EXPIRED = "Your session has expired; log in again"
 GONE = "The account for this token no longer exists"
 ENDED = "This session was ended (signed out everywhere, or the password changed); log in again"
+log = logging.getLogger("tailor.accounts")
 MAX_STAMPS = 10_000  # accounts whose stamp one process remembers before it forgets the stale ones
 
 
@@ -95,17 +98,24 @@ class SessionStamps:
     A websocket re-checks its identity on every operation and about every second while open; through
     this cache that costs at most one small read per account per `max_age` however many sockets and
     operations there are, and every process sees a bump, a role change or a deletion within `max_age`.
-    Concurrent misses for one account share a single read."""
+    Concurrent misses for one account share a single read.
+
+    With a shared `store` (Redis), that read is one GET there; the database is read only when the store
+    has nothing for the account (and what it read is offered to the store for the other processes).
+    Whoever changes an account tells the store after the commit (`changed`)."""
 
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
         max_age: float,
         clock: Callable[[], float] = time.monotonic,
+        *,
+        store: StampStore | None = None,
     ) -> None:
         self._sessions = sessions
         self._max_age = max_age
         self._clock = clock
+        self._store = store
         self._entries: dict[str, tuple[float, Stamp | None]] = {}
         self._pending: dict[str, asyncio.Future[Stamp | None]] = {}
         self.reads = 0  # database reads made, for tests that check the cost
@@ -123,7 +133,7 @@ class SessionStamps:
             pending = asyncio.get_running_loop().create_future()
             self._pending[user_id] = pending
             try:
-                stamp = await self._read(user_id)
+                stamp = await self._load(user_id, at_least)
             except BaseException:
                 pending.cancel()  # whoever waited on this read makes its own
                 raise
@@ -134,21 +144,51 @@ class SessionStamps:
         await asyncio.wait({pending})  # never cancels the shared read on behalf of one waiter
         if pending.cancelled():
             return await self.get(user_id, at_least=at_least)
-        return pending.result()
+        shared = pending.result()
+        if shared is not None and shared.session_version < at_least:  # read for an older token: read again
+            return await self.get(user_id, at_least=at_least)
+        return shared
 
-    def forget(self, user_id: str) -> None:
-        """This process changed the account: its next check reads the database."""
+    async def changed(self, user_id: str, stamp: Stamp | None) -> None:
+        """This process committed a change to the account (None: deleted it): its next check reads
+        again, and the shared store, when there is one, holds the new stamp before this returns."""
         self._entries.pop(user_id, None)
+        if self._store is None:
+            return
+        try:
+            await self._store.publish(user_id, stamp)
+        except Exception:  # noqa: BLE001 - the change stands; other processes see it once the copy expires
+            log.error("could not share the new session stamp of an account", exc_info=True)
 
-    async def _read(self, user_id: str) -> Stamp | None:
+    async def _load(self, user_id: str, at_least: int) -> Stamp | None:
+        if self._store is not None:
+            try:
+                found, stamp = await self._store.get(user_id)
+            except Exception:  # noqa: BLE001 - Redis is down: the database answers
+                log.warning("could not read a session stamp from the shared store", exc_info=True)
+                found, stamp = False, None
+            if found and (stamp is None or stamp.session_version >= at_least):
+                self._remember(user_id, stamp)
+                return stamp
+        stamp = await self._read_database(user_id)
+        if self._store is not None:
+            try:
+                await self._store.offer(user_id, stamp)
+            except Exception:  # noqa: BLE001 - the next read tries again
+                log.warning("could not share a session stamp", exc_info=True)
+        self._remember(user_id, stamp)
+        return stamp
+
+    async def _read_database(self, user_id: str) -> Stamp | None:
         self.reads += 1
         async with self._sessions() as session:
-            stamp = await UserRepository(session).stamp(user_id)
+            return await UserRepository(session).stamp(user_id)
+
+    def _remember(self, user_id: str, stamp: Stamp | None) -> None:
         now = self._clock()
         if len(self._entries) >= MAX_STAMPS:
             self._entries = {k: v for k, v in self._entries.items() if now - v[0] < self._max_age}
         self._entries[user_id] = (now, stamp)
-        return stamp
 
 
 class AccountService:
@@ -165,9 +205,17 @@ class AccountService:
         register_max_per_window: int,
         register_window_seconds: int,
         stamp_max_age_seconds: float = 1.0,
+        stamp_store: StampStore | None = None,
+        client_failure_budget: int = 30,
+        failure_budget: int = 20,
+        failure_window_seconds: int = 10,
     ) -> None:
         self._sessions = sessions
-        self.stamps = SessionStamps(sessions, stamp_max_age_seconds)
+        self.stamps = SessionStamps(sessions, stamp_max_age_seconds, store=stamp_store)
+        self._client_failures = client_failure_budget
+        self._failures = failure_budget
+        self._failure_window = failure_window_seconds
+        self.decoy_verifications = 0  # argon2 runs spent on unknown e-mails, for tests that count the work
         self._passwords = passwords
         self._tokens = tokens
         self._counters = counters
@@ -196,7 +244,13 @@ class AccountService:
         return self._session_for(user)
 
     async def login(self, email: str, password: str, client: str) -> Session:
-        """Unknown email and wrong password look the same, in answer and in time."""
+        """Unknown email and wrong password look the same, in answer and in time.
+
+        Failed logins are counted per client address and overall (`_failed`): past either budget every
+        failed login answers RATE_LIMITED, an unknown e-mail's without hashing (counted before, so a
+        concurrent flood is bounded too) after a pause as long as a hash takes, a wrong password's after
+        its hash. So made-up e-mails cannot crowd real logins out of the hashing slots, and the answers
+        still do not tell which e-mails have accounts; the right password logs in whatever the budgets."""
         try:
             address = normalise_email(email)
         except BadInput:
@@ -207,12 +261,19 @@ class AccountService:
         # Count first: checking, then counting failures, lets concurrent guesses all pass the check.
         attempts, retry_after = await self._counters.hit(key, self._window)
         if attempts > self._max_attempts:
-            raise RateLimited(f"Too many login attempts; try again in {retry_after} seconds", retry_after=retry_after)
+            raise _too_many(retry_after)
         async with self._sessions() as session:
             user = await UserRepository(session).by_email(address)
-        valid = await self._passwords.verify(user.password_hash if user else await self._decoy(), password)
-        if user is None or not valid:
+        if user is None:
+            refusal = await self._failed(client)
+            if refusal is not None:
+                await asyncio.sleep(self._passwords.typical_verify_seconds)  # as long as a hash would take
+                raise refusal
+            self.decoy_verifications += 1
+            await self._passwords.verify(await self._decoy(), password)
             raise Unauthenticated(BAD_CREDENTIALS)
+        if not await self._passwords.verify(user.password_hash, password):
+            raise await self._failed(client) or Unauthenticated(BAD_CREDENTIALS)
         new_hash = await self._passwords.hash(password) if self._passwords.needs_rehash(user.password_hash) else None
         async with transaction(self._sessions) as session:
             current = await UserRepository(session).record_login(user.id, utcnow(), new_hash)
@@ -229,7 +290,8 @@ class AccountService:
             user = await UserRepository(session).set_role(normalise_email(email), role)
         if user is None:
             raise NotFound(f"No account for {email}", field="email")
-        self.stamps.forget(user.id)  # other processes see the new role within the stamps' max age
+        # Other processes see the new role within the stamps' max age (through Redis when configured).
+        await self.stamps.changed(user.id, Stamp(session_version=user.session_version, role=user.role))
         return user
 
     async def confirm_password(self, user: User, password: str, client: str, field: str = "password") -> None:
@@ -267,7 +329,8 @@ class AccountService:
     async def _bump(self, user_id: str, password_hash: str | None = None) -> User:
         async with transaction(self._sessions) as session:
             user = await UserRepository(session).bump_session(user_id, password_hash)
-        self.stamps.forget(user_id)
+        stamp = None if user is None else Stamp(session_version=user.session_version, role=user.role)
+        await self.stamps.changed(user_id, stamp)  # after the commit: Redis never runs ahead of the database
         if user is None:
             raise Unauthenticated(GONE)
         return user
@@ -342,6 +405,23 @@ class AccountService:
             self._decoy_hash = await self._passwords.hash("decoy password for unknown accounts")
         return self._decoy_hash
 
+    async def _failed(self, client: str) -> RateLimited | None:
+        """Counts a failed login against the client address's budget and the overall one: the refusal to
+        answer instead of UNAUTHENTICATED once either is spent."""
+        per_client = "login-failed:" + hashlib.sha256(client.encode()).hexdigest()
+        from_client, client_retry = await self._counters.hit(per_client, self._window)
+        overall, overall_retry = await self._counters.hit("login-failed", self._failure_window)
+        waits = [
+            *([client_retry] if from_client > self._client_failures else []),
+            *([overall_retry] if overall > self._failures else []),
+        ]
+        return _too_many(max(waits)) if waits else None
+
     @staticmethod
     def _throttle_key(address: str, client: str) -> str:
         return "login:" + hashlib.sha256(f"{address}\x00{client}".encode()).hexdigest()
+
+
+def _too_many(retry_after: int) -> RateLimited:
+    """One refusal for every login throttle, so that which one refused tells nothing about the account."""
+    return RateLimited(f"Too many login attempts; try again in {retry_after} seconds", retry_after=retry_after)

@@ -91,6 +91,24 @@ ERROR_CODES: tuple[str, ...] = (
     "UNSUPPORTED_MEDIA_TYPE",
     "UNPROCESSABLE_DOCUMENT",
     "RESUME_PARSING_FAILED",
+class QuotaExceeded(DomainError):
+    """An upload past the account's storage quota: nothing was stored."""
+
+    code = "QUOTA_EXCEEDED"
+
+
+class ServiceUnavailable(DomainError):
+    """A backend (the database, Redis) refused, dropped or did not answer in time: nothing is wrong with
+    the request, and the same request may work after `retry_after` seconds. The message never carries a
+    driver's text, a host or a password."""
+
+    code = "SERVICE_UNAVAILABLE"
+
+    def __init__(self, message: str, *, retry_after: int, **details: Any) -> None:
+        super().__init__(message, retryAfter=retry_after, **details)
+        self.retry_after = retry_after
+
+
     "JOB_PARSING_FAILED",
     "KEYWORD_EXTRACTION_FAILED",
     "LLM_TIMEOUT",
@@ -104,3 +122,6 @@ ERROR_CODES: tuple[str, ...] = (
     "ORIGIN_NOT_ALLOWED",
     "INTERNAL",
 )
+    "QUOTA_EXCEEDED",
+    "REQUEST_TIMEOUT",  # a client that sent part of a request and stopped (HTTP 408)
+    "SERVICE_UNAVAILABLE",

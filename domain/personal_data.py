@@ -116,7 +116,7 @@ class PersonalDataService:
             for digest in sorted(digests):
                 record_blob_drop(session, digest)
             await session.execute(delete(User).where(User.id == user.id))  # every row of theirs cascades
-        self._accounts.stamps.forget(user.id)  # this process's sockets see it at once; others within a second
+        await self._accounts.stamps.changed(user.id, None)  # sockets here see it at once; elsewhere within a second
         self._notify()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -14,6 +15,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from domain.errors import Unauthenticated
 
+MAX_MIMIC_SECONDS = 2.0  # the longest an answer given without hashing waits to look like one that hashed
+
 
 class Passwords:
     """argon2id; hashing runs in a worker thread because it is deliberately slow."""
@@ -21,6 +24,8 @@ class Passwords:
     def __init__(self, *, time_cost: int, memory_cost_kib: int, parallelism: int, concurrency: int = 4) -> None:
         self._hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_cost_kib, parallelism=parallelism)
         self._slots = asyncio.Semaphore(concurrency)  # each hash holds memory_cost_kib: bound how many at once
+        self.verifications = 0  # verify calls made, for tests that count the work
+        self._typical = 0.0  # a moving average of how long a verify takes, waiting for a slot included
 
     async def hash(self, password: str) -> str:
         async with self._slots:
@@ -33,8 +38,20 @@ class Passwords:
             except (VerificationError, InvalidHashError):
                 return False
 
-        async with self._slots:
-            return await asyncio.to_thread(check)
+        self.verifications += 1
+        started = time.monotonic()
+        try:
+            async with self._slots:
+                return await asyncio.to_thread(check)
+        finally:
+            elapsed = time.monotonic() - started
+            self._typical = elapsed if not self._typical else 0.8 * self._typical + 0.2 * elapsed
+
+    @property
+    def typical_verify_seconds(self) -> float:
+        """How long a verify has been taking lately: an answer given without one waits about as long,
+        so that timing does not tell which answers hashed."""
+        return min(self._typical, MAX_MIMIC_SECONDS)
 
     def needs_rehash(self, password_hash: str) -> bool:
         return self._hasher.check_needs_rehash(password_hash)

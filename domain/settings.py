@@ -53,6 +53,11 @@ class Settings(BaseSettings):
     data_dir: Path = Path("data")
     database_url: str | None = None  # default: sqlite+aiosqlite:///<data_dir>/tailor.db
     database_echo: bool = False
+    # Backend outages answer SERVICE_UNAVAILABLE within these, well inside operation_timeout_seconds:
+    # connecting to the database or Redis (and, on SQLite, waiting for another writer's lock), and one
+    # SQL statement or waiting for a pooled connection (PostgreSQL); Redis commands get the connect limit.
+    database_connect_timeout_seconds: float = Field(5.0, gt=0, le=60)
+    database_statement_timeout_seconds: float = Field(30.0, gt=0, le=3600)
     migrate_on_start: bool = True
 
     # Accounts
@@ -72,6 +77,22 @@ class Settings(BaseSettings):
     register_max_per_window: int = Field(20, ge=1)  # new accounts per client address per window
     register_window_seconds: int = Field(60 * 60, ge=1)
     password_hash_concurrency: int = Field(4, ge=1)  # argon2 is memory-hard: bound it
+    # Failed logins (unknown e-mails and wrong passwords) per client address per `login_window_seconds`,
+    # and from everyone per `login_failure_window_seconds`: past either, a failed login answers RATE_LIMITED
+    # (for an unknown e-mail without hashing), so made-up addresses cannot crowd real logins out of the
+    # hashing slots; the right password still logs in.
+    login_client_failure_budget: int = Field(30, ge=1)
+    login_failure_budget: int = Field(20, ge=1)
+    login_failure_window_seconds: int = Field(10, ge=1)
+    # With Redis, how long it keeps an account's session stamp: each process reads it there (at most once per
+    # `session_check_seconds`), and the database only when Redis has none
+    session_stamp_ttl_seconds: int = Field(60, ge=1, le=24 * 3600)
+    # Slow clients: a request's headers must arrive within `request_header_timeout_seconds` of the
+    # connection opening (or of its previous response), its body within `request_read_timeout_seconds` of
+    # the headers; else 408 and the connection closes.
+    request_header_timeout_seconds: float = Field(10.0, gt=0, le=600)
+    request_read_timeout_seconds: float = Field(30.0, gt=0, le=3600)
+    websocket_max_operations: int = Field(100, ge=1, le=10_000)  # running at once on one graphql-transport-ws socket
 
     # HTTP edge
     # Unset: pages on http://localhost:* and http://127.0.0.1:* may call a server on loopback, none else.

@@ -41,6 +41,7 @@ from graph.exports import export_endpoint, feedback_export_endpoint
 from graph.http import BodyLimitMiddleware, RequestIdMiddleware, health_endpoint
 from graph.ide import asset_routes
 from graph.logs import configure_logging
+from graph.errors import start_failure
 from graph.persisted import PersistedQueries, load_trusted_documents
 from graph.personal_data import archive_endpoint
 from graph.schema import build_schema
@@ -55,6 +56,7 @@ from storage.vectors import VectorIndex
 
 log = logging.getLogger("tailor.app")
 
+from storage.stamps import RedisStampStore
 
 def build_llm(settings: Settings) -> LLMProvider:
     """`auto` picks Groq when a key is set, else the offline local provider; either way every output
@@ -79,9 +81,22 @@ def _provider(settings: Settings) -> LLMProvider:
 def build_services(settings: Settings) -> Services:
     """Everything long-lived, built once; nothing connects until first used."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(settings.resolved_database_url, echo=settings.database_echo)
+    engine = create_engine(
+        settings.resolved_database_url,
+        echo=settings.database_echo,
+        connect_timeout=settings.database_connect_timeout_seconds,
+        statement_timeout=settings.database_statement_timeout_seconds,
+    )
     sessions = session_factory(engine)
-    redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+    redis = (  # Redis commands are quick: both limits are the connect timeout
+        Redis.from_url(
+            settings.redis_url,
+            socket_connect_timeout=settings.database_connect_timeout_seconds,
+            socket_timeout=settings.database_connect_timeout_seconds,
+        )
+        if settings.redis_url
+        else None
+    )
     counters: Counters = (
         RedisCounters(redis, prefix=f"{settings.redis_key_prefix}counter:") if redis is not None else MemoryCounters()
     )
@@ -119,6 +134,14 @@ def build_services(settings: Settings) -> Services:
     jobs = JobService(sessions, lexicon, indexer.wake, max_chars=settings.max_job_chars)
     ranking = RankingService(sessions, profiles, jobs, embedder, llm, lexicon)
     resumes = ResumeService(sessions, blobs, lexicon, max_chars=settings.max_resume_chars)
+        stamp_store=(
+            RedisStampStore(redis, prefix=settings.redis_key_prefix, ttl_seconds=settings.session_stamp_ttl_seconds)
+            if redis is not None
+            else None
+        ),
+        client_failure_budget=settings.login_client_failure_budget,
+        failure_budget=settings.login_failure_budget,
+        failure_window_seconds=settings.login_failure_window_seconds,
     match_settings = MatchSettings(
         skills_weight=settings.match_skills_weight,
         experience_weight=settings.match_experience_weight,
@@ -196,7 +219,21 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         if settings.migrate_on_start:
-            await migrate.upgrade(services.engine)
+            try:
+                await migrate.upgrade(services.engine)
+            except Exception as exc:
+                database = services.engine.url.render_as_string(hide_password=True)
+                reason = start_failure(
+                    exc,
+                    database,
+                    settings.database_connect_timeout_seconds,
+                    settings.database_statement_timeout_seconds,
+                )
+                if reason is None:
+                    raise
+                log.error(reason)  # one line, where a stack of driver frames would hide what to fix
+                await services.engine.dispose()
+                raise RuntimeError(reason) from None
         if settings.index_worker:
             services.indexer.start()  # first drains what a crash left in the outbox
         await services.improvements.start()  # marks the runs a stopped process left behind
@@ -230,3 +267,4 @@ def create_app(settings: Settings | None = None) -> Starlette:
     )
     app.state.services = services
     return app
+                read_timeout_seconds=settings.request_read_timeout_seconds,

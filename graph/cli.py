@@ -29,6 +29,8 @@ def _settings() -> Settings:
 def serve(args: argparse.Namespace) -> None:
     import uvicorn
 
+    from graph.serving import http_protocol
+
     settings = _settings()
     configure_logging(settings.log_level, settings.effective_log_format)
     if settings.workers > 1 and not settings.chroma_url:
@@ -55,6 +57,7 @@ def serve(args: argparse.Namespace) -> None:
         "timeout_graceful_shutdown": settings.shutdown_timeout_seconds,
         "proxy_headers": False,
         "ws_max_size": settings.max_body_bytes,
+        "http": http_protocol(settings.request_header_timeout_seconds),  # uvicorn's, with a deadline for headers
     }
     if settings.workers > 1:  # uvicorn's supervisor says where it listens; each worker logs "tailor ready"
         uvicorn.run("graph.app:serve_app", **options)

@@ -16,11 +16,11 @@ from datetime import UTC, datetime
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from domain.errors import BadInput, DomainError, Unauthenticated
+from domain.errors import BadInput, DomainError, ServiceUnavailable, Unauthenticated
 from domain.exports import export, file_name
 from domain.feedback import CSV_COLUMNS, csv_row, training_record
 from graph.context import Services, bearer_token
-from graph.errors import error_response
+from graph.errors import error_response, log_outage, outage, unavailable_response
 from graph.logs import request_id
 from storage.accounts import User
 
@@ -54,6 +54,8 @@ async def generation_reader(services: Services, request: Request) -> User:
 
 def failure(exc: DomainError) -> Response:
     response = error_response(HTTP_STATUS.get(exc.code, 400), exc.message, exc.code)
+    if isinstance(exc, ServiceUnavailable):
+        return unavailable_response(exc)
     if exc.code == "UNAUTHENTICATED":
         response.headers["www-authenticate"] = "Bearer"
     return response
@@ -61,6 +63,13 @@ def failure(exc: DomainError) -> Response:
 
 def unexpected(what: str) -> Response:
     log.exception("%s failed", what, extra={"request_id": request_id.get()})
+    """For an `except Exception` block: a backend outage answers 503 SERVICE_UNAVAILABLE with Retry-After
+    (one warning line logged), anything else a logged INTERNAL."""
+    exc = sys.exc_info()[1]
+    unavailable = outage(exc)
+    if exc is not None and unavailable is not None:
+        log_outage(exc, what)
+        return unavailable_response(unavailable)
     return error_response(500, f"Internal error (request {request_id.get()})", "INTERNAL")
 
 

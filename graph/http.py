@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from graph.context import Services
-from graph.errors import error_response
+from graph.errors import RETRY_AFTER_SECONDS, error_response, log_outage, outage
 from graph.logs import request_id
 from storage.db import ping
 
@@ -69,16 +69,26 @@ class BodyTooLarge(Exception):
     pass
 
 
+class BodyTooSlow(BodyTooLarge):
+    """The body did not arrive in time. A kind of BodyTooLarge so that whatever lets an oversized body
+    through to BodyLimitMiddleware (graph/view.py re-raises BodyTooLarge) lets a slow one through too."""
+
+
 class BodyLimitMiddleware:
     """Refuses bodies over the limit while they stream in, before anything parses them.
 
-    JSON bodies get `max_body_bytes`; multipart uploads get `max_upload_bytes` plus form overhead.
+    JSON bodies get `max_body_bytes`; multipart uploads get `max_upload_bytes` plus form overhead. The
+    whole body must arrive within `read_timeout_seconds` of the headers (a client trickling it, or
+    stopping half-way, holds the request no longer): else 408, and the connection closes.
     """
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int, max_upload_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, *, max_body_bytes: int, max_upload_bytes: int, read_timeout_seconds: float = 30.0
+    ) -> None:
         self.app = app
         self.max_body = max_body_bytes
         self.max_multipart = max_upload_bytes + MULTIPART_OVERHEAD_BYTES
+        self.read_timeout = read_timeout_seconds
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -93,14 +103,23 @@ class BodyLimitMiddleware:
             return
         received = 0
         started = False
+        complete = False
+        deadline = asyncio.get_running_loop().time() + self.read_timeout
 
         async def counting_receive() -> Message:
-            nonlocal received
-            message = await receive()
+            nonlocal received, complete
+            if complete:  # after the body, receive() waits for a disconnect: no deadline for that
+                return await receive()
+            try:
+                async with asyncio.timeout_at(deadline):
+                    message = await receive()
+            except TimeoutError:
+                raise BodyTooSlow from None
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
                     raise BodyTooLarge
+                complete = not message.get("more_body", False)
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -110,6 +129,12 @@ class BodyLimitMiddleware:
 
         try:
             await self.app(scope, counting_receive, tracking_send)
+        except BodyTooSlow:
+            if started:
+                raise
+            response = error_response(408, f"The request's body did not arrive within {self.read_timeout:g} seconds")
+            response.headers["connection"] = "close"
+            await response(scope, receive, send)
         except BodyTooLarge:
             if started:
                 raise
@@ -124,7 +149,8 @@ class BodyLimitMiddleware:
 
 def health_endpoint(services: Services) -> Callable[[Request], Awaitable[Response]]:
     async def healthz(_: Request) -> Response:
-        """Liveness that means something: the database (and Redis, when configured) answer."""
+        """Liveness that means something: the database (and Redis, when configured) answer. When one does
+        not: 503 with `code` SERVICE_UNAVAILABLE, `retryAfter` and a Retry-After header, like the API."""
         checks: dict[str, str] = {}
         for name, check in (("database", lambda: ping(services.engine)), ("redis", _redis_ping(services))):
             if check is None:
@@ -133,11 +159,16 @@ def health_endpoint(services: Services) -> Callable[[Request], Awaitable[Respons
                 async with asyncio.timeout(HEALTH_TIMEOUT_SECONDS):
                     await check()
                 checks[name] = "ok"
-            except Exception:  # noqa: BLE001 - any failure is "unreachable"; the log says which
-                log.exception("health check of %s failed", name)
+            except Exception as exc:  # noqa: BLE001 - any failure is "unreachable"; the log says which
+                if outage(exc) is not None:
+                    log_outage(exc, f"the health check of {name}")
+                else:
+                    log.exception("health check of %s failed", name)
                 checks[name] = "unreachable"
-        healthy = all(value == "ok" for value in checks.values())
-        return JSONResponse({"status": "ok" if healthy else "unavailable", **checks}, 200 if healthy else 503)
+        if all(value == "ok" for value in checks.values()):
+            return JSONResponse({"status": "ok", **checks})
+        body = {"status": "unavailable", **checks, "code": "SERVICE_UNAVAILABLE", "retryAfter": RETRY_AFTER_SECONDS}
+        return JSONResponse(body, 503, headers={"retry-after": str(RETRY_AFTER_SECONDS)})
 
     return healthz
 

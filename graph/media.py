@@ -52,10 +52,13 @@ def is_request_error(result: Any) -> bool:
 
 
 def status_of(body: dict[str, Any], status: int) -> int:
-    """The spec's status for a single response: 400 without `data`, 500 for our own failure."""
+    """The spec's status for a single response: 400 without `data`, 500 for our own failure, 503 when
+    a backend (database, Redis) is not answering."""
     codes = {error.get("extensions", {}).get("code") for error in body.get("errors", [])}
     if "data" not in body and body.get("errors"):
         return 400
     if body.get("data") is None and "INTERNAL" in codes:
         return 500
+    if body.get("data") is None and "SERVICE_UNAVAILABLE" in codes:
+        return 503
     return status

@@ -24,10 +24,10 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import Bas
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UnsetType
 
-from domain.errors import DomainError
+from domain.errors import DomainError, ServiceUnavailable
 from graph.context import Context, Services
 from graph.cors import OriginPolicy, refusal
-from graph.errors import coded_error, error_response
+from graph.errors import coded_error, error_response, log_outage, outage, unavailable_response
 from graph.http import BodyTooLarge
 from graph.ide import page as graphiql_page
 from graph.logs import request_id
@@ -81,7 +81,16 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             await super().handle_message(message)
 
     async def handle_connection_init(self, message: Any) -> None:
-        await super().handle_connection_init(message)
+        try:
+            await super().handle_connection_init(message)
+        except Exception as exc:
+            if (unavailable := outage(exc)) is None:
+                raise
+            # The token could not be checked: close with 1013 (try again later), not 4403 (forbidden).
+            log_outage(exc, "a websocket's connection_init")
+            with suppress(Exception):  # the client may have gone already
+                await self.websocket.close(code=1013, reason=close_reason(unavailable.message))
+            return
         if self.connection_acknowledged and self.context.signed_in_socket and self._watch is None:
             self._watch = asyncio.create_task(self._watch_identity())
             self._watch.add_done_callback(self._task_done)
@@ -106,8 +115,11 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             with suppress(Exception):  # the client may have gone already
                 await self.websocket.close(code=4403, reason=close_reason(exc.message))
             return False
-        except Exception:  # noqa: BLE001 - e.g. the database is down: the operation reports it, coded
-            log.warning("could not re-check a websocket's identity", exc_info=True)
+        except Exception as exc:  # noqa: BLE001 - e.g. the database is down: the operation reports it, coded
+            if outage(exc) is not None:
+                log_outage(exc, "a websocket's identity check")  # one line, not a traceback a period
+            else:
+                log.warning("could not re-check a websocket's identity", exc_info=True)
         return True
 
     async def _watch_identity(self) -> None:
@@ -145,6 +157,7 @@ class TailorGraphQL(GraphQL[Context, None]):
             subscription_protocols=protocols,
             multipart_uploads_enabled=True,
         )
+        self.max_subscriptions_per_connection = settings.websocket_max_operations  # refused with RATE_LIMITED
         self.services = services
         self.origins = origins
 
@@ -159,14 +172,20 @@ class TailorGraphQL(GraphQL[Context, None]):
             response = await self.run(Request(scope=scope, receive=receive))
         except HTTPException as exc:
             response = error_response(exc.status_code, exc.reason)
+        except ServiceUnavailable as exc:
+            response = unavailable_response(exc)
         except DomainError as exc:
             response = error_response(400, exc.message, exc.code)
         except BodyTooLarge:
             raise  # BodyLimitMiddleware answers 413
-        except Exception:  # noqa: BLE001 - last resort: a coded, logged INTERNAL instead of a bare 500
+        except Exception as exc:  # noqa: BLE001 - last resort: a coded, logged error instead of a bare 500
             rid = request_id.get()
-            log.exception("unexpected error handling a GraphQL request", extra={"request_id": rid})
-            response = error_response(500, f"Internal server error (request id {rid})", "INTERNAL")
+            if (unavailable := outage(exc)) is not None:  # e.g. Redis down while resolving a persisted query
+                log_outage(exc, "a GraphQL request")
+                response = unavailable_response(unavailable)
+            else:
+                log.exception("unexpected error handling a GraphQL request", extra={"request_id": rid})
+                response = error_response(500, f"Internal server error (request id {rid})", "INTERNAL")
         finally:
             graphql_response.reset(token)
         if modern and response.media_type == JSON:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import DateTime, MetaData, event, text
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
@@ -56,23 +56,44 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    """WAL lets readers run beside the writer; foreign keys are off in SQLite unless asked."""
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
+def _sqlite_pragmas(busy_ms: int) -> Callable[[Any, Any], None]:
+    def apply(dbapi_connection: Any, _record: Any) -> None:
+        """WAL lets readers run beside the writer; foreign keys are off in SQLite unless asked."""
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={busy_ms:d}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    return apply
 
 
-def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
-    """An async engine for SQLite (file, WAL) or PostgreSQL (asyncpg)."""
+def create_engine(
+    url: str, *, echo: bool = False, connect_timeout: float = 5.0, statement_timeout: float = 30.0
+) -> AsyncEngine:
+    """An async engine for SQLite (file, WAL) or PostgreSQL (asyncpg).
+
+    Nothing waits on the database without a limit, so an outage fails a request instead of freezing
+    it: `connect_timeout` bounds opening a connection (on SQLite, waiting for another writer's lock);
+    `statement_timeout` bounds each statement and the wait for a pooled connection (PostgreSQL). Past
+    them the driver raises (TimeoutError, OSError, OperationalError), which the API answers as
+    SERVICE_UNAVAILABLE.
+    """
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        engine = create_async_engine(url, echo=echo, connect_args={"timeout": connect_timeout})
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas(max(1, round(connect_timeout * 1000))))
         return engine
-    return create_async_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    asyncpg = make_url(url).get_driver_name() == "asyncpg"
+    return create_async_engine(
+        url,
+        echo=echo,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=10,
+        pool_timeout=statement_timeout,
+        connect_args={"timeout": connect_timeout, "command_timeout": statement_timeout} if asyncpg else {},
+    )
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

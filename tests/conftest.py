@@ -245,13 +245,14 @@ def error_codes(body: dict[str, Any]) -> list[str]:
 
 
 @asynccontextmanager
-async def live_server(app: Starlette) -> AsyncIterator[str]:
-    """uvicorn serving `app` on a free loopback port, in this event loop; yields `host:port`."""
+async def live_server(app: Starlette, **config: Any) -> AsyncIterator[str]:
+    """uvicorn serving `app` on a free loopback port, in this event loop; yields `host:port`. `config`:
+    more of uvicorn's settings (e.g. `http=`, the protocol `tailor serve` installs)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False, lifespan="on"))
+    server = uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False, lifespan="on", **config))
     task = asyncio.create_task(server.serve(sockets=[sock]))
     try:
         while not server.started:
