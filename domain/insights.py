@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from domain.quotas import Quotas, QuotaUsage
 from storage.accounts import User
 from storage.analyses import Analysis
 from storage.feedback import Feedback, FeedbackRepository
@@ -41,11 +42,13 @@ class StorageStats:
     holdings: dict[str, Holding]  # kind → the caller's total and newest rows
     average_rating: float | None
     global_totals: dict[str, int] | None  # ADMIN only: every kind, and users
+    quota: QuotaUsage  # the storage quota and what of it is used
 
 
 class InsightService:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], quotas: Quotas) -> None:
         self._sessions = sessions
+        self._quotas = quotas
 
     async def storage_stats(self, user: User) -> StorageStats:
         holdings: dict[str, Holding] = {}
@@ -61,4 +64,4 @@ class InsightService:
                     global_totals[kind] = await table_total(session, model)
         count = sum(ratings.values())
         average = round(sum(r * n for r, n in ratings.items()) / count, 3) if count else None
-        return StorageStats(holdings, average, global_totals)
+        return StorageStats(holdings, average, global_totals, await self._quotas.usage(user))

@@ -11,19 +11,22 @@ commit completes on the next start.
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import tempfile
 import zipfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import IO, Any
 
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.accounts import AccountService
-from domain.errors import PreconditionFailed
+from domain.errors import PreconditionFailed, RateLimited
 from domain.indexing import COLLECTIONS, Notify, feedback_collection
 from storage.accounts import User
 from storage.analyses import Analysis, CachedScore
@@ -42,7 +45,11 @@ from storage.samples import Sample
 
 EXPORT_LIFETIME = timedelta(minutes=10)
 CHUNK = 64 * 1024
-SPOOL_BYTES = 8 * 1024 * 1024  # a larger archive spills to a temporary file
+EXPORT_RETRY_SECONDS = 5  # when every export slot is taken
+README = (
+    "Everything Tailor holds about your account: one JSON file per kind of record, and the files you "
+    "uploaded under uploads/. Times are UTC (ISO 8601).\n"
+)
 # What goes in the archive: file name → table. Caches of derived numbers (scores) go too: they are theirs.
 EXPORTED: dict[str, Any] = {
     "profile.json": Profile,
@@ -70,35 +77,122 @@ class DataExport:
     expires_at: datetime
 
 
+class Archive:
+    """A built archive, open for reading from its temporary file (which has no name: it is gone when
+    closed, or if the process dies). `chunks()` reads it a piece at a time; `close()` (idempotent, also
+    at the end of `chunks()`) closes the file and frees the export slot."""
+
+    def __init__(self, user: User, file: IO[bytes], size: int, release: Callable[[], None]) -> None:
+        self.user = user
+        self.size = size
+        self._file = file
+        self._release = release
+        self._closed = False
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        try:
+            while chunk := await asyncio.to_thread(self._file.read, CHUNK):
+                yield chunk
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._file.close()
+            self._release()
+
+
 class PersonalDataService:
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], accounts: AccountService, blobs: BlobStore, notify: Notify
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        accounts: AccountService,
+        blobs: BlobStore,
+        notify: Notify,
+        *,
+        spool_dir: Path | None = None,
+        max_exports: int = 2,
     ) -> None:
         self._sessions = sessions
         self._accounts = accounts
         self._blobs = blobs
         self._notify = notify
+        self._spool_dir = spool_dir  # where archives are written (None: the system's temporary folder)
+        self._max_exports = max_exports  # archives being built or downloaded at once, in this process
+        self._exports = 0
 
     def export_link(self, user: User) -> DataExport:
         issued = self._accounts.export_token(user, EXPORT_LIFETIME)
         return DataExport(issued.token, issued.expires_at)
 
-    async def archive(self, token: str) -> tuple[User, AsyncIterator[bytes]]:
-        """The account a download token names, and its archive as chunks: a zip of one JSON file per
-        kind of record and the original uploaded files."""
-        user = await self._accounts.user_for_export(token)
-        files: dict[str, list[dict[str, Any]]] = {}
-        async with self._sessions() as session:
-            for name, model in EXPORTED.items():
-                files[name] = [as_record(row) for row in await owned_rows(session, model, user.id)]
-        account = as_record(user, leave_out=frozenset({"password_hash"}))
-        uploads = {}
-        for resume in files["resumes.json"]:
-            name = f"uploads/resumes/{resume['id']}-{_safe(resume['filename'])}"
-            if self._blobs.exists(resume["content_hash"]):
-                uploads[name] = await self._blobs.get(resume["content_hash"])
-        spool = await asyncio.to_thread(_zip, account, files, uploads)
-        return user, _chunks(spool)
+    async def archive(self, token: str) -> Archive:
+        """The archive of the account a download token names: a zip of one JSON file per kind of record
+        and the original uploaded files, written to a temporary file on disk a piece at a time (one kind
+        of record in memory at once; uploads copied from their blob files), ready to read from the start.
+
+        RATE_LIMITED when `max_exports` archives are being built or downloaded (checked before the token
+        is spent, so the link still works later)."""
+        if self._exports >= self._max_exports:
+            raise RateLimited(
+                "Too many data exports are under way; try again shortly",
+                retry_after=EXPORT_RETRY_SECONDS,
+                limit="EXPORTS_IN_FLIGHT",
+            )
+        self._exports += 1
+        released = False
+
+        def release() -> None:
+            nonlocal released
+            if not released:
+                released = True
+                self._exports -= 1
+
+        file: IO[bytes] | None = None
+        try:
+            user = await self._accounts.user_for_export(token)
+            file = await asyncio.to_thread(self._temporary_file)
+            size = await self._write(user, file)
+            return Archive(user, file, size, release)
+        except BaseException:
+            if file is not None:
+                file.close()
+            release()
+            raise
+
+    def _temporary_file(self) -> IO[bytes]:
+        if self._spool_dir is not None:
+            self._spool_dir.mkdir(parents=True, exist_ok=True)
+        return tempfile.TemporaryFile(dir=self._spool_dir)  # noqa: SIM115 - closed by Archive.close
+
+    async def _write(self, user: User, file: IO[bytes]) -> int:
+        """Every zip member is written in a worker thread; returns the archive's size, the file rewound."""
+        archive = zipfile.ZipFile(file, "w", compression=zipfile.ZIP_DEFLATED)
+        try:
+            account = as_record(user, leave_out=frozenset({"password_hash"}))
+            await asyncio.to_thread(_write_json, archive, "account.json", account)
+            uploads: list[tuple[str, str]] = []
+            async with self._sessions() as session:
+                for name, model in EXPORTED.items():
+                    records = [as_record(row) for row in await owned_rows(session, model, user.id)]
+                    session.expunge_all()  # the rows go once written: one kind in memory at a time
+                    if name == "resumes.json":
+                        uploads = [
+                            (f"uploads/resumes/{r['id']}-{_safe(r['filename'])}", r["content_hash"]) for r in records
+                        ]
+                    await asyncio.to_thread(_write_json, archive, name, records)
+                    del records
+            for name, digest in uploads:
+                await asyncio.to_thread(_write_file, archive, name, self._blobs.path(digest))
+            await asyncio.to_thread(archive.writestr, "README.txt", README)
+        except BaseException:
+            with suppress(Exception):  # the file is thrown away; a member still being written refuses
+                archive.close()
+            raise
+        await asyncio.to_thread(archive.close)
+        size = file.tell()
+        file.seek(0)
+        return size
 
     async def delete_account(self, user: User, password: str, client: str) -> None:
         await self._accounts.confirm_password(user, password, client)
@@ -125,26 +219,17 @@ def _safe(filename: str) -> str:
     return cleaned or "resume"
 
 
-def _zip(account: dict[str, Any], files: dict[str, list[dict[str, Any]]], uploads: dict[str, bytes]) -> IO[bytes]:
-    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 - closed by _chunks
-    with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("account.json", json.dumps(account, indent=2, ensure_ascii=False))
-        for name, records in files.items():
-            archive.writestr(name, json.dumps(records, indent=2, ensure_ascii=False, default=str))
-        for name, content in uploads.items():
-            archive.writestr(name, content)
-        archive.writestr(
-            "README.txt",
-            "Everything Tailor holds about your account: one JSON file per kind of record, and the files you "
-            "uploaded under uploads/. Times are UTC (ISO 8601).\n",
-        )
-    spool.seek(0)
-    return spool
+def _write_json(archive: zipfile.ZipFile, name: str, value: Any) -> None:
+    """A JSON member encoded a piece at a time, straight into the (compressed) zip entry."""
+    encoder = json.JSONEncoder(indent=2, ensure_ascii=False, default=str)
+    with archive.open(name, "w") as entry, io.TextIOWrapper(entry, encoding="utf-8") as text:
+        for piece in encoder.iterencode(value):
+            text.write(piece)
 
 
-async def _chunks(spool: IO[bytes]) -> AsyncIterator[bytes]:
+def _write_file(archive: zipfile.ZipFile, name: str, path: Path) -> None:
+    """An uploaded file copied from its blob in pieces; a blob gone missing is left out."""
     try:
-        while chunk := await asyncio.to_thread(spool.read, CHUNK):
-            yield chunk
-    finally:
-        spool.close()
+        archive.write(path, name)
+    except FileNotFoundError:
+        pass

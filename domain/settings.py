@@ -137,6 +137,27 @@ class Settings(BaseSettings):
     groq_api_key: SecretStr | None = Field(None, validation_alias=AliasChoices("TAILOR_GROQ_API_KEY", "GROQ_API_KEY"))
     groq_base_url: str | None = None
     groq_quality_model: str = "openai/gpt-oss-120b"
+    # Quotas and budgets, per account (domain/quotas.py, domain/budgets.py); past one an upload is refused
+    # with QUOTA_EXCEEDED, a call with RATE_LIMITED and `retryAfter`. Uploads: resumes count their file's
+    # bytes, writing samples the characters of text kept (reported in `storageStats.quota`; an Int, so < 2 GiB).
+    storage_quota_bytes: int = Field(200 * 1024 * 1024, ge=1, le=2**31 - 1)
+    storage_quota_files: int = Field(500, ge=1)
+    # Calls per `budget_window_seconds` and calls in flight at once (counted in each process) of:
+    # compareResumeToJobs; improvement runs (improveResume); generations; model calls (enhanceProfile,
+    # rankContent, generateCoverLetter, improvement runs, writing samples' style), and the model tokens they
+    # spend per hour (charged from their llmMetadata).
+    budget_window_seconds: int = Field(60, ge=1)
+    compare_calls_per_window: int = Field(60, ge=1)
+    compare_concurrency: int = Field(4, ge=1)
+    improvement_calls_per_window: int = Field(30, ge=1)
+    improvement_concurrency: int = Field(4, ge=1)
+    generation_calls_per_window: int = Field(30, ge=1)
+    generation_concurrency: int = Field(4, ge=1)
+    llm_calls_per_window: int = Field(120, ge=1)
+    llm_concurrency: int = Field(8, ge=1)
+    llm_tokens_per_hour: int = Field(2_000_000, ge=1)
+    export_concurrency: int = Field(2, ge=1)  # personal-data archives built or downloading at once, per process
+
     groq_fast_model: str = "openai/gpt-oss-20b"
     groq_timeout_seconds: float = Field(30.0, gt=0)
     groq_max_attempts: int = Field(3, ge=1, le=10)  # per call, for 429 and 5xx answers

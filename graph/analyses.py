@@ -12,6 +12,7 @@ from strawberry.types import Info
 
 from domain.analyses import JobMatch as JobMatchValue
 from domain.analyses import ScoreOutcome, report_dict
+from domain.budgets import Operation
 from domain.pagination import encode_cursor
 from graph.context import Context
 from graph.jobs import Job, JobLevel
@@ -277,7 +278,9 @@ class AnalysisQuery:
         self, info: Info[Context, None], resume_id: strawberry.ID, job_ids: list[strawberry.ID], limit: int = 20
     ) -> list[JobMatch]:
         user = await info.context.require_user()
-        found = await info.context.services.analyses.compare(user, str(resume_id), [str(i) for i in job_ids], limit)
+        services = info.context.services
+        async with services.budgets.spend(user.id, Operation.COMPARE):  # RATE_LIMITED past the budget
+            found = await services.analyses.compare(user, str(resume_id), [str(i) for i in job_ids], limit)
         return [JobMatch.of(value, user.id) for value in found]
 
     @strawberry.field(

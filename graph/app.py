@@ -21,6 +21,7 @@ from domain.ai.local import LocalProvider
 from domain.ai.truthfulness import TruthChecker
 from domain.analyses import AnalysisService, MatchSettings
 from domain.feedback import FeedbackService
+from domain.budgets import Budgets, BudgetSettings
 from domain.generations import GenerationService
 from domain.improvement_events import EventBroker, RunSettings
 from domain.improvements import ImprovementService
@@ -31,6 +32,7 @@ from domain.personal_data import PersonalDataService
 from domain.profiles import ProfileService
 from domain.resumes import ResumeService
 from domain.samples import SampleService
+from domain.quotas import Quotas
 from domain.security import Passwords, Tokens
 from domain.settings import LLMProviderName, Settings
 from domain.skills import default_lexicon
@@ -162,6 +164,7 @@ def build_services(settings: Settings) -> Services:
         settings=settings,
         engine=engine,
         sessions=sessions,
+    quotas = Quotas(sessions, max_bytes=settings.storage_quota_bytes, max_files=settings.storage_quota_files)
         accounts=accounts,
         jobs=jobs,
         profiles=profiles,
@@ -172,8 +175,15 @@ def build_services(settings: Settings) -> Services:
         resumes=resumes,
         analyses=analyses,
         feedback=FeedbackService(sessions, profiles, embedder, index, indexer.wake),
-        insights=InsightService(sessions),
-        personal_data=PersonalDataService(sessions, accounts, blobs, indexer.wake),
+        insights=InsightService(sessions, quotas),
+        personal_data=PersonalDataService(
+            sessions,
+            accounts,
+            blobs,
+            indexer.wake,
+            spool_dir=settings.data_dir / "exports",
+            max_exports=settings.export_concurrency,
+        ),
         improvements=ImprovementService(sessions, resumes, analyses, llm, lexicon, broker, run_settings),
         embedder=embedder,
         indexer=indexer,
@@ -182,6 +192,8 @@ def build_services(settings: Settings) -> Services:
     )
 
 
+        budgets=Budgets(counters, BudgetSettings.of(settings)),
+        quotas=quotas,
 def persisted_queries(settings: Settings, redis: Redis | None) -> PersistedQueries:
     """APQ's store, shared by every worker through Redis when configured; trusted documents when listed."""
     store: QueryStore = (

@@ -18,6 +18,7 @@ from domain.accounts import AccountService
 from domain.ai.embeddings import Embedder
 from domain.ai.llm import LLMProvider
 from domain.analyses import AnalysisService
+from domain.budgets import Budgets
 from domain.errors import Unauthenticated
 from domain.feedback import FeedbackService
 from domain.generations import GenerationService
@@ -27,6 +28,7 @@ from domain.insights import InsightService
 from domain.jobs import JobService
 from domain.personal_data import PersonalDataService
 from domain.profiles import ProfileService
+from domain.quotas import Quotas
 from domain.resumes import ResumeService
 from domain.samples import SampleService
 from domain.security import TokenClaims
@@ -58,6 +60,8 @@ class Services:
     embedder: Embedder
     indexer: Indexer
     llm: LLMProvider
+    budgets: Budgets  # per-account limits on the expensive operations
+    quotas: Quotas  # per-account storage quota on uploads
     redis: Redis | None = None
 
     async def aclose(self) -> None:

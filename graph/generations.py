@@ -11,6 +11,7 @@ import strawberry
 from strawberry.types import Info
 
 from domain.ats import LETTER_WEIGHTS, RESUME_WEIGHTS
+from domain.budgets import Operation
 from domain.generations import LetterOptions, ResumeOptions
 from domain.pagination import encode_cursor
 from graph.context import Context
@@ -310,7 +311,10 @@ class GenerationMutation:
             custom_prompt=input.custom_prompt,
             format=input.format.value,
         )
-        return Generation.of(await info.context.services.generations.generate_resume(user, options))
+        services = info.context.services
+        async with services.budgets.spend(user.id, Operation.GENERATION):  # RATE_LIMITED past the budget
+            row = await services.generations.generate_resume(user, options)
+        return Generation.of(row)
 
     @strawberry.mutation(
         permission_classes=AUTH,
@@ -326,7 +330,11 @@ class GenerationMutation:
             max_paragraphs=input.max_paragraphs,
             custom_prompt=input.custom_prompt,
         )
-        return Generation.of(await info.context.services.generations.generate_cover_letter(user, options))
+        services = info.context.services
+        async with services.budgets.spend(user.id, Operation.GENERATION, Operation.LLM) as spend:
+            row = await services.generations.generate_cover_letter(user, options)
+            await spend.tokens((row.llm_metadata or {}).get("total_tokens", 0))
+        return Generation.of(row)
 
     @strawberry.mutation(permission_classes=AUTH, description="Delete one of your generated documents.")
     async def delete_generation(self, info: Info[Context, None], id: strawberry.ID) -> strawberry.ID:

@@ -4,15 +4,17 @@ subscription (live events), and the stored results: `improvement`, `improvements
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
-from contextlib import aclosing
+from contextlib import aclosing, suppress
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from enum import Enum
 from typing import Any
 
 import strawberry
 from strawberry.types import Info
 
+from domain.budgets import Operation
+from domain.errors import NotFound
 from domain.improvement_events import ImprovementEvent as EventValue
 from domain.pagination import encode_cursor
 from graph.analyses import MatchBreakdown
@@ -26,6 +28,18 @@ from storage.improvements import Improvement as ImprovementRow
 from storage.improvements import ImprovementRun as RunRow
 
 AUTH = [IsAuthenticated]
+RUN_BUDGETS = (Operation.IMPROVEMENT, Operation.LLM)
+FRESH_SLACK = timedelta(seconds=1)  # an improvement updated since the call began (less this) came from a run
+
+
+def pair(resume_id: strawberry.ID, job_id: strawberry.ID) -> str:
+    """Calls for one resume and job share their run, so they share their budget (domain/budgets.py)."""
+    return f"improvement:{resume_id}:{job_id}"
+
+
+def run_tokens(row: ImprovementRow) -> int:
+    """The tokens a run's model calls spent, summed (its llmMetadata)."""
+    return int((row.result.get("llmMetadata") or {}).get("total_tokens", 0))
 
 
 @strawberry.enum(description="The pipeline's stages, in order; DONE ends a completed run.")
@@ -310,8 +324,14 @@ class ImprovementMutation:
         self, info: Info[Context, None], resume_id: strawberry.ID, job_id: strawberry.ID, analyze_again: bool = False
     ) -> Improvement:
         user = await info.context.require_user()
-        improvements = info.context.services.improvements
-        return Improvement.of(await improvements.improve(user, str(resume_id), str(job_id), analyze_again))
+        services = info.context.services
+        started = datetime.now(UTC) - FRESH_SLACK
+        # RATE_LIMITED past the budget; joining the pair's call under way costs nothing more
+        async with services.budgets.spend(user.id, *RUN_BUDGETS, share=pair(resume_id, job_id)) as spend:
+            row = await services.improvements.improve(user, str(resume_id), str(job_id), analyze_again)
+            if row.updated_at >= started:  # a run made it (a stored answer spent no tokens now)
+                await spend.tokens(run_tokens(row))
+        return Improvement.of(row)
 
 
 @strawberry.type
@@ -325,7 +345,14 @@ class ImprovementSubscription:
         self, info: Info[Context, None], resume_id: strawberry.ID, job_id: strawberry.ID, analyze_again: bool = False
     ) -> AsyncGenerator[ImprovementEvent, None]:
         user = await info.context.require_user()
-        events = info.context.services.improvements.events(user, str(resume_id), str(job_id), analyze_again)
-        async with aclosing(events):  # a subscriber that leaves unsubscribes at once; the run goes on
-            async for event in events:
-                yield ImprovementEvent.of(event)
+        services = info.context.services
+        # RATE_LIMITED past the budget; the pair's slot in flight is held while anyone watches its run, and
+        # subscribers joining the pair's call under way cost nothing more
+        async with services.budgets.spend(user.id, *RUN_BUDGETS, share=pair(resume_id, job_id)) as spend:
+            events = services.improvements.events(user, str(resume_id), str(job_id), analyze_again)
+            async with aclosing(events):  # a subscriber that leaves unsubscribes at once; the run goes on
+                async for event in events:
+                    if event.improvement_id is not None and not event.cached:
+                        with suppress(NotFound):  # deleted with its resume or job: the field answers that
+                            await spend.tokens(run_tokens(await services.improvements.loaded(user, event)))
+                    yield ImprovementEvent.of(event)

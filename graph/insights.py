@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import strawberry
 from strawberry.types import Info
 
@@ -71,6 +73,18 @@ class GlobalTotals:
     feedback: int
 
 
+@strawberry.type(
+    description="Your upload quota and what of it you use: a resume counts its file's bytes, a writing sample "
+    "the characters of text kept from it; each counts one file. An upload past either limit is refused with "
+    "QUOTA_EXCEEDED."
+)
+class StorageQuota:
+    bytes_used: int
+    bytes_limit: int
+    files_used: int
+    files_limit: int
+
+
 @strawberry.type(description="What Tailor holds for you: each kind's total and its five newest.")
 class StorageStats:
     jobs: JobHoldings = strawberry.field(description="Jobs you saved (PUBLIC ones you posted included).")
@@ -82,6 +96,7 @@ class StorageStats:
     feedback: FeedbackHoldings
     average_rating: float | None = strawberry.field(description="Of the feedback you gave; null without any.")
     global_totals: GlobalTotals | None = strawberry.field(description="Null unless you are an ADMIN.")
+    quota: StorageQuota
 
     @classmethod
     def of(cls, value: StatsValue, viewer_id: str) -> StorageStats:
@@ -104,6 +119,7 @@ class StorageStats:
             ),
             average_rating=value.average_rating,
             global_totals=GlobalTotals(**value.global_totals) if value.global_totals is not None else None,
+            quota=StorageQuota(**asdict(value.quota)),
         )
 
 

@@ -9,10 +9,13 @@ from datetime import datetime
 import strawberry
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
+from starlette.types import Receive, Scope, Send
 from strawberry.types import Info
 
-from domain.errors import DomainError
+from domain.errors import DomainError, RateLimited
+from domain.personal_data import Archive
 from graph.context import Context, Services
+from graph.errors import AsciiJSONResponse
 from graph.exports import failure, unexpected
 from graph.permissions import IsAuthenticated
 
@@ -48,12 +51,39 @@ class PersonalDataMutation:
         return True
 
 
+class ArchiveResponse(StreamingResponse):
+    """The archive read from its temporary file a chunk at a time; the file is closed (and so deleted)
+    and its export slot freed however the response ends, a client gone mid-way included."""
+
+    def __init__(self, archive: Archive, headers: dict[str, str]) -> None:
+        super().__init__(
+            archive.chunks(),
+            media_type="application/zip",
+            headers={**headers, "content-length": str(archive.size)},
+        )
+        self._archive = archive
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self._archive.close()
+
+
+def refusal(exc: DomainError) -> Response:
+    """RATE_LIMITED is a 429 with `Retry-After` and `extensions.retryAfter`; the rest as other downloads."""
+    if isinstance(exc, RateLimited):
+        body = {"errors": [{"message": exc.message, "extensions": {"code": exc.code, **exc.details}}]}
+        return AsciiJSONResponse(body, 429, headers={"retry-after": str(exc.retry_after)})
+    return failure(exc)
+
+
 def archive_endpoint(services: Services) -> Callable[[Request], Awaitable[Response]]:
     async def download(request: Request) -> Response:
         try:
-            _, chunks = await services.personal_data.archive(request.path_params["token"])
+            archive = await services.personal_data.archive(request.path_params["token"])
         except DomainError as exc:
-            return failure(exc)
+            return refusal(exc)
         except Exception:  # noqa: BLE001 - logged with the request id; the client gets no traceback
             return unexpected("data export")
         headers = {
@@ -62,6 +92,6 @@ def archive_endpoint(services: Services) -> Callable[[Request], Awaitable[Respon
             "x-content-type-options": "nosniff",
             "referrer-policy": "no-referrer",
         }
-        return StreamingResponse(chunks, media_type="application/zip", headers=headers)
+        return ArchiveResponse(archive, headers)
 
     return download

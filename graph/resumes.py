@@ -12,6 +12,7 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from domain.pagination import encode_cursor
+from domain.quotas import UploadKind
 from graph.context import Context
 from graph.pagination import DEFAULT_PAGE, PageInfo
 from graph.permissions import IsAuthenticated
@@ -93,14 +94,16 @@ class ResumeMutation:
     @strawberry.mutation(
         permission_classes=AUTH,
         description="Upload a PDF, DOCX or TXT resume (multipart, with `Apollo-Require-Preflight: true`). "
-        "The same file again returns the resume you have, with `deduplicated: true`.",
+        "The same file again returns the resume you have, with `deduplicated: true` (even at your quota). "
+        "Past your storage quota (`storageStats.quota`): QUOTA_EXCEEDED, and nothing is stored.",
     )
     async def upload_resume(self, info: Info[Context, None], file: Upload) -> UploadResumePayload:
         user = await info.context.require_user()
         services = info.context.services
         content = await read_upload(file, services.settings.max_upload_bytes)
         name: Any = getattr(file, "filename", None)
-        uploaded = await services.resumes.upload(user, name, content)
+        async with services.quotas.reserve(user, content, UploadKind.RESUME):  # QUOTA_EXCEEDED: nothing stored
+            uploaded = await services.resumes.upload(user, name, content)
         return UploadResumePayload(resume=Resume.of(uploaded.resume), deduplicated=uploaded.deduplicated)
 
     @strawberry.mutation(permission_classes=AUTH, description="Delete a resume (and its file, unless still in use).")

@@ -10,6 +10,8 @@ import strawberry
 from strawberry.file_uploads import Upload
 from strawberry.types import Info
 
+from domain.budgets import Operation
+from domain.quotas import UploadKind
 from graph.context import Context
 from graph.permissions import IsAuthenticated
 from graph.uploads import read_upload
@@ -106,19 +108,30 @@ class SampleMutation:
     @strawberry.mutation(
         permission_classes=AUTH,
         description="Upload a TXT, PDF or DOCX sample (multipart, with `Apollo-Require-Preflight: true`). "
-        "It becomes the active sample of its type; its writing style is measured on the way in.",
+        "It becomes the active sample of its type; its writing style is measured on the way in. Past your "
+        "storage quota (`storageStats.quota`): QUOTA_EXCEEDED, and nothing is stored.",
     )
     async def upload_sample(self, info: Info[Context, None], document_type: DocumentType, file: Upload) -> Sample:
         user = await info.context.require_user()
         services = info.context.services
         content = await read_upload(file, services.settings.max_sample_bytes)
         name = getattr(file, "filename", None)
-        return Sample.of(await services.samples.upload(user, document_type.value, name, content))
+        async with (
+            services.quotas.reserve(user, content, UploadKind.SAMPLE),  # QUOTA_EXCEEDED: nothing stored
+            services.budgets.spend(user.id, Operation.LLM) as spend,  # the style is asked of the model
+        ):
+            row = await services.samples.upload(user, document_type.value, name, content)
+            await spend.tokens((row.style_metadata or {}).get("total_tokens", 0))
+        return Sample.of(row)
 
     @strawberry.mutation(permission_classes=AUTH, description="Measure the sample's writing style again.")
     async def refresh_writing_style(self, info: Info[Context, None], sample_id: strawberry.ID) -> Sample:
         user = await info.context.require_user()
-        return Sample.of(await info.context.services.samples.refresh_style(user, str(sample_id)))
+        services = info.context.services
+        async with services.budgets.spend(user.id, Operation.LLM) as spend:
+            row = await services.samples.refresh_style(user, str(sample_id))
+            await spend.tokens((row.style_metadata or {}).get("total_tokens", 0))
+        return Sample.of(row)
 
     @strawberry.mutation(
         permission_classes=AUTH, description="Delete a sample; if it was active, the newest other one of its type is."

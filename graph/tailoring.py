@@ -9,6 +9,7 @@ import strawberry
 from strawberry.types import Info
 
 from domain.ai.llm import LLMMetadata as LLMMetadataValue
+from domain.budgets import Operation
 from graph.context import Context
 from graph.permissions import IsAuthenticated
 from graph.profile_types import Experience, Project
@@ -140,7 +141,11 @@ class TailoringMutation:
     )
     async def rank_content(self, info: Info[Context, None], input: RankContentInput) -> Ranking:
         user = await info.context.require_user()
-        outcome = await info.context.services.ranking.rank(user, str(input.job_id), input.custom_prompt, input.force)
+        services = info.context.services
+        async with services.budgets.spend(user.id, Operation.LLM) as spend:  # RATE_LIMITED past the budget
+            outcome = await services.ranking.rank(user, str(input.job_id), input.custom_prompt, input.force)
+            if not outcome.cached:
+                await spend.tokens((outcome.ranking.llm_metadata or {}).get("total_tokens", 0))
         return await ranking_of(info, outcome.ranking, outcome.cached)
 
     @strawberry.mutation(
@@ -152,7 +157,10 @@ class TailoringMutation:
         self, info: Info[Context, None], input: EnhanceProfileInput | None = None
     ) -> EnhanceProfilePayload:
         user = await info.context.require_user()
-        outcome = await info.context.services.tailoring.enhance_profile(user, input.custom_prompt if input else None)
+        services = info.context.services
+        async with services.budgets.spend(user.id, Operation.LLM) as spend:  # RATE_LIMITED past the budget
+            outcome = await services.tailoring.enhance_profile(user, input.custom_prompt if input else None)
+            await spend.tokens(outcome.metadata.total_tokens)
         return EnhanceProfilePayload(
             sections_requested=outcome.sections_requested,
             sections_enhanced=outcome.sections_enhanced,

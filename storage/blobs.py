@@ -45,6 +45,10 @@ class BlobStore:
     async def get(self, digest: str) -> bytes:
         return await asyncio.to_thread(self._path(digest).read_bytes)
 
+    def path(self, digest: str) -> Path:
+        """Where a blob's file is (it may be absent): for reading it in pieces rather than whole."""
+        return self._path(digest)
+
     def exists(self, digest: str) -> bool:
         return self._path(digest).exists()
 

@@ -9,8 +9,9 @@ from redis.asyncio import Redis
 
 
 class Counters(Protocol):
-    async def hit(self, key: str, window_seconds: int) -> tuple[int, int]:
-        """Count one event in the current window; returns (count, seconds until the window ends)."""
+    async def hit(self, key: str, window_seconds: int, amount: int = 1) -> tuple[int, int]:
+        """Count `amount` (one event, or e.g. tokens; 0 only reads) in the current window; returns (count,
+        seconds until the window ends)."""
         ...
 
     async def reset(self, key: str) -> None: ...
@@ -30,14 +31,14 @@ class MemoryCounters:
             return None
         return entry
 
-    async def hit(self, key: str, window_seconds: int) -> tuple[int, int]:
+    async def hit(self, key: str, window_seconds: int, amount: int = 1) -> tuple[int, int]:
         now = time.monotonic()
         entry = self._live(key, now)
         if entry is None:
             if len(self._windows) >= self._max_keys:
                 self._prune(now)
             entry = (0, now + window_seconds)
-        count, ends = entry[0] + 1, entry[1]
+        count, ends = entry[0] + amount, entry[1]
         self._windows[key] = (count, ends)
         return count, max(1, round(ends - now))
 
@@ -58,10 +59,10 @@ class RedisCounters:
         self._redis = redis
         self._prefix = prefix
 
-    async def hit(self, key: str, window_seconds: int) -> tuple[int, int]:
+    async def hit(self, key: str, window_seconds: int, amount: int = 1) -> tuple[int, int]:
         name = self._prefix + key
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.incr(name)
+            pipe.incrby(name, amount)
             pipe.expire(name, window_seconds, nx=True)
             pipe.ttl(name)
             count, _, ttl = await pipe.execute()

@@ -37,6 +37,12 @@ async def test_counts_within_a_window(counters: Counters) -> None:
     assert (await counters.hit("other", 60))[0] == 1
 
 
+async def test_amounts_add_up_and_zero_only_reads(counters: Counters) -> None:
+    assert (await counters.hit("tokens", 60, 350))[0] == 350
+    assert (await counters.hit("tokens", 60, 0))[0] == 350
+    assert (await counters.hit("tokens", 60, 200))[0] == 550
+
+
 async def test_concurrent_hits_are_all_counted(counters: Counters) -> None:
     counts = await asyncio.gather(*(counters.hit("k", 60) for _ in range(50)))
     assert sorted(count for count, _ in counts) == list(range(1, 51))
