@@ -20,6 +20,7 @@ import numpy as np
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from domain import cpu
 from domain.ai.embeddings import Embedder
 from domain.clustering import kmeans, label
 from domain.errors import BadInput, NotFound
@@ -44,6 +45,7 @@ FORMULA = "match-v1"  # part of every inputs hash: a change of formula invalidat
 MAX_COMPARE = 1000
 MAX_LIMIT = 100
 MAX_CLUSTER_JOBS = 5000
+MATCH_CHUNK = 100  # jobs matched per CPU worker call
 MAX_VIEWS = 256  # resumes kept read for matching, by content hash
 _HEADING_LINE = r"^[^\S\n]*+({})[^\S\n]*+:?[^\S\n]*+$"  # blanks are spaces and tabs: linear, not `^\s*` (re.M)
 _SECTION_HEADINGS = {
@@ -114,10 +116,6 @@ def _month(text: str | None) -> date | None:
         return None
 
 
-def resume_view(resume: Resume, lexicon: Lexicon) -> ResumeView:
-    return text_view(resume.text, resume.parsed or {}, resume.content_hash, lexicon)
-
-
 def text_view(text: str, parsed: dict[str, Any], fingerprint: str, lexicon: Lexicon) -> ResumeView:
     """Any resume text with its parsed structure (as `parse_resume` gives it, as a dict), read for matching."""
     roles = [
@@ -185,14 +183,14 @@ class AnalysisService:
         except NotFound as exc:
             raise NotFound(exc.message, field="resumeId") from exc
 
-    def _view(self, resume: Resume) -> tuple[ResumeView, dict[str, SkillMatch]]:
-        """The resume read for matching, kept per content hash: one lexicon scan per resume, not per call."""
+    async def _view(self, resume: Resume) -> tuple[ResumeView, dict[str, SkillMatch]]:
+        """The resume read for matching (in the CPU pool), kept per content hash: one lexicon scan per
+        resume, not per call."""
         key = resume.content_hash
         if key in self._views:
             self._views.move_to_end(key)
             return self._views[key]
-        view = resume_view(resume, self._lexicon)
-        entry = (view, skill_index(view.text, self._lexicon))
+        entry = await cpu.run(read_for_matching, resume.text, resume.parsed or {}, key, self._lexicon)
         self._views[key] = entry
         if len(self._views) > MAX_VIEWS:
             self._views.popitem(last=False)
@@ -202,7 +200,7 @@ class AnalysisService:
 
     async def resume_score(self, user: User, resume_id: str) -> ScoreOutcome:
         resume = await self._resume(user, resume_id)
-        view, _ = self._view(resume)
+        view, _ = await self._view(resume)
         return await self._score(user, f"resume:{resume.id}", view.facts, _hash(resume.content_hash))
 
     async def profile_score(self, user: User) -> ScoreOutcome:
@@ -217,7 +215,7 @@ class AnalysisService:
             cached = await ScoreCacheRepository(session).fresh(user.id, subject, inputs, now)
         if cached is not None:
             return ScoreOutcome(ScoreReport(**cached.result), True, cached)
-        report = score_resume(facts, self._lexicon, weights)
+        report = await cpu.run(score_resume, facts, self._lexicon, weights)
         values = {
             "inputs_hash": inputs,
             "result": asdict(report),
@@ -315,13 +313,13 @@ class AnalysisService:
 
     async def resume_report(self, resume: Resume, job: Job) -> MatchReport:
         """The match of a stored resume and a job, computed (never read from or written to history)."""
-        (report,) = await self._reports(*self._view(resume), [job])
+        (report,) = await self._reports(*await self._view(resume), [job])
         return report
 
     async def text_report(self, text: str, parsed: dict[str, Any], job: Job) -> MatchReport:
         """The match of resume text that is not stored (e.g. an improved draft) and a job."""
-        view = text_view(text, parsed, _hash(text), self._lexicon)
-        (report,) = await self._reports(view, skill_index(text, self._lexicon), [job])
+        read = await cpu.run(read_for_matching, text, parsed, _hash(text), self._lexicon)
+        (report,) = await self._reports(*read, [job])
         return report
 
     async def compare(self, user: User, resume_id: str, job_ids: list[str], limit: int) -> list[JobMatch]:
@@ -336,7 +334,7 @@ class AnalysisService:
         if missing:
             raise NotFound(f"No such job: {missing[0]}", field="jobIds")
         jobs = [found[job_id] for job_id in dict.fromkeys(job_ids)]  # ties keep the order asked for
-        reports = await self._reports(*self._view(resume), jobs)
+        reports = await self._reports(*await self._view(resume), jobs)
         ranked = sorted(zip(jobs, reports, strict=True), key=lambda pair: -pair[1].percentage)
         return [JobMatch(job, report, None) for job, report in ranked[:limit]]
 
@@ -348,7 +346,7 @@ class AnalysisService:
         if not 1 <= limit <= MAX_LIMIT:
             raise BadInput(f"limit must be between 1 and {MAX_LIMIT}", field="limit")
         resume = await self._resume(user, resume_id)
-        view, found = self._view(resume)
+        view, found = await self._view(resume)
         vector = await self._embedder.encode_one(view.history)
         wanted = min(400, limit * (10 if location or level else 3))
         public = await self._index.search("jobs_public", vector, wanted)
@@ -397,7 +395,7 @@ class AnalysisService:
         if len(jobs) < k:
             raise BadInput(f"You can see {len(jobs)} job(s): k must not exceed that", field="k")
         vectors = await self._embedder.encode([job_document(job) for job in jobs])
-        assignment = kmeans(vectors, k)
+        assignment = await cpu.run(kmeans, vectors, k)
         clusters = []
         for index in range(k):
             members = [job for job, a in zip(jobs, assignment, strict=True) if a == index]
@@ -428,8 +426,7 @@ class AnalysisService:
         if not jobs:
             return []
         terms = [job_terms(job) for job in jobs]
-        memo: dict[str, tuple[str, str, int] | None] = {}  # where the resume names each term, shared by the jobs
-        unmatched = sorted({t for jt in terms for t in job_targets(jt) if locate(t, view.text, found, memo) is None})
+        unmatched = await cpu.run(unmatched_terms, view.text, found, terms)
         texts = [view.history, *(job_document(job) for job in jobs), *view.terms, *unmatched]
         vectors = await self._embedder.encode(texts)
         history, job_vectors = vectors[0], vectors[1 : 1 + len(jobs)]
@@ -442,23 +439,68 @@ class AnalysisService:
                 best = int(np.argmax(similarity[row]))
                 if similarity[row, best] >= self._settings.semantic_threshold:
                     closest[skill] = (view.terms[best], float(similarity[row, best]))
-        similarities = job_vectors @ history
+        similarities = [float(value) for value in job_vectors @ history]
         years = years_of(view.facts.roles)
-        return [
-            match(
+        reports: list[MatchReport] = []
+        for start in range(0, len(terms), MATCH_CHUNK):  # a chunk per worker call: other requests get turns
+            reports += await cpu.run(
+                match_many,
                 view.text,
-                jt,
+                terms[start : start + MATCH_CHUNK],
+                similarities[start : start + MATCH_CHUNK],
                 years=years,
-                history_similarity=float(similarities[i]),
                 semantic=closest,
                 lexicon=self._lexicon,
                 found=found,
-                memo=memo,
                 skills_weight=self._settings.skills_weight,
                 experience_weight=self._settings.experience_weight,
             )
-            for i, jt in enumerate(terms)
-        ]
+        return reports
+
+
+def read_for_matching(
+    text: str, parsed: dict[str, Any], fingerprint: str, lexicon: Lexicon
+) -> tuple[ResumeView, dict[str, SkillMatch]]:
+    """Resume text read for matching, with where it names each skill (run in the CPU pool)."""
+    view = text_view(text, parsed, fingerprint, lexicon)
+    return view, skill_index(view.text, lexicon)
+
+
+def unmatched_terms(text: str, found: dict[str, SkillMatch], terms: list[JobTerms]) -> list[str]:
+    """The jobs' skills and keywords the text never names: what semantic matching compares."""
+    memo: dict[str, tuple[str, str, int] | None] = {}
+    return sorted({t for jt in terms for t in job_targets(jt) if locate(t, text, found, memo) is None})
+
+
+def match_many(
+    text: str,
+    terms: list[JobTerms],
+    similarities: list[float],
+    *,
+    years: float,
+    semantic: dict[str, tuple[str, float]],
+    lexicon: Lexicon,
+    found: dict[str, SkillMatch],
+    skills_weight: float,
+    experience_weight: float,
+) -> list[MatchReport]:
+    """One text against several jobs (run in the CPU pool); where the text names each term is found once."""
+    memo: dict[str, tuple[str, str, int] | None] = {}
+    return [
+        match(
+            text,
+            jt,
+            years=years,
+            history_similarity=similarity,
+            semantic=semantic,
+            lexicon=lexicon,
+            found=found,
+            memo=memo,
+            skills_weight=skills_weight,
+            experience_weight=experience_weight,
+        )
+        for jt, similarity in zip(terms, similarities, strict=True)
+    ]
 
 
 def report_dict(report: MatchReport) -> dict[str, Any]:

@@ -16,6 +16,16 @@ class DomainError(Exception):
         self.field = field
         self.details = details
 
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        """Raised in a CPU worker process (domain/cpu.py), the error arrives whole: field and details too."""
+        return _rebuilt, (type(self), self.message, self.field, self.details), self.__dict__
+
+
+def _rebuilt(kind: type[DomainError], message: str, field: str | None, details: dict[str, Any]) -> DomainError:
+    error = kind.__new__(kind)
+    DomainError.__init__(error, message, field=field, **details)
+    return error
+
 
 class Unauthenticated(DomainError):
     code = "UNAUTHENTICATED"
@@ -81,16 +91,6 @@ class QueryTooComplex(DomainError):
     code = "QUERY_TOO_COMPLEX"
 
 
-ERROR_CODES: tuple[str, ...] = (
-    "UNAUTHENTICATED",
-    "NOT_FOUND",
-    "BAD_USER_INPUT",
-    "CONFLICT",
-    "PRECONDITION_FAILED",
-    "PAYLOAD_TOO_LARGE",
-    "UNSUPPORTED_MEDIA_TYPE",
-    "UNPROCESSABLE_DOCUMENT",
-    "RESUME_PARSING_FAILED",
 class QuotaExceeded(DomainError):
     """An upload past the account's storage quota: nothing was stored."""
 
@@ -109,19 +109,29 @@ class ServiceUnavailable(DomainError):
         self.retry_after = retry_after
 
 
+ERROR_CODES: tuple[str, ...] = (
+    "UNAUTHENTICATED",
+    "NOT_FOUND",
+    "BAD_USER_INPUT",
+    "CONFLICT",
+    "PRECONDITION_FAILED",
+    "PAYLOAD_TOO_LARGE",
+    "UNSUPPORTED_MEDIA_TYPE",
+    "UNPROCESSABLE_DOCUMENT",
+    "RESUME_PARSING_FAILED",
     "JOB_PARSING_FAILED",
     "KEYWORD_EXTRACTION_FAILED",
     "LLM_TIMEOUT",
     "LLM_UNAVAILABLE",
     "RATE_LIMITED",
+    "QUOTA_EXCEEDED",
     "QUERY_TOO_COMPLEX",
     "GRAPHQL_PARSE_FAILED",
     "GRAPHQL_VALIDATION_FAILED",
     "PERSISTED_QUERY_NOT_FOUND",
     "PERSISTED_QUERY_NOT_IN_LIST",
     "ORIGIN_NOT_ALLOWED",
-    "INTERNAL",
-)
-    "QUOTA_EXCEEDED",
     "REQUEST_TIMEOUT",  # a client that sent part of a request and stopped (HTTP 408)
     "SERVICE_UNAVAILABLE",
+    "INTERNAL",
+)

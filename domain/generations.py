@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from domain import cpu
 from domain.ai.llm import LetterRequest, LLMMetadata, LLMProvider, RankCandidate
 from domain.ai.style import NEUTRAL_STYLE, WritingStyle
 from domain.ats import AtsReport, letter_report, resume_report
@@ -168,17 +169,8 @@ class GenerationService:
                 for c in certifications
             ],
         )
-        compiled = compile_resume(content)
         expected = ("contact", "experience", "skills", "education") + (("summary",) if options.include_summary else ())
-        report = resume_report(
-            compiled.text,
-            bullets=compiled.bullets,
-            sections=compiled.sections,
-            expected_sections=expected,
-            skills=ats_terms(job),
-            weights=weights,
-            lexicon=self._lexicon,
-        )
+        compiled, report = await cpu.run(compiled_resume, content, expected, ats_terms(job), weights, self._lexicon)
         warnings = self._resume_warnings(options, outcome, len(experiences), len(projects), summary, profile)
         content_used = {
             "experienceIds": [e.id for e in experiences],
@@ -247,7 +239,8 @@ class GenerationService:
         )
         result = await self._llm.write_cover_letter(request)
         text = shaped_letter(result.text, f"Dear {manager or 'Hiring Manager'},", options.max_paragraphs)
-        report = letter_report(
+        report = await cpu.run(
+            letter_report,
             text,
             skills=ats_terms(job),
             weights=brief.keywords,
@@ -418,3 +411,24 @@ class GenerationService:
         async with transaction(self._sessions) as session:
             GenerationRepository(session).add(generation)
         return generation
+
+
+def compiled_resume(
+    content: ResumeContent,
+    expected: tuple[str, ...],
+    skills: list[str],
+    weights: dict[str, float],
+    lexicon: Lexicon,
+) -> tuple[CompiledResume, AtsReport]:
+    """The resume laid out and its ATS report (run in the CPU pool)."""
+    compiled = compile_resume(content)
+    report = resume_report(
+        compiled.text,
+        bullets=compiled.bullets,
+        sections=compiled.sections,
+        expected_sections=expected,
+        skills=skills,
+        weights=weights,
+        lexicon=lexicon,
+    )
+    return compiled, report

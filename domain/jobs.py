@@ -13,10 +13,11 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from domain import cpu
 from domain.ai.llm import JobBrief
 from domain.errors import BadInput, DomainError, NotFound, PreconditionFailed, UnprocessableDocument
 from domain.indexing import Notify, record_job, record_job_deleted
-from domain.job_parsing import parse_job
+from domain.job_parsing import ParsedJob, parse_job
 from domain.pagination import check_first, decode_cursor
 from domain.skills import Lexicon
 from domain.validation import clean_text, clean_url, is_uuid
@@ -28,6 +29,7 @@ MAX_RAW_TEXT = 50_000  # the default for a posting's text (TAILOR_MAX_JOB_CHARS)
 MAX_SHORT_TEXT = 200
 MAX_SEARCH = 100
 MAX_IMPORT_LINES = 1000
+IMPORT_CHUNK = 25  # postings parsed per CPU worker call
 OVERRIDABLE = ("title", "company", "location")
 
 
@@ -101,7 +103,7 @@ class JobService:
         overrides = self._overrides(data)
         url = clean_url(data.url, "url")
         job = Job(user_id=user.id, visibility=visibility, url=url, overrides=overrides)
-        self._apply_text(job, raw_text)
+        self._apply_text(job, raw_text, await cpu.run(parse_job, raw_text, self._lexicon))
         async with transaction(self._sessions) as session:
             JobRepository(session).add(job)
             await session.flush()
@@ -125,11 +127,16 @@ class JobService:
             raise BadInput(f"A file may hold at most {MAX_IMPORT_LINES} postings", field="file")
         jobs: list[Job] = []
         errors: list[LineError] = []
-        for number, line in lines:
-            try:
-                jobs.append(self._job_from_line(user, line))
-            except DomainError as exc:
-                errors.append(LineError(number, exc.code, exc.message))
+        for start in range(0, len(lines), IMPORT_CHUNK):  # a chunk per worker call: other requests get turns
+            chunk = lines[start : start + IMPORT_CHUNK]
+            read = await cpu.run(_read_lines, [line for _, line in chunk], self._max_chars, self._lexicon)
+            for (number, _), outcome in zip(chunk, read, strict=True):
+                try:
+                    if isinstance(outcome, DomainError):
+                        raise outcome
+                    jobs.append(self._job_from_line(user, *outcome))
+                except DomainError as exc:
+                    errors.append(LineError(number, exc.code, exc.message))
         if jobs:
             async with transaction(self._sessions) as session:
                 repo = JobRepository(session)
@@ -141,29 +148,10 @@ class JobService:
             self._notify()
         return ImportResult(jobs=jobs, errors=errors)
 
-    def _job_from_line(self, user: User, line: str) -> Job:
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise BadInput(f"Not valid JSON: {exc.msg}") from exc
-        if not isinstance(record, dict):
-            raise BadInput("Each line must be a JSON object with a rawText")
-        known = {"rawText", "title", "company", "location", "url"}
-        if unknown := sorted(set(record) - known):
-            raise BadInput(f"Unknown fields: {', '.join(unknown)}")
-        if not all(isinstance(value, str | None) for value in record.values()):
-            raise BadInput("Every field must be a string")
-        data = JobInput(
-            raw_text=record.get("rawText"),
-            title=record.get("title"),
-            company=record.get("company"),
-            location=record.get("location"),
-            url=record.get("url"),
-        )
-        raw_text = clean_text(data.raw_text, "rawText", max_length=self._max_chars, required=True)
-        assert raw_text is not None
+    def _job_from_line(self, user: User, data: JobInput, parsed: ParsedJob) -> Job:
         job = Job(user_id=user.id, visibility=PUBLIC, url=clean_url(data.url, "url"), overrides=self._overrides(data))
-        self._apply_text(job, raw_text)
+        assert data.raw_text is not None
+        self._apply_text(job, data.raw_text, parsed)
         return job
 
     async def update(self, user: User, job_id: str, data: JobInput) -> Job:
@@ -179,7 +167,8 @@ class JobService:
                 job.overrides = {**kept, **overrides}
             if url is not None or "url" in data.clear:
                 job.url = url
-            self._apply_text(job, raw_text or job.raw_text)
+            text = raw_text or job.raw_text
+            self._apply_text(job, text, await cpu.run(parse_job, text, self._lexicon))
             record_job(session, job)
         self._notify()
         return job
@@ -227,9 +216,9 @@ class JobService:
             )
         return JobPage(jobs=rows[:first], total=total, has_next=len(rows) > first)
 
-    def _apply_text(self, job: Job, raw_text: str) -> None:
-        """Parse (JOB_PARSING_FAILED when nothing in it is a job) and lay explicit fields on top."""
-        parsed = parse_job(raw_text, self._lexicon)
+    def _apply_text(self, job: Job, raw_text: str, parsed: ParsedJob) -> None:
+        """The parsed posting (JOB_PARSING_FAILED when nothing in it is a job, raised by `parse_job` in
+        the CPU pool) with explicit fields laid on top."""
         job.raw_text = raw_text
         job.content_hash = content_hash(raw_text)
         job.title = job.overrides.get("title", parsed.title)
@@ -274,3 +263,38 @@ class JobService:
         if job is None or (job.visibility == PUBLIC and user.role != "ADMIN"):
             raise NotFound("No such job", field="id")
         return job
+
+
+def _read_lines(lines: list[str], max_chars: int, lexicon: Lexicon) -> list[tuple[JobInput, ParsedJob] | DomainError]:
+    """`importJobs` lines, read and parsed in a CPU worker: each a posting or the error that line gets."""
+    read: list[tuple[JobInput, ParsedJob] | DomainError] = []
+    for line in lines:
+        try:
+            data = _line_input(line, max_chars)
+            assert data.raw_text is not None
+            read.append((data, parse_job(data.raw_text, lexicon)))
+        except DomainError as exc:
+            read.append(exc)
+    return read
+
+
+def _line_input(line: str, max_chars: int) -> JobInput:
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise BadInput(f"Not valid JSON: {exc.msg}") from exc
+    if not isinstance(record, dict):
+        raise BadInput("Each line must be a JSON object with a rawText")
+    known = {"rawText", "title", "company", "location", "url"}
+    if unknown := sorted(set(record) - known):
+        raise BadInput(f"Unknown fields: {', '.join(unknown)}")
+    if not all(isinstance(value, str | None) for value in record.values()):
+        raise BadInput("Every field must be a string")
+    raw_text = clean_text(record.get("rawText"), "rawText", max_length=max_chars, required=True)
+    return JobInput(
+        raw_text=raw_text,
+        title=record.get("title"),
+        company=record.get("company"),
+        location=record.get("location"),
+        url=record.get("url"),
+    )

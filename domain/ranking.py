@@ -41,12 +41,19 @@ def keyword_overlap(
 ) -> tuple[float, list[str]]:
     """Share of the job's keyword weight the item shows (capped at the item's best 8 terms' worth)."""
     present = set(skills) | set(lexicon.skills_in(text))
-    lowered = text.lower()
-    matched = [term for term in weights if term in present or (" " not in term and term.lower() in lowered.split())]
+    words = set(text.lower().split())  # once, not once per term
+    matched = [term for term in weights if term in present or (" " not in term and term.lower() in words)]
     if not weights:
         return 0.0, []
     budget = sum(sorted(weights.values(), reverse=True)[:8])
     return min(1.0, sum(weights[t] for t in matched) / budget), sorted(matched, key=lambda t: -weights[t])
+
+
+def keyword_overlaps(
+    items: list[tuple[str, list[str]]], weights: dict[str, float], lexicon: Lexicon
+) -> list[tuple[float, list[str]]]:
+    """`keyword_overlap` of each (text, skills) item, in one call to the CPU pool."""
+    return [keyword_overlap(text, skills, weights, lexicon) for text, skills in items]
 
 
 def recency(end: date | None, today: date | None = None) -> float:

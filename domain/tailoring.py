@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from domain import cpu
 from domain.ai.embeddings import Embedder
 from domain.ai.llm import LLMMetadata, LLMProvider, RankCandidate, SectionText
 from domain.ai.local_writing import rank_rationale
@@ -17,7 +18,7 @@ from domain.errors import NotFound, PreconditionFailed
 from domain.indexing import item_document, job_document
 from domain.jobs import JobService, job_brief, keyword_weights
 from domain.profiles import ProfileService, section_text
-from domain.ranking import emphasised, keyword_overlap, recency, relevance
+from domain.ranking import emphasised, keyword_overlaps, recency, relevance
 from domain.samples import SampleService
 from domain.skills import Lexicon
 from domain.validation import clean_text
@@ -57,7 +58,10 @@ class TailoringService:
         sample = await self._samples.active(user, "COVER_LETTER")
         if sample is None:
             raise PreconditionFailed("Upload a cover letter sample first", field="customPrompt")
-        style = WritingStyle(**sample.writing_style) if sample.writing_style else measure(sample.full_text)
+        if sample.writing_style:
+            style = WritingStyle(**sample.writing_style)
+        else:
+            style = await cpu.run(measure, sample.full_text)
         profile = await self._profiles.profile(user)
         if profile is None:
             raise PreconditionFailed("Your profile is empty: add a summary, experiences or projects first")
@@ -152,11 +156,13 @@ class RankingService:
         weights = emphasised(keyword_weights(job), prompt, self._lexicon)
         vectors = await self._embedder.encode([job_document(job), *documents])
         job_vector, item_vectors = vectors[0], vectors[1:]
+        kinds = ["experience" if isinstance(item, Experience) else "project" for item in items]
+        skills = [list(i.skills if k == "experience" else i.technologies) for i, k in zip(items, kinds, strict=True)]
+        overlaps = await cpu.run(keyword_overlaps, list(zip(documents, skills, strict=True)), weights, self._lexicon)
         candidates = []
-        for item, document, vector in zip(items, documents, item_vectors, strict=True):
-            kind = "experience" if isinstance(item, Experience) else "project"
-            skills = list(item.skills if kind == "experience" else item.technologies)
-            overlap, matched = keyword_overlap(document, skills, weights, self._lexicon)
+        for item, kind, document, vector, (overlap, matched) in zip(
+            items, kinds, documents, item_vectors, overlaps, strict=True
+        ):
             end = item.end_month if kind == "experience" else item.end_month or item.start_month
             score = relevance(float(vector @ job_vector), overlap, recency(end))
             title = f"{item.title} at {item.company}" if kind == "experience" else item.name

@@ -12,6 +12,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Route, WebSocketRoute
 
+from domain import cpu
 from domain.accounts import AccountService
 from domain.ai.embeddings import Embedder
 from domain.ai.groq_provider import GroqProvider
@@ -20,8 +21,9 @@ from domain.ai.llm import LLMProvider
 from domain.ai.local import LocalProvider
 from domain.ai.truthfulness import TruthChecker
 from domain.analyses import AnalysisService, MatchSettings
-from domain.feedback import FeedbackService
 from domain.budgets import Budgets, BudgetSettings
+from domain.documents.extract import READERS
+from domain.feedback import FeedbackService
 from domain.generations import GenerationService
 from domain.improvement_events import EventBroker, RunSettings
 from domain.improvements import ImprovementService
@@ -30,20 +32,20 @@ from domain.insights import InsightService
 from domain.jobs import JobService
 from domain.personal_data import PersonalDataService
 from domain.profiles import ProfileService
+from domain.quotas import Quotas
 from domain.resumes import ResumeService
 from domain.samples import SampleService
-from domain.quotas import Quotas
 from domain.security import Passwords, Tokens
 from domain.settings import LLMProviderName, Settings
 from domain.skills import default_lexicon
 from domain.tailoring import RankingService, TailoringService
 from graph.context import Services
 from graph.cors import OriginPolicy, TailorCORS
+from graph.errors import start_failure
 from graph.exports import export_endpoint, feedback_export_endpoint
 from graph.http import BodyLimitMiddleware, RequestIdMiddleware, health_endpoint
 from graph.ide import asset_routes
 from graph.logs import configure_logging
-from graph.errors import start_failure
 from graph.persisted import PersistedQueries, load_trusted_documents
 from graph.personal_data import archive_endpoint
 from graph.schema import build_schema
@@ -54,11 +56,11 @@ from storage.broker import MemoryBroker, RedisBroker
 from storage.counters import Counters, MemoryCounters, RedisCounters
 from storage.db import create_engine, session_factory
 from storage.persisted_queries import MemoryQueryStore, QueryStore, RedisQueryStore
+from storage.stamps import RedisStampStore
 from storage.vectors import VectorIndex
 
 log = logging.getLogger("tailor.app")
 
-from storage.stamps import RedisStampStore
 
 def build_llm(settings: Settings) -> LLMProvider:
     """`auto` picks Groq when a key is set, else the offline local provider; either way every output
@@ -124,7 +126,17 @@ def build_services(settings: Settings) -> Services:
         register_max_per_window=settings.register_max_per_window,
         register_window_seconds=settings.register_window_seconds,
         stamp_max_age_seconds=settings.session_check_seconds,
+        stamp_store=(
+            RedisStampStore(redis, prefix=settings.redis_key_prefix, ttl_seconds=settings.session_stamp_ttl_seconds)
+            if redis is not None
+            else None
+        ),
+        client_failure_budget=settings.login_client_failure_budget,
+        failure_budget=settings.login_failure_budget,
+        failure_window_seconds=settings.login_failure_window_seconds,
     )
+    cpu.configure(settings.cpu_workers)
+    READERS.limit = settings.extraction_workers
     lexicon = default_lexicon()
     llm = build_llm(settings)
     embedder = Embedder(settings.embedding_model, sessions, timedelta(days=settings.embedding_cache_days))
@@ -136,14 +148,6 @@ def build_services(settings: Settings) -> Services:
     jobs = JobService(sessions, lexicon, indexer.wake, max_chars=settings.max_job_chars)
     ranking = RankingService(sessions, profiles, jobs, embedder, llm, lexicon)
     resumes = ResumeService(sessions, blobs, lexicon, max_chars=settings.max_resume_chars)
-        stamp_store=(
-            RedisStampStore(redis, prefix=settings.redis_key_prefix, ttl_seconds=settings.session_stamp_ttl_seconds)
-            if redis is not None
-            else None
-        ),
-        client_failure_budget=settings.login_client_failure_budget,
-        failure_budget=settings.login_failure_budget,
-        failure_window_seconds=settings.login_failure_window_seconds,
     match_settings = MatchSettings(
         skills_weight=settings.match_skills_weight,
         experience_weight=settings.match_experience_weight,
@@ -160,11 +164,11 @@ def build_services(settings: Settings) -> Services:
         run_timeout=timedelta(seconds=settings.improvement_run_timeout_seconds),
         exclusive=settings.single_process,
     )
+    quotas = Quotas(sessions, max_bytes=settings.storage_quota_bytes, max_files=settings.storage_quota_files)
     return Services(
         settings=settings,
         engine=engine,
         sessions=sessions,
-    quotas = Quotas(sessions, max_bytes=settings.storage_quota_bytes, max_files=settings.storage_quota_files)
         accounts=accounts,
         jobs=jobs,
         profiles=profiles,
@@ -188,12 +192,12 @@ def build_services(settings: Settings) -> Services:
         embedder=embedder,
         indexer=indexer,
         llm=llm,
+        budgets=Budgets(counters, BudgetSettings.of(settings)),
+        quotas=quotas,
         redis=redis,
     )
 
 
-        budgets=Budgets(counters, BudgetSettings.of(settings)),
-        quotas=quotas,
 def persisted_queries(settings: Settings, redis: Redis | None) -> PersistedQueries:
     """APQ's store, shared by every worker through Redis when configured; trusted documents when listed."""
     store: QueryStore = (
@@ -249,6 +253,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         if settings.index_worker:
             services.indexer.start()  # first drains what a crash left in the outbox
         await services.improvements.start()  # marks the runs a stopped process left behind
+        await cpu.pool().start()  # the CPU workers, before the first request needs them
+        if settings.embedding_preload:
+            await services.embedder.dimensions()  # loads the model (and torch) before the first request
         log.info("tailor ready", extra={"database": services.engine.url.render_as_string(hide_password=True)})
         try:
             yield
@@ -273,10 +280,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 BodyLimitMiddleware,
                 max_body_bytes=settings.max_body_bytes,
                 max_upload_bytes=settings.max_upload_bytes,
+                read_timeout_seconds=settings.request_read_timeout_seconds,
             ),
         ],
         lifespan=lifespan,
     )
     app.state.services = services
     return app
-                read_timeout_seconds=settings.request_read_timeout_seconds,

@@ -5,17 +5,18 @@ time (filters `minRating`, `since`)."""
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import json
 import logging
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
+from domain import cpu
 from domain.errors import BadInput, DomainError, ServiceUnavailable, Unauthenticated
 from domain.exports import export, file_name
 from domain.feedback import CSV_COLUMNS, csv_row, training_record
@@ -53,16 +54,15 @@ async def generation_reader(services: Services, request: Request) -> User:
 
 
 def failure(exc: DomainError) -> Response:
-    response = error_response(HTTP_STATUS.get(exc.code, 400), exc.message, exc.code)
     if isinstance(exc, ServiceUnavailable):
         return unavailable_response(exc)
+    response = error_response(HTTP_STATUS.get(exc.code, 400), exc.message, exc.code)
     if exc.code == "UNAUTHENTICATED":
         response.headers["www-authenticate"] = "Bearer"
     return response
 
 
 def unexpected(what: str) -> Response:
-    log.exception("%s failed", what, extra={"request_id": request_id.get()})
     """For an `except Exception` block: a backend outage answers 503 SERVICE_UNAVAILABLE with Retry-After
     (one warning line logged), anything else a logged INTERNAL."""
     exc = sys.exc_info()[1]
@@ -70,6 +70,7 @@ def unexpected(what: str) -> Response:
     if exc is not None and unavailable is not None:
         log_outage(exc, what)
         return unavailable_response(unavailable)
+    log.exception("%s failed", what, extra={"request_id": request_id.get()})
     return error_response(500, f"Internal error (request {request_id.get()})", "INTERNAL")
 
 
@@ -81,7 +82,7 @@ def export_endpoint(services: Services) -> Callable[[Request], Awaitable[Respons
             kind = "resume" if generation.document_type == "RESUME" else "cover-letter"
             title = " - ".join(part for part in (kind.replace("-", " ").title(), generation.job_title) if part)
             stem = file_name(kind, generation.company, generation.job_title)
-            file = await asyncio.to_thread(
+            file = await cpu.run(  # PDF and DOCX rendering is pure Python: off the event loop
                 export,
                 generation.content_text,
                 generation.content_markdown,

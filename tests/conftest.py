@@ -146,6 +146,7 @@ def make_settings(tmp_path: Path, database_url: str | None = None, **overrides: 
         "argon2_memory_cost_kib": 64,
         "argon2_parallelism": 1,
         "log_json": False,
+        "embedding_preload": False,  # loaded by the first test that embeds (once per process), not by every app
     }
     values.update(overrides)
     return Settings(**values)

@@ -16,6 +16,7 @@ from typing import Any, Literal, TypeVar
 from groq import APIConnectionError, APIStatusError, APITimeoutError, AsyncGroq, RateLimitError
 from pydantic import BaseModel, Field, ValidationError
 
+from domain import cpu
 from domain.ai import local_writing
 from domain.ai.llm import (
     Analysis,
@@ -128,7 +129,7 @@ class GroqProvider:
 
     async def extract_style(self, text: str) -> StyleResult:
         """Numbers are measured (they are facts about the text); the model names tone and phrases."""
-        measured = measure(text)
+        measured = await cpu.run(measure, text)
         prompt = (
             "Describe the writing style of the sample. Reply with JSON: "
             '{"tone": "<2-5 words>", "characteristic_phrases": ["<phrases the writer repeats, verbatim>"]}\n'

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from domain import cpu
 from domain.ai.llm import (
     Analysis,
     EnhancedSection,
@@ -25,7 +26,7 @@ from domain.ai.llm import (
     TextResult,
 )
 from domain.ai.style import WritingStyle
-from domain.ai.truthfulness import TruthChecker
+from domain.ai.truthfulness import Claim, TruthChecker
 
 LETTER_FURNITURE = "Dear Hiring Manager Sincerely Best regards Kind regards Thank you"
 GREETING = re.compile(r"^(?:Dear|Hello|Hi)\b[^\n.!?]{0,80},$")
@@ -51,9 +52,10 @@ class GuardedLLM:
         originals = {section.id: section for section in sections}
         kept: list[EnhancedSection] = []
         warnings = list(result.warnings)
-        for enhanced in result.sections:
+        pairs = [(enhanced.text, originals[enhanced.id].text) for enhanced in result.sections]
+        found = await cpu.run(unsupported_claims, self.checker, pairs)
+        for enhanced, claims in zip(result.sections, found, strict=True):
             original = originals[enhanced.id]
-            claims = self.checker.check(enhanced.text, [original.text])
             if claims:
                 warnings += [f"{original.kind} {original.id}: {claim.warning}; kept the original" for claim in claims]
                 kept.append(EnhancedSection(original.id, original.text, []))
@@ -66,7 +68,7 @@ class GuardedLLM:
     ) -> RankResult:
         result = await self.provider.rank_items(candidates, job, custom_prompt)
         sources = [text for c in candidates for text in (c.title, c.text, " ".join(c.matched))] + job_facts(job)
-        rationale, warnings = self.checker.strip_unsupported(result.rationale, sources)
+        rationale, warnings = await cpu.run(self.checker.strip_unsupported, result.rationale, sources)
         return replace(result, rationale=rationale, warnings=result.warnings + warnings)
 
     async def write_cover_letter(self, request: LetterRequest) -> TextResult:
@@ -75,9 +77,9 @@ class GuardedLLM:
         sources += [text for c in request.items for text in (c.title, c.text)] + job_facts(request.job)
         greeting, _, rest = result.text.partition("\n\n")
         if GREETING.match(greeting):  # the hiring manager's name is allowed here and nowhere else
-            checked = self._checked_text(replace(result, text=rest), sources)
+            checked = await cpu.run(checked_text, self.checker, replace(result, text=rest), sources)
             return replace(checked, text=f"{greeting}\n\n{checked.text}")
-        return self._checked_text(result, sources)
+        return await cpu.run(checked_text, self.checker, result, sources)
 
     async def analyse_resume(self, resume_text: str, job: JobBrief) -> Analysis:
         return await self.provider.analyse_resume(resume_text, job)
@@ -87,17 +89,24 @@ class GuardedLLM:
 
     async def rewrite_section(self, section: str, text: str, job: JobBrief) -> TextResult:
         result = await self.provider.rewrite_section(section, text, job)
-        return self._checked_text(result, [text, *job_facts(job)])
-
-    def _checked_text(self, result: TextResult, sources: list[str]) -> TextResult:
-        paragraphs = result.text.split("\n\n")
-        kept, warnings = [], list(result.warnings)
-        for paragraph in paragraphs:
-            cleaned, found = self.checker.strip_unsupported(paragraph, sources)
-            warnings += found
-            if cleaned.strip():
-                kept.append(cleaned if found else paragraph)
-        return replace(result, text="\n\n".join(kept), warnings=warnings)
+        return await cpu.run(checked_text, self.checker, result, [text, *job_facts(job)])
 
     async def aclose(self) -> None:
         await self.provider.aclose()
+
+
+def checked_text(checker: TruthChecker, result: TextResult, sources: list[str]) -> TextResult:
+    """The text with every unsupported claim cut, paragraph by paragraph (run in the CPU pool)."""
+    paragraphs = result.text.split("\n\n")
+    kept, warnings = [], list(result.warnings)
+    for paragraph in paragraphs:
+        cleaned, found = checker.strip_unsupported(paragraph, sources)
+        warnings += found
+        if cleaned.strip():
+            kept.append(cleaned if found else paragraph)
+    return replace(result, text="\n\n".join(kept), warnings=warnings)
+
+
+def unsupported_claims(checker: TruthChecker, pairs: list[tuple[str, str]]) -> list[list[Claim]]:
+    """For each (enhanced, original) pair, the claims the original does not support (run in the CPU pool)."""
+    return [checker.check(enhanced, [original]) for enhanced, original in pairs]

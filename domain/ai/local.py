@@ -1,9 +1,11 @@
-"""The offline `local` provider: deterministic answers computed by heuristics, never invented."""
+"""The offline `local` provider: deterministic answers computed by heuristics, never invented. The
+heuristics are pure Python, so each runs in the CPU pool (domain/cpu.py), off the event loop."""
 
 from __future__ import annotations
 
 import time
 
+from domain import cpu
 from domain.ai import local_writing
 from domain.ai.enhance import enhance_text
 from domain.ai.llm import (
@@ -37,18 +39,14 @@ class LocalProvider:
 
     async def extract_style(self, text: str) -> StyleResult:
         started = time.perf_counter()
-        return StyleResult(measure(text), self._metadata(started))
+        return StyleResult(await cpu.run(measure, text), self._metadata(started))
 
     async def enhance_sections(
         self, sections: list[SectionText], style: WritingStyle, custom_prompt: str | None = None
     ) -> EnhanceResult:
         """Rule-based and deterministic: action verbs, no filler, finished roles in the past tense."""
         started = time.perf_counter()
-        enhanced = []
-        for section in sections:
-            result = enhance_text(section.text, finished=section.finished and section.kind != "summary")
-            enhanced.append(EnhancedSection(section.id, result.text, result.changes))
-        return EnhanceResult(enhanced, self._metadata(started))
+        return EnhanceResult(await cpu.run(enhanced, sections), self._metadata(started))
 
     async def rank_items(
         self, candidates: list[RankCandidate], job: JobBrief, custom_prompt: str | None = None
@@ -56,29 +54,39 @@ class LocalProvider:
         """The computed order stands (it already weighs the prompt's terms); the rationale explains it."""
         started = time.perf_counter()
         ordered = sorted(candidates, key=lambda c: -c.score)
-        rationale = local_writing.rank_rationale(ordered, job)
+        rationale = await cpu.run(local_writing.rank_rationale, ordered, job)
         return RankResult([c.id for c in ordered], rationale, self._metadata(started))
 
     async def write_cover_letter(self, request: LetterRequest) -> TextResult:
         started = time.perf_counter()
-        text = local_writing.cover_letter(request)
+        text = await cpu.run(local_writing.cover_letter, request)
         missing = local_writing.missing_skills(request.job, request.matched_skills)[:5]
         notes = [f"Skills the job names that your profile does not show were left out: {', '.join(missing)}"]
         return TextResult(text, notes if missing else [], self._metadata(started))
 
     async def analyse_resume(self, resume_text: str, job: JobBrief) -> Analysis:
         started = time.perf_counter()
-        matched, missing, breakdown, assessment = local_writing.analysis(resume_text, job, self._lexicon)
+        matched, missing, breakdown, assessment = await cpu.run(local_writing.analysis, resume_text, job, self._lexicon)
         return Analysis(matched, missing, breakdown, assessment, self._metadata(started))
 
     async def suggest_improvements(self, resume_text: str, job: JobBrief) -> SuggestionsResult:
         started = time.perf_counter()
-        return SuggestionsResult(local_writing.suggestions(resume_text, job, self._lexicon), self._metadata(started))
+        suggestions = await cpu.run(local_writing.suggestions, resume_text, job, self._lexicon)
+        return SuggestionsResult(suggestions, self._metadata(started))
 
     async def rewrite_section(self, section: str, text: str, job: JobBrief) -> TextResult:
         started = time.perf_counter()
-        rewritten, notes = local_writing.rewrite(section, text, job, self._lexicon)
+        rewritten, notes = await cpu.run(local_writing.rewrite, section, text, job, self._lexicon)
         return TextResult(rewritten, notes, self._metadata(started))
 
     async def aclose(self) -> None:
         return None
+
+
+def enhanced(sections: list[SectionText]) -> list[EnhancedSection]:
+    """Rule-based enhancement of each section (run in the CPU pool)."""
+    out = []
+    for section in sections:
+        result = enhance_text(section.text, finished=section.finished and section.kind != "summary")
+        out.append(EnhancedSection(section.id, result.text, result.changes))
+    return out

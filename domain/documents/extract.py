@@ -7,8 +7,11 @@ cut the same way, so what comes back is never longer than the limit and says whe
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import sys
+import weakref
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -86,7 +89,43 @@ class _Pulled:
     truncated: bool
 
 
+class ReaderSlots:
+    """How many reader processes run at once in this server process (`TAILOR_EXTRACTION_WORKERS`):
+    each may take 768 MB and a core, so a burst of uploads waits its turn instead of starting dozens.
+    One semaphore per event loop (a semaphore belongs to the loop it first waits on)."""
+
+    def __init__(self, limit: int = 2) -> None:
+        self.limit = limit
+        self._by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+            weakref.WeakKeyDictionary()
+        )
+        self.peak = 0  # the most readers seen running at once, for tests that count
+        self._running = 0
+
+    @contextlib.asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        loop = asyncio.get_running_loop()
+        semaphore = self._by_loop.get(loop)
+        if semaphore is None:
+            semaphore = self._by_loop[loop] = asyncio.Semaphore(self.limit)
+        async with semaphore:
+            self._running += 1
+            self.peak = max(self.peak, self._running)
+            try:
+                yield
+            finally:
+                self._running -= 1
+
+
+READERS = ReaderSlots()
+
+
 async def _in_worker(kind: DocumentKind, content: bytes, max_chars: int) -> _Pulled:
+    async with READERS.slot():
+        return await _read_in_process(kind, content, max_chars)
+
+
+async def _read_in_process(kind: DocumentKind, content: bytes, max_chars: int) -> _Pulled:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",

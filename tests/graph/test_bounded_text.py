@@ -5,6 +5,7 @@ costs. Work is counted (characters kept, pages and paragraphs read), never timed
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -13,9 +14,10 @@ import pytest
 
 import domain.resumes
 import domain.samples
-from domain.documents.extract import DEFAULT_MAX_CHARS, Extracted, extract_text
+from domain.documents.extract import DEFAULT_MAX_CHARS, READERS, Extracted, extract_text
 from domain.jobs import MAX_RAW_TEXT
 from domain.settings import Settings
+from graph.app import create_app
 from tests.conftest import GraphQL, error_codes, http_client, make_settings, register, running
 from tests.documents import make_docx, make_pdf, text_bomb_pdf
 
@@ -177,8 +179,6 @@ async def test_text_just_under_the_cap_is_kept_whole(gql: GraphQL, extractions: 
 async def small(tmp_path: Path, database_url: str) -> AsyncIterator[GraphQL]:
     """An app configured with small limits: 3,000 characters of resume, 2,000 of sample and posting."""
     settings = make_settings(tmp_path, database_url, max_resume_chars=3000, max_sample_chars=2000, max_job_chars=2000)
-    from graph.app import create_app
-
     async with running(create_app(settings)) as app, http_client(app) as client:
         gql = GraphQL(client)
         yield gql.as_user((await register(gql))["token"])
@@ -205,3 +205,16 @@ async def test_configured_limits_apply_to_every_kind_of_text(small: GraphQL, ext
     assert "2000" in refused["errors"][0]["message"]
     created = await small(CREATE_JOB, {"input": {"rawText": POSTING}})
     assert "errors" not in created, created["errors"]
+
+
+async def test_pdf_readers_run_a_bounded_number_at_once(tmp_path: Path, database_url: str) -> None:
+    """Eight PDFs at once start at most `extraction_workers` reader processes at a time; all are read."""
+    settings = make_settings(tmp_path, database_url, extraction_workers=2)
+    async with running(create_app(settings)) as app, http_client(app) as client:
+        maya = await user(GraphQL(client))
+        READERS.peak = 0
+        pdfs = [make_pdf(MAYA + f"\nReference {n}\n") for n in range(8)]
+        answers = await asyncio.gather(*(upload_resume(maya, pdf, f"r{n}.pdf") for n, pdf in enumerate(pdfs)))
+        assert all("errors" not in answer for answer in answers), answers
+        assert 1 <= READERS.peak <= 2
+        assert (await maya(RESUMES))["data"]["resumes"]["totalCount"] == 8

@@ -1,0 +1,29 @@
+"""What the CPU pool's fork server loads before any worker forks from it (domain/cpu.py): the modules
+whose functions run in workers, and the skills lexicon, built once here instead of in every worker.
+Nothing here may import torch or open a connection: workers are pure computation."""
+
+from __future__ import annotations
+
+import domain.ai.guarded
+import domain.ai.local
+import domain.ai.local_writing
+import domain.ai.truthfulness
+import domain.analyses
+import domain.ats
+import domain.documents.resume_parsing
+import domain.exports
+import domain.generations
+import domain.improvement_text
+import domain.job_parsing
+import domain.jobs
+import domain.matching
+import domain.ranking
+import domain.resume_compiler
+import domain.scoring
+from domain.skills import default_lexicon
+
+default_lexicon()
+
+__all__ = [
+    "domain",
+]
