@@ -23,7 +23,18 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
-SCRIPTS = ["run", "statements", "embeddings", "parsing", "documents", "improvements", "feedback", "load", "matching"]
+SCRIPTS = [
+    "run",
+    "statements",
+    "embeddings",
+    "parsing",
+    "documents",
+    "liveness",
+    "improvements",
+    "feedback",
+    "load",
+    "matching",
+]
 
 
 def machine() -> dict[str, Any]:

@@ -19,6 +19,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -70,6 +72,32 @@ async def wait_ready(base: str, proc: subprocess.Popen[bytes], within: float = 6
                 pass
             await asyncio.sleep(0.1)
     raise SystemExit("server did not become ready")
+
+
+@asynccontextmanager
+async def server(**settings: str) -> AsyncIterator[str]:
+    """A real Tailor (`tailor serve`) on a free port with a data folder of its own; yields its address."""
+    data_dir = Path(tempfile.mkdtemp(prefix="tailor-bench-"))
+    port = free_port()
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("TAILOR_")}
+    env = {
+        **inherited,
+        "TAILOR_DATA_DIR": str(data_dir),
+        "TAILOR_PORT": str(port),
+        "TAILOR_LOG_LEVEL": "WARNING",
+        # the background indexer would embed the loaded data while we measure: bench/embeddings.py covers it
+        "TAILOR_INDEX_WORKER": "false",
+        **{f"TAILOR_{key.upper()}": value for key, value in settings.items()},
+    }
+    proc = subprocess.Popen([sys.executable, "-m", "graph.cli", "serve"], cwd=ROOT, env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        await wait_ready(base, proc)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 async def post(client: httpx.AsyncClient, query: str, variables: dict[str, Any] | None, auth: dict[str, str]) -> Any:
@@ -240,21 +268,7 @@ async def operations(client: httpx.AsyncClient, auth: dict[str, str]) -> list[Op
 
 
 async def run(requests: int, concurrency: int) -> list[Figures]:
-    data_dir = Path(tempfile.mkdtemp(prefix="tailor-bench-"))
-    port = free_port()
-    inherited = {k: v for k, v in os.environ.items() if not k.startswith("TAILOR_")}  # never a shared database
-    env = {
-        **inherited,
-        "TAILOR_DATA_DIR": str(data_dir),
-        "TAILOR_PORT": str(port),
-        "TAILOR_LOG_LEVEL": "WARNING",
-        # the background indexer would embed the loaded data while we measure: bench/embeddings.py covers it
-        "TAILOR_INDEX_WORKER": "false",
-    }
-    proc = subprocess.Popen([sys.executable, "-m", "graph.cli", "serve"], cwd=ROOT, env=env)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        await wait_ready(base, proc)
+    async with server() as base:
         limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
         async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
             signup = await client.post(
@@ -269,10 +283,6 @@ async def run(requests: int, concurrency: int) -> list[Figures]:
                 await measure(client, op, auth if op.authenticated else {}, requests, concurrency)
                 for op in await operations(client, auth)
             ]
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 def report(figures: list[Figures], requests: int, concurrency: int) -> None:
