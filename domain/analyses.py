@@ -190,7 +190,9 @@ class AnalysisService:
         if key in self._views:
             self._views.move_to_end(key)
             return self._views[key]
-        entry = await cpu.run(read_for_matching, resume.text, resume.parsed or {}, key, self._lexicon)
+        entry = await cpu.run_sized(
+            len(resume.text), read_for_matching, resume.text, resume.parsed or {}, key, self._lexicon
+        )
         self._views[key] = entry
         if len(self._views) > MAX_VIEWS:
             self._views.popitem(last=False)
@@ -215,7 +217,7 @@ class AnalysisService:
             cached = await ScoreCacheRepository(session).fresh(user.id, subject, inputs, now)
         if cached is not None:
             return ScoreOutcome(ScoreReport(**cached.result), True, cached)
-        report = await cpu.run(score_resume, facts, self._lexicon, weights)
+        report = await cpu.run_sized(facts.words * 7, score_resume, facts, self._lexicon, weights)  # ~7 chars a word
         values = {
             "inputs_hash": inputs,
             "result": asdict(report),
@@ -318,7 +320,7 @@ class AnalysisService:
 
     async def text_report(self, text: str, parsed: dict[str, Any], job: Job) -> MatchReport:
         """The match of resume text that is not stored (e.g. an improved draft) and a job."""
-        read = await cpu.run(read_for_matching, text, parsed, _hash(text), self._lexicon)
+        read = await cpu.run_sized(len(text), read_for_matching, text, parsed, _hash(text), self._lexicon)
         (report,) = await self._reports(*read, [job])
         return report
 
@@ -426,7 +428,7 @@ class AnalysisService:
         if not jobs:
             return []
         terms = [job_terms(job) for job in jobs]
-        unmatched = await cpu.run(unmatched_terms, view.text, found, terms)
+        unmatched = await cpu.run_sized(len(view.text) * len(terms), unmatched_terms, view.text, found, terms)
         texts = [view.history, *(job_document(job) for job in jobs), *view.terms, *unmatched]
         vectors = await self._embedder.encode(texts)
         history, job_vectors = vectors[0], vectors[1 : 1 + len(jobs)]
@@ -443,7 +445,8 @@ class AnalysisService:
         years = years_of(view.facts.roles)
         reports: list[MatchReport] = []
         for start in range(0, len(terms), MATCH_CHUNK):  # a chunk per worker call: other requests get turns
-            reports += await cpu.run(
+            reports += await cpu.run_sized(
+                len(view.text) * len(terms[start : start + MATCH_CHUNK]),
                 match_many,
                 view.text,
                 terms[start : start + MATCH_CHUNK],

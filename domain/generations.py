@@ -170,7 +170,9 @@ class GenerationService:
             ],
         )
         expected = ("contact", "experience", "skills", "education") + (("summary",) if options.include_summary else ())
-        compiled, report = await cpu.run(compiled_resume, content, expected, ats_terms(job), weights, self._lexicon)
+        compiled, report = await cpu.run_sized(
+            content.chars, compiled_resume, content, expected, ats_terms(job), weights, self._lexicon
+        )
         warnings = self._resume_warnings(options, outcome, len(experiences), len(projects), summary, profile)
         content_used = {
             "experienceIds": [e.id for e in experiences],
@@ -239,7 +241,8 @@ class GenerationService:
         )
         result = await self._llm.write_cover_letter(request)
         text = shaped_letter(result.text, f"Dear {manager or 'Hiring Manager'},", options.max_paragraphs)
-        report = await cpu.run(
+        report = await cpu.run_sized(
+            len(text),
             letter_report,
             text,
             skills=ats_terms(job),

@@ -103,7 +103,7 @@ class JobService:
         overrides = self._overrides(data)
         url = clean_url(data.url, "url")
         job = Job(user_id=user.id, visibility=visibility, url=url, overrides=overrides)
-        self._apply_text(job, raw_text, await cpu.run(parse_job, raw_text, self._lexicon))
+        self._apply_text(job, raw_text, await cpu.run_sized(len(raw_text), parse_job, raw_text, self._lexicon))
         async with transaction(self._sessions) as session:
             JobRepository(session).add(job)
             await session.flush()
@@ -168,7 +168,7 @@ class JobService:
             if url is not None or "url" in data.clear:
                 job.url = url
             text = raw_text or job.raw_text
-            self._apply_text(job, text, await cpu.run(parse_job, text, self._lexicon))
+            self._apply_text(job, text, await cpu.run_sized(len(text), parse_job, text, self._lexicon))
             record_job(session, job)
         self._notify()
         return job

@@ -42,6 +42,12 @@ class ResumeContent:
     education: list[Entry]
     certifications: list[str]
 
+    @property
+    def chars(self) -> int:
+        """About how much text it holds: what compiling and scoring it cost (domain/cpu.py)."""
+        entries = [*self.experiences, *self.projects, *self.education]
+        return len(self.summary or "") + sum(len(b) for e in entries for b in e.bullets) + 80 * len(entries)
+
 
 @dataclass(frozen=True, slots=True)
 class CompiledResume:

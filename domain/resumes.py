@@ -58,7 +58,8 @@ class ResumeService:
         # UNSUPPORTED_MEDIA_TYPE / UNPROCESSABLE_DOCUMENT; PAYLOAD_TOO_LARGE past the limit: nothing parsed or stored
         extracted = await extract_text(content, max_chars=self._max_chars)
         within_limit(extracted, max_chars=self._max_chars, what="resume")
-        parsed = await cpu.run(parse_resume, extracted.text, self._lexicon)  # RESUME_PARSING_FAILED
+        # RESUME_PARSING_FAILED
+        parsed = await cpu.run_sized(len(extracted.text), parse_resume, extracted.text, self._lexicon)
         resume = Resume(
             user_id=user.id,
             content_hash=digest,

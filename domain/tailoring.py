@@ -61,7 +61,7 @@ class TailoringService:
         if sample.writing_style:
             style = WritingStyle(**sample.writing_style)
         else:
-            style = await cpu.run(measure, sample.full_text)
+            style = await cpu.run_sized(len(sample.full_text), measure, sample.full_text)
         profile = await self._profiles.profile(user)
         if profile is None:
             raise PreconditionFailed("Your profile is empty: add a summary, experiences or projects first")
@@ -158,7 +158,8 @@ class RankingService:
         job_vector, item_vectors = vectors[0], vectors[1:]
         kinds = ["experience" if isinstance(item, Experience) else "project" for item in items]
         skills = [list(i.skills if k == "experience" else i.technologies) for i, k in zip(items, kinds, strict=True)]
-        overlaps = await cpu.run(keyword_overlaps, list(zip(documents, skills, strict=True)), weights, self._lexicon)
+        pairs = list(zip(documents, skills, strict=True))
+        overlaps = await cpu.run_sized(sum(map(len, documents)), keyword_overlaps, pairs, weights, self._lexicon)
         candidates = []
         for item, kind, document, vector, (overlap, matched) in zip(
             items, kinds, documents, item_vectors, overlaps, strict=True

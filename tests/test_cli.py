@@ -30,6 +30,7 @@ def cli_env(tmp_path: Path, **extra: str) -> dict[str, str]:
             "TAILOR_ARGON2_TIME_COST": "1",
             "TAILOR_ARGON2_MEMORY_COST_KIB": "64",
             "TAILOR_ARGON2_PARALLELISM": "1",
+            "TAILOR_EMBEDDING_PRELOAD": "true",  # as in make_settings: the model loads when first used
             **extra,
         }
     )

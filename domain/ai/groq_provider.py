@@ -129,7 +129,7 @@ class GroqProvider:
 
     async def extract_style(self, text: str) -> StyleResult:
         """Numbers are measured (they are facts about the text); the model names tone and phrases."""
-        measured = await cpu.run(measure, text)
+        measured = await cpu.run_sized(len(text), measure, text)
         prompt = (
             "Describe the writing style of the sample. Reply with JSON: "
             '{"tone": "<2-5 words>", "characteristic_phrases": ["<phrases the writer repeats, verbatim>"]}\n'

@@ -53,7 +53,7 @@ class GuardedLLM:
         kept: list[EnhancedSection] = []
         warnings = list(result.warnings)
         pairs = [(enhanced.text, originals[enhanced.id].text) for enhanced in result.sections]
-        found = await cpu.run(unsupported_claims, self.checker, pairs)
+        found = await cpu.run_sized(sum(len(a) + len(b) for a, b in pairs), unsupported_claims, self.checker, pairs)
         for enhanced, claims in zip(result.sections, found, strict=True):
             original = originals[enhanced.id]
             if claims:
@@ -68,7 +68,9 @@ class GuardedLLM:
     ) -> RankResult:
         result = await self.provider.rank_items(candidates, job, custom_prompt)
         sources = [text for c in candidates for text in (c.title, c.text, " ".join(c.matched))] + job_facts(job)
-        rationale, warnings = await cpu.run(self.checker.strip_unsupported, result.rationale, sources)
+        rationale, warnings = await cpu.run_sized(
+            _chars(result.rationale, sources), self.checker.strip_unsupported, result.rationale, sources
+        )
         return replace(result, rationale=rationale, warnings=result.warnings + warnings)
 
     async def write_cover_letter(self, request: LetterRequest) -> TextResult:
@@ -77,9 +79,11 @@ class GuardedLLM:
         sources += [text for c in request.items for text in (c.title, c.text)] + job_facts(request.job)
         greeting, _, rest = result.text.partition("\n\n")
         if GREETING.match(greeting):  # the hiring manager's name is allowed here and nowhere else
-            checked = await cpu.run(checked_text, self.checker, replace(result, text=rest), sources)
+            checked = await cpu.run_sized(
+                _chars(rest, sources), checked_text, self.checker, replace(result, text=rest), sources
+            )
             return replace(checked, text=f"{greeting}\n\n{checked.text}")
-        return await cpu.run(checked_text, self.checker, result, sources)
+        return await cpu.run_sized(_chars(result.text, sources), checked_text, self.checker, result, sources)
 
     async def analyse_resume(self, resume_text: str, job: JobBrief) -> Analysis:
         return await self.provider.analyse_resume(resume_text, job)
@@ -89,7 +93,8 @@ class GuardedLLM:
 
     async def rewrite_section(self, section: str, text: str, job: JobBrief) -> TextResult:
         result = await self.provider.rewrite_section(section, text, job)
-        return await cpu.run(checked_text, self.checker, result, [text, *job_facts(job)])
+        sources = [text, *job_facts(job)]
+        return await cpu.run_sized(_chars(result.text, sources), checked_text, self.checker, result, sources)
 
     async def aclose(self) -> None:
         await self.provider.aclose()
@@ -110,3 +115,8 @@ def checked_text(checker: TruthChecker, result: TextResult, sources: list[str]) 
 def unsupported_claims(checker: TruthChecker, pairs: list[tuple[str, str]]) -> list[list[Claim]]:
     """For each (enhanced, original) pair, the claims the original does not support (run in the CPU pool)."""
     return [checker.check(enhanced, [original]) for enhanced, original in pairs]
+
+
+def _chars(text: str, sources: list[str]) -> int:
+    """How much text a check reads: the text and its sources."""
+    return len(text) + sum(len(source) for source in sources)

@@ -39,14 +39,15 @@ class LocalProvider:
 
     async def extract_style(self, text: str) -> StyleResult:
         started = time.perf_counter()
-        return StyleResult(await cpu.run(measure, text), self._metadata(started))
+        return StyleResult(await cpu.run_sized(len(text), measure, text), self._metadata(started))
 
     async def enhance_sections(
         self, sections: list[SectionText], style: WritingStyle, custom_prompt: str | None = None
     ) -> EnhanceResult:
         """Rule-based and deterministic: action verbs, no filler, finished roles in the past tense."""
         started = time.perf_counter()
-        return EnhanceResult(await cpu.run(enhanced, sections), self._metadata(started))
+        result = await cpu.run_sized(sum(len(s.text) for s in sections), enhanced, sections)
+        return EnhanceResult(result, self._metadata(started))
 
     async def rank_items(
         self, candidates: list[RankCandidate], job: JobBrief, custom_prompt: str | None = None
@@ -54,29 +55,31 @@ class LocalProvider:
         """The computed order stands (it already weighs the prompt's terms); the rationale explains it."""
         started = time.perf_counter()
         ordered = sorted(candidates, key=lambda c: -c.score)
-        rationale = await cpu.run(local_writing.rank_rationale, ordered, job)
+        rationale = await cpu.run_sized(sum(len(c.text) for c in ordered), local_writing.rank_rationale, ordered, job)
         return RankResult([c.id for c in ordered], rationale, self._metadata(started))
 
     async def write_cover_letter(self, request: LetterRequest) -> TextResult:
         started = time.perf_counter()
-        text = await cpu.run(local_writing.cover_letter, request)
+        text = await cpu.run_sized(sum(len(c.text) for c in request.items), local_writing.cover_letter, request)
         missing = local_writing.missing_skills(request.job, request.matched_skills)[:5]
         notes = [f"Skills the job names that your profile does not show were left out: {', '.join(missing)}"]
         return TextResult(text, notes if missing else [], self._metadata(started))
 
     async def analyse_resume(self, resume_text: str, job: JobBrief) -> Analysis:
         started = time.perf_counter()
-        matched, missing, breakdown, assessment = await cpu.run(local_writing.analysis, resume_text, job, self._lexicon)
+        matched, missing, breakdown, assessment = await cpu.run_sized(
+            len(resume_text), local_writing.analysis, resume_text, job, self._lexicon
+        )
         return Analysis(matched, missing, breakdown, assessment, self._metadata(started))
 
     async def suggest_improvements(self, resume_text: str, job: JobBrief) -> SuggestionsResult:
         started = time.perf_counter()
-        suggestions = await cpu.run(local_writing.suggestions, resume_text, job, self._lexicon)
+        suggestions = await cpu.run_sized(len(resume_text), local_writing.suggestions, resume_text, job, self._lexicon)
         return SuggestionsResult(suggestions, self._metadata(started))
 
     async def rewrite_section(self, section: str, text: str, job: JobBrief) -> TextResult:
         started = time.perf_counter()
-        rewritten, notes = await cpu.run(local_writing.rewrite, section, text, job, self._lexicon)
+        rewritten, notes = await cpu.run_sized(len(text), local_writing.rewrite, section, text, job, self._lexicon)
         return TextResult(rewritten, notes, self._metadata(started))
 
     async def aclose(self) -> None:

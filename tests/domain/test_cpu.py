@@ -32,6 +32,14 @@ async def test_work_runs_in_another_process_that_never_imports_torch() -> None:
     assert await cpu.run(heavy_modules) == []
 
 
+async def test_small_work_runs_here_and_large_work_in_a_worker() -> None:
+    sent = cpu.pool().tasks
+    assert await cpu.run_sized(cpu.INLINE_CHARS - 1, os.getpid) == os.getpid()
+    assert cpu.pool().tasks == sent
+    assert await cpu.run_sized(cpu.INLINE_CHARS, os.getpid) != os.getpid()
+    assert cpu.pool().tasks == sent + 1
+
+
 async def test_the_default_lexicon_travels_as_a_reference() -> None:
     import pickle
 
