@@ -7,7 +7,11 @@ nothing and is never refused.
 
 Race safety: an upload's check and its reservation happen under a per-account lock, and the reservation
 (its bytes and one file) counts against the quota until the upload is stored or has failed, so two
-concurrent uploads in one process cannot both slip past. Across several processes each sees only its own
+concurrent uploads in one process cannot both slip past. The reservation ends under the same lock: a
+check never reads the database before an upload's row commits and the reservations after it has ended
+(which let a second upload through on a loaded machine). A check that sees the row and the reservation
+both counts the upload twice: at the account's last free slot, an upload may be refused that a retry
+a moment later takes. Across several processes each sees only its own
 reservations: an account can overshoot by at most one upload (5 MB by default) per other process.
 """
 
@@ -90,9 +94,10 @@ class Quotas:
                     charged = True
             yield
         finally:
-            if charged:
-                pending.bytes -= size
-                pending.files -= 1
+            if charged:  # under the lock: a check reading the database meanwhile still counts this upload
+                async with pending.lock:
+                    pending.bytes -= size
+                    pending.files -= 1
             pending.holders -= 1
             if not pending.holders:
                 del self._pending[user.id]
