@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.figures import record  # noqa: E402
-from bench.run import free_port, wait_ready  # noqa: E402
+from bench.run import UNLIMITED, free_port, wait_ready  # noqa: E402
 from tests.documents import make_docx, make_pdf  # noqa: E402
 
 RESUME = (ROOT / "tests" / "fixtures" / "resumes" / "maya_chen.txt").read_text()
@@ -40,7 +40,8 @@ async def main(uploads: int) -> None:
     data_dir = Path(tempfile.mkdtemp(prefix="tailor-doc-bench-"))
     port = free_port()
     inherited = {k: v for k, v in os.environ.items() if not k.startswith("TAILOR_")}
-    env = {**inherited, "TAILOR_DATA_DIR": str(data_dir), "TAILOR_PORT": str(port), "TAILOR_LOG_LEVEL": "WARNING"}
+    env = {**inherited, **UNLIMITED, "TAILOR_DATA_DIR": str(data_dir), "TAILOR_PORT": str(port)}
+    env["TAILOR_LOG_LEVEL"] = "WARNING"
     proc = subprocess.Popen([sys.executable, "-m", "graph.cli", "serve"], cwd=ROOT, env=env)
     base = f"http://127.0.0.1:{port}"
     try:

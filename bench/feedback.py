@@ -25,7 +25,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.figures import record  # noqa: E402
-from bench.run import free_port, percentile, post, upload_resume, wait_ready  # noqa: E402
+from bench.run import UNLIMITED, free_port, percentile, post, upload_resume, wait_ready  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -73,7 +73,8 @@ async def run(rows: int, requests: int) -> None:
     data_dir = Path(tempfile.mkdtemp(prefix="tailor-bench-feedback-"))
     port = free_port()
     inherited = {k: v for k, v in os.environ.items() if not k.startswith("TAILOR_")}
-    env = {**inherited, "TAILOR_DATA_DIR": str(data_dir), "TAILOR_PORT": str(port), "TAILOR_LOG_LEVEL": "WARNING"}
+    env = {**inherited, **UNLIMITED, "TAILOR_DATA_DIR": str(data_dir), "TAILOR_PORT": str(port)}
+    env["TAILOR_LOG_LEVEL"] = "WARNING"
     proc = subprocess.Popen([sys.executable, "-m", "graph.cli", "serve"], cwd=ROOT, env=env)
     base = f"http://127.0.0.1:{port}"
     rng = random.Random(7)

@@ -28,7 +28,7 @@ from websockets.asyncio.client import ClientConnection, connect
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.figures import record  # noqa: E402
-from bench.run import free_port, percentile, post, upload_resume, wait_ready  # noqa: E402
+from bench.run import UNLIMITED, free_port, percentile, post, upload_resume, wait_ready  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -127,6 +127,7 @@ async def run(requests: int, subscribers: int) -> None:
     inherited = {k: v for k, v in os.environ.items() if not k.startswith("TAILOR_")}
     env = {
         **inherited,
+        **UNLIMITED,
         "TAILOR_DATA_DIR": str(data_dir),
         "TAILOR_PORT": str(port),
         "TAILOR_LOG_LEVEL": "WARNING",

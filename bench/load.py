@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.figures import record  # noqa: E402
 from bench.improvements import SUBSCRIBE, events_of, open_socket, rss_mib, two_page_resume  # noqa: E402
-from bench.run import free_port, percentile, upload_resume, wait_ready  # noqa: E402
+from bench.run import UNLIMITED, free_port, percentile, upload_resume, wait_ready  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -89,6 +89,7 @@ async def run(seconds: float, clients: int, subscribers: int) -> None:
     inherited = {k: v for k, v in os.environ.items() if not k.startswith("TAILOR_")}
     env = {
         **inherited,
+        **UNLIMITED,
         "TAILOR_DATA_DIR": str(data_dir),
         "TAILOR_PORT": str(port),
         "TAILOR_LOG_LEVEL": "WARNING",

@@ -26,7 +26,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.figures import record  # noqa: E402
-from bench.run import Figures, Operation, free_port, measure, wait_ready  # noqa: E402
+from bench.run import UNLIMITED, Figures, Operation, free_port, measure, wait_ready  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "bench" / "results" / "matching-data"
@@ -172,8 +172,8 @@ async def main() -> None:
     DATA.mkdir(parents=True, exist_ok=True)
     port = free_port()
     inherited = {k: v for k, v in os.environ.items() if not k.startswith("TAILOR_")}
-    env = {**inherited, "TAILOR_DATA_DIR": str(DATA), "TAILOR_PORT": str(port), "TAILOR_LOG_LEVEL": "WARNING",
-           "TAILOR_INDEX_WORKER": "false"}  # fmt: skip
+    env = {**inherited, **UNLIMITED, "TAILOR_DATA_DIR": str(DATA), "TAILOR_PORT": str(port)}
+    env |= {"TAILOR_LOG_LEVEL": "WARNING", "TAILOR_INDEX_WORKER": "false"}
     base = f"http://127.0.0.1:{port}"
     marker = DATA / f"indexed-{args.jobs}"
     if not marker.exists():

@@ -74,6 +74,28 @@ async def wait_ready(base: str, proc: subprocess.Popen[bytes], within: float = 6
     raise SystemExit("server did not become ready")
 
 
+# The bench measures speed, not the per-account budgets and quota (docs/api.md): one bench account makes
+# thousands of calls a minute, which a real account's limits would refuse. Every script's server lifts them.
+UNLIMITED = {
+    **{
+        f"TAILOR_{name}": "1000000000"
+        for name in (
+            "COMPARE_CALLS_PER_WINDOW",
+            "COMPARE_CONCURRENCY",
+            "IMPROVEMENT_CALLS_PER_WINDOW",
+            "IMPROVEMENT_CONCURRENCY",
+            "GENERATION_CALLS_PER_WINDOW",
+            "GENERATION_CONCURRENCY",
+            "LLM_CALLS_PER_WINDOW",
+            "LLM_CONCURRENCY",
+            "LLM_TOKENS_PER_HOUR",
+            "STORAGE_QUOTA_FILES",
+            "STORAGE_QUOTA_BYTES",
+        )
+    },
+}
+
+
 @asynccontextmanager
 async def server(**settings: str) -> AsyncIterator[str]:
     """A real Tailor (`tailor serve`) on a free port with a data folder of its own; yields its address."""
@@ -87,6 +109,7 @@ async def server(**settings: str) -> AsyncIterator[str]:
         "TAILOR_LOG_LEVEL": "WARNING",
         # the background indexer would embed the loaded data while we measure: bench/embeddings.py covers it
         "TAILOR_INDEX_WORKER": "false",
+        **UNLIMITED,
         **{f"TAILOR_{key.upper()}": value for key, value in settings.items()},
     }
     proc = subprocess.Popen([sys.executable, "-m", "graph.cli", "serve"], cwd=ROOT, env=env)
