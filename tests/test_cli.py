@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 from websockets.asyncio.client import connect
 
+from graph.cli import settings_markdown
 from graph.schema import export_sdl
 from tests.conftest import TEST_SECRET, free_port
 
@@ -40,6 +41,22 @@ def cli_env(tmp_path: Path, **extra: str) -> dict[str, str]:
 def test_committed_schema_matches_the_code() -> None:
     committed = (ROOT / "schema.graphql").read_text()
     assert committed == export_sdl(), "schema.graphql is stale: run `make schema` and commit it"
+
+
+def test_committed_settings_doc_matches_the_code() -> None:
+    committed = (ROOT / "docs" / "settings.md").read_text()
+    assert committed == settings_markdown(), "docs/settings.md is stale: run `make docs` and commit it"
+
+
+def test_settings_doc_prints_every_setting(tmp_path: Path) -> None:
+    out = subprocess.run([*TAILOR, "settings-doc"], capture_output=True, text=True, env=cli_env(tmp_path), check=True)
+    assert out.stdout == settings_markdown()
+    from domain.settings import Settings
+
+    rows = [line for line in out.stdout.splitlines() if line.startswith("| `")]
+    assert len(rows) == len(Settings.model_fields)
+    assert all(not line.endswith("|  |") for line in rows), "every setting needs a description"
+    assert "| `TAILOR_GROQ_API_KEY` or `GROQ_API_KEY` |" in out.stdout
 
 
 def test_export_schema_prints_the_sdl(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""The layer rule: graph → domain → storage, never upward (ARCHITECTURE.md §1)."""
+"""The layer rule: graph → domain → storage, never upward (docs/architecture.md, "Layers")."""
 
 from __future__ import annotations
 
