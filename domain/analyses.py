@@ -28,7 +28,7 @@ from domain.indexing import job_document
 from domain.jobs import JobService, keyword_weights
 from domain.matching import JobTerms, MatchReport, job_targets, locate, match, skill_index
 from domain.months import parse_month, this_month
-from domain.pagination import check_first, decode_cursor
+from domain.pagination import Page, page_of
 from domain.profiles import ProfileService
 from domain.resume_compiler import bullets_of
 from domain.resumes import ResumeService
@@ -38,6 +38,7 @@ from storage.accounts import User
 from storage.analyses import Analysis, AnalysisRepository, CachedScore, ScoreCacheRepository
 from storage.db import transaction, utcnow
 from storage.jobs import Job
+from storage.pagination import Keyset
 from storage.resumes import Resume
 from storage.vectors import VectorIndex
 
@@ -89,13 +90,6 @@ class Cluster:
     label: str
     keywords: list[str]
     jobs: list[Job]
-
-
-@dataclass(frozen=True, slots=True)
-class AnalysisPage:
-    analyses: list[Analysis]
-    total: int
-    has_next: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -373,16 +367,10 @@ class AnalysisService:
         ranked = sorted(zip(candidates, reports, strict=True), key=lambda pair: -pair[1].percentage)
         return [JobMatch(job, report, None) for job, report in ranked[:limit]]
 
-    async def page(
-        self, user: User, *, first: int, after: str | None, job_id: str | None, resume_id: str | None
-    ) -> AnalysisPage:
-        check_first(first)
-        cursor = decode_cursor(after) if after else None
+    async def page(self, user: User, keys: Keyset, *, job_id: str | None, resume_id: str | None) -> Page[Analysis]:
         async with self._sessions() as session:
-            rows, total = await AnalysisRepository(session).page(
-                user.id, limit=first + 1, after=cursor, job_id=job_id, resume_id=resume_id
-            )
-        return AnalysisPage(rows[:first], total, len(rows) > first)
+            rows, total = await AnalysisRepository(session).page(user.id, keys, job_id=job_id, resume_id=resume_id)
+        return page_of(rows, total, keys)
 
     async def counts(self, user: User, job_ids: list[str]) -> dict[str, int]:
         async with self._sessions() as session:

@@ -18,12 +18,13 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.ai.embeddings import Embedder
-from domain.errors import BadInput, NotFound
+from domain.errors import BadInput
 from domain.generation_text import item_text
 from domain.indexing import Notify, feedback_collection, record_feedback
-from domain.pagination import check_first, decode_cursor
+from domain.ownership import owned_or_not_found
+from domain.pagination import Page, page_of
 from domain.profiles import ProfileService
-from domain.validation import clean_text, is_uuid
+from domain.validation import clean_text
 from storage.accounts import User
 from storage.analyses import AnalysisRepository
 from storage.db import transaction, utcnow
@@ -31,11 +32,13 @@ from storage.feedback import Feedback, FeedbackRepository
 from storage.generations import GenerationRepository
 from storage.improvements import ImprovementRepository
 from storage.jobs import Job, JobRepository
+from storage.pagination import Keyset
 from storage.rankings import RankingRepository
 from storage.resumes import ResumeRepository
 from storage.vectors import VectorIndex
 
 SUBJECT_TYPES = ("GENERATION", "IMPROVEMENT", "ANALYSIS", "RANKING")
+FIELD = "subjectId"  # the input field a missing subject is blamed on
 MAX_COMMENT = 2000
 MAX_TEXT = 50_000  # a query or a response
 MAX_SIMILAR = 50
@@ -85,13 +88,6 @@ class FeedbackStats:
 class SimilarFeedback:
     feedback: Feedback
     similarity: float
-
-
-@dataclass(frozen=True, slots=True)
-class FeedbackPage:
-    feedback: list[Feedback]
-    total: int
-    has_next: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,14 +184,12 @@ class FeedbackService:
 
     async def _subject(self, user: User, subject_type: str, subject_id: str) -> _Subject:
         """The caller's subject, its job, and what the answer was made from; NOT_FOUND otherwise."""
-        missing = NotFound(f"No such {subject_type.lower()}: {subject_id}", field="subjectId")
-        if not is_uuid(subject_id):
-            raise missing
+        missing = f"No such {subject_type.lower()}: {subject_id}"
         async with self._sessions() as session:
             if subject_type == "GENERATION":
-                generation = await GenerationRepository(session).owned(user.id, subject_id)
-                if generation is None:
-                    raise missing
+                generation = await owned_or_not_found(
+                    GenerationRepository(session), user, subject_id, FIELD, message=missing
+                )
                 job = await self._job(session, user, generation.job_id)
                 kind = "cover letter" if generation.document_type == "COVER_LETTER" else "resume"
                 query = f"Write a tailored {kind} for {generation.job_title or 'the job'}"
@@ -209,9 +203,9 @@ class FeedbackService:
                     await self._context(user, job, None, facts),
                 )
             if subject_type == "IMPROVEMENT":
-                improvement = await ImprovementRepository(session).owned(user.id, subject_id)
-                if improvement is None:
-                    raise missing
+                improvement = await owned_or_not_found(
+                    ImprovementRepository(session), user, subject_id, FIELD, message=missing
+                )
                 job = await self._job(session, user, improvement.job_id)
                 resume = await ResumeRepository(session).owned(user.id, improvement.resume_id)
                 facts = {
@@ -226,9 +220,9 @@ class FeedbackService:
                     await self._context(user, job, resume.text if resume else None, facts),
                 )
             if subject_type == "ANALYSIS":
-                analysis = await AnalysisRepository(session).owned(user.id, subject_id)
-                if analysis is None:
-                    raise missing
+                analysis = await owned_or_not_found(
+                    AnalysisRepository(session), user, subject_id, FIELD, message=missing
+                )
                 job = await self._job(session, user, analysis.job_id)
                 resume = await ResumeRepository(session).owned(user.id, analysis.resume_id)
                 result = analysis.result
@@ -245,9 +239,7 @@ class FeedbackService:
                     answer,
                     await self._context(user, job, resume.text if resume else None, {"result": result}),
                 )
-            ranking = await RankingRepository(session).owned(user.id, subject_id)
-            if ranking is None:
-                raise missing
+            ranking = await owned_or_not_found(RankingRepository(session), user, subject_id, FIELD, message=missing)
             job = await self._job(session, user, ranking.job_id)
             query = f"Rank my experience and projects for {job.title if job and job.title else 'the job'}"
             return _Subject(
@@ -336,13 +328,11 @@ class FeedbackService:
         if not 1 <= limit <= MAX_HIGH_QUALITY:
             raise BadInput(f"limit must be between 1 and {MAX_HIGH_QUALITY}", field="limit")
         async with self._sessions() as session:
-            return await FeedbackRepository(session).page(user.id, limit=limit, min_rating=min_rating)
+            return await FeedbackRepository(session).page(user.id, Keyset(limit), min_rating=min_rating)
 
     async def page(
-        self, user: User, *, first: int, after: str | None, subject_type: str | None, min_rating: int | None
-    ) -> FeedbackPage:
-        check_first(first)
-        cursor = decode_cursor(after) if after else None
+        self, user: User, keys: Keyset, *, subject_type: str | None, min_rating: int | None
+    ) -> Page[Feedback]:
         if subject_type is not None and subject_type not in SUBJECT_TYPES:
             raise BadInput(f"subjectType must be one of {', '.join(SUBJECT_TYPES)}", field="subjectType")
         if min_rating is not None and not 1 <= min_rating <= 5:
@@ -350,9 +340,9 @@ class FeedbackService:
         async with self._sessions() as session:
             repo = FeedbackRepository(session)
             filters = {"min_rating": min_rating, "subject_type": subject_type}
-            rows = await repo.page(user.id, limit=first + 1, after=cursor, **filters)
+            rows = await repo.page(user.id, keys, **filters)
             total = await repo.count(user.id, **filters)
-        return FeedbackPage(rows[:first], total, len(rows) > first)
+        return page_of(rows, total, keys)
 
     def export_rows(self, user: User, min_rating: int | None, since: datetime | None) -> AsyncIterator[Feedback]:
         """The caller's feedback, oldest first, read a page at a time (for streaming exports). The filters
@@ -363,14 +353,13 @@ class FeedbackService:
 
     async def _rows(self, user: User, min_rating: int | None, since: datetime | None) -> AsyncIterator[Feedback]:
         """A short session a page: a slow download holds no connection or snapshot between pages."""
-        after: tuple[datetime, str] | None = None
+        past: tuple[datetime, str] | None = None  # oldest first: backward reads, each past the newest row sent
         while True:
             async with self._sessions() as session:
-                rows = await FeedbackRepository(session).page(
-                    user.id, limit=EXPORT_BATCH, after=after, min_rating=min_rating, since=since, newest_first=False
-                )
+                keys = Keyset(EXPORT_BATCH, before=past, backward=True)
+                rows = await FeedbackRepository(session).page(user.id, keys, min_rating=min_rating, since=since)
             for row in rows:
                 yield row
             if len(rows) < EXPORT_BATCH:
                 return
-            after = (rows[-1].created_at, rows[-1].id)
+            past = (rows[-1].created_at, rows[-1].id)

@@ -31,7 +31,8 @@ from domain.generation_text import (
     single_line,
 )
 from domain.jobs import job_brief, keyword_weights
-from domain.pagination import check_first, decode_cursor
+from domain.ownership import owned_or_not_found
+from domain.pagination import Page, page_of
 from domain.profiles import ProfileService, section_text
 from domain.ranking import emphasised
 from domain.resume_compiler import CompiledResume, Entry, ResumeContent, compile_resume, month_range
@@ -43,12 +44,14 @@ from storage.accounts import User
 from storage.db import transaction
 from storage.generations import Generation, GenerationRepository
 from storage.jobs import Job
+from storage.pagination import Keyset
 from storage.profiles import Experience, Profile
 
 DOCUMENT_TYPES = ("RESUME", "COVER_LETTER")
 FORMATS = ("TEXT", "MARKDOWN")
 MAX_COMPANY = 200
 NO_LLM = LLMMetadata(provider="none", model="none")
+NO_SUCH_GENERATION = "No such generation"
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,13 +71,6 @@ class LetterOptions:
     hiring_manager_name: str | None = None
     max_paragraphs: int = 4
     custom_prompt: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class GenerationPage:
-    generations: list[Generation]
-    total: int
-    has_next: bool
 
 
 def _in_range(value: int, low: int, high: int, field: str) -> None:
@@ -285,33 +281,27 @@ class GenerationService:
 
     async def get(self, user: User, generation_id: str) -> Generation:
         async with self._sessions() as session:
-            generation = (
-                await GenerationRepository(session).owned(user.id, generation_id) if is_uuid(generation_id) else None
-            )
-        if generation is None:
-            raise NotFound("No such generation", field="id")
-        return generation
+            repo = GenerationRepository(session)
+            return await owned_or_not_found(repo, user, generation_id, message=NO_SUCH_GENERATION)
 
     async def page(
-        self, user: User, *, first: int, after: str | None, document_type: str | None, job_id: str | None
-    ) -> GenerationPage:
-        check_first(first)
+        self, user: User, keys: Keyset, *, document_type: str | None, job_id: str | None
+    ) -> Page[Generation]:
         if document_type is not None and document_type not in DOCUMENT_TYPES:
             raise BadInput(f"documentType must be one of {', '.join(DOCUMENT_TYPES)}", field="documentType")
         if job_id is not None and not is_uuid(job_id):
-            return GenerationPage([], 0, False)  # no generation can name it
-        cursor = decode_cursor(after) if after else None
+            return Page.empty()  # no generation can name it
         async with self._sessions() as session:
             rows, total = await GenerationRepository(session).page(
-                user.id, limit=first + 1, after=cursor, document_type=document_type, job_id=job_id
+                user.id, keys, document_type=document_type, job_id=job_id
             )
-        return GenerationPage(rows[:first], total, len(rows) > first)
+        return page_of(rows, total, keys)
 
     async def delete(self, user: User, generation_id: str) -> str:
         async with transaction(self._sessions) as session:
             deleted = is_uuid(generation_id) and await GenerationRepository(session).delete(user.id, generation_id)
         if not deleted:
-            raise NotFound("No such generation", field="id")
+            raise NotFound(NO_SUCH_GENERATION, field="id")
         return generation_id
 
     @staticmethod

@@ -16,7 +16,6 @@ import contextlib
 import logging
 from collections import OrderedDict
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy.exc import IntegrityError
@@ -41,7 +40,8 @@ from domain.improvement_events import (
     inputs_hash,
 )
 from domain.improvement_pipeline import STAGES, run_pipeline
-from domain.pagination import check_first, decode_cursor
+from domain.ownership import owned_or_not_found
+from domain.pagination import Page, page_of
 from domain.resumes import ResumeService
 from domain.skills import Lexicon
 from domain.validation import is_uuid
@@ -58,18 +58,13 @@ from storage.improvements import (
     RunRepository,
 )
 from storage.jobs import Job
+from storage.pagination import Keyset
 from storage.resumes import Resume
 
 log = logging.getLogger("tailor.improvements")
 MAX_TAKEOVERS = 3
 MAX_KEPT_RESULTS = 64
-
-
-@dataclass(frozen=True, slots=True)
-class ImprovementPage:
-    improvements: list[Improvement]
-    total: int
-    has_next: bool
+DELETED_WITH_ITS_INPUTS = "The improvement was deleted with its resume or job"
 
 
 class _AlreadyStored(Exception):  # noqa: N818 - an answer, not an error
@@ -180,12 +175,6 @@ class ImprovementService:
             raise NotFound("No improvement yet for this resume and job: run improveResume", field="jobId")
         return stored
 
-    async def by_ids(self, user: User, ids: list[str]) -> dict[str, Improvement]:
-        async with self._sessions() as session:
-            repo = ImprovementRepository(session)
-            rows = [await repo.owned(user.id, i) for i in dict.fromkeys(ids) if is_uuid(i)]
-        return {row.id: row for row in rows if row is not None}
-
     async def latest_run(self, user: User, resume_id: str, job_id: str) -> ImprovementRun:
         resume, job, _ = await self.lookup(user, resume_id, job_id)
         async with self._sessions() as session:
@@ -194,18 +183,13 @@ class ImprovementService:
             raise NotFound("This resume has not been improved for this job yet", field="jobId")
         return run
 
-    async def page(
-        self, user: User, *, first: int, after: str | None, resume_id: str | None, job_id: str | None
-    ) -> ImprovementPage:
-        check_first(first)
-        cursor = decode_cursor(after) if after else None
+    async def page(self, user: User, keys: Keyset, *, resume_id: str | None, job_id: str | None) -> Page[Improvement]:
+        """Most recently updated first: the cursors key on (updated_at, id)."""
         if (resume_id and not is_uuid(resume_id)) or (job_id and not is_uuid(job_id)):
-            return ImprovementPage([], 0, False)
+            return Page.empty()
         async with self._sessions() as session:
-            rows, total = await ImprovementRepository(session).page(
-                user.id, limit=first + 1, after=cursor, resume_id=resume_id, job_id=job_id
-            )
-        return ImprovementPage(rows[:first], total, len(rows) > first)
+            rows, total = await ImprovementRepository(session).page(user.id, keys, resume_id=resume_id, job_id=job_id)
+        return page_of(rows, total, keys, key=lambda row: (row.updated_at, row.id))
 
     # Runs
 
@@ -230,11 +214,12 @@ class ImprovementService:
         kept = self._results.get(key)
         if kept is not None and kept.user_id == user.id:
             return kept
-        found = await self.by_ids(user, [event.improvement_id])
-        if event.improvement_id not in found:
-            raise NotFound("The improvement was deleted with its resume or job", field="jobId")
-        self._keep(key, found[event.improvement_id])
-        return found[event.improvement_id]
+        async with self._sessions() as session:
+            improvement = await owned_or_not_found(
+                ImprovementRepository(session), user, event.improvement_id, "jobId", message=DELETED_WITH_ITS_INPUTS
+            )
+        self._keep(key, improvement)
+        return improvement
 
     def _keep(self, run_id: str, improvement: Improvement) -> None:
         self._results[run_id] = improvement

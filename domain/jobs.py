@@ -15,15 +15,17 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain import cpu
 from domain.ai.llm import JobBrief
-from domain.errors import BadInput, DomainError, NotFound, PreconditionFailed, UnprocessableDocument
+from domain.errors import BadInput, DomainError, PreconditionFailed, UnprocessableDocument
 from domain.indexing import Notify, record_job, record_job_deleted
 from domain.job_parsing import ParsedJob, parse_job
-from domain.pagination import check_first, decode_cursor
+from domain.ownership import owned_or_not_found
+from domain.pagination import Page, page_of
 from domain.skills import Lexicon
 from domain.validation import clean_text, clean_url, is_uuid
 from storage.accounts import User
 from storage.db import transaction
 from storage.jobs import PRIVATE, PUBLIC, Job, JobRepository
+from storage.pagination import Keyset
 
 MAX_RAW_TEXT = 50_000  # the default for a posting's text (TAILOR_MAX_JOB_CHARS); past it: BAD_USER_INPUT
 MAX_SHORT_TEXT = 200
@@ -31,6 +33,7 @@ MAX_SEARCH = 100
 MAX_IMPORT_LINES = 1000
 IMPORT_CHUNK = 25  # postings parsed per CPU worker call
 OVERRIDABLE = ("title", "company", "location")
+NO_SUCH_JOB = "No such job"
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,13 +60,6 @@ class LineError:
 class ImportResult:
     jobs: list[Job]
     errors: list[LineError]
-
-
-@dataclass(frozen=True, slots=True)
-class JobPage:
-    jobs: list[Job]
-    total: int
-    has_next: bool
 
 
 def keyword_weights(job: Job) -> dict[str, float]:
@@ -183,13 +179,9 @@ class JobService:
         return job_id
 
     async def get(self, user: User, job_id: str) -> Job:
-        if not is_uuid(job_id):
-            raise NotFound("No such job", field="id")
+        """A job the user may read: their own or one on the public board."""
         async with self._sessions() as session:
-            job = await JobRepository(session).readable(user.id, job_id)
-        if job is None:
-            raise NotFound("No such job", field="id")
-        return job
+            return await owned_or_not_found(JobRepository(session).readable, user, job_id, message=NO_SUCH_JOB)
 
     async def many(self, user: User, job_ids: list[str]) -> dict[str, Job]:
         """The jobs among `job_ids` the user may read, by id: one statement however many."""
@@ -204,17 +196,11 @@ class JobService:
         async with self._sessions() as session:
             return await JobRepository(session).newest_readable(user.id, limit)
 
-    async def page(
-        self, user: User, *, first: int, after: str | None, search: str | None, visibility: str | None
-    ) -> JobPage:
-        check_first(first)
+    async def page(self, user: User, keys: Keyset, *, search: str | None, visibility: str | None) -> Page[Job]:
         text = clean_text(search, "search", max_length=MAX_SEARCH)
-        cursor = decode_cursor(after) if after else None
         async with self._sessions() as session:
-            rows, total = await JobRepository(session).page(
-                user.id, limit=first + 1, after=cursor, search=text, visibility=visibility
-            )
-        return JobPage(jobs=rows[:first], total=total, has_next=len(rows) > first)
+            rows, total = await JobRepository(session).page(user.id, keys, search=text, visibility=visibility)
+        return page_of(rows, total, keys)
 
     def _apply_text(self, job: Job, raw_text: str, parsed: ParsedJob) -> None:
         """The parsed posting (JOB_PARSING_FAILED when nothing in it is a job, raised by `parse_job` in
@@ -255,14 +241,14 @@ class JobService:
     async def _writable(repo: JobRepository, user: User, job_id: str) -> Job:
         """The caller's own private job, or a public one when the caller is an admin now (an admin
         who published a job and lost the role no longer writes it); else NOT_FOUND."""
-        if not is_uuid(job_id):
-            raise NotFound("No such job", field="id")
-        job = await repo.owned(user.id, job_id)
-        if job is None and user.role == "ADMIN":
-            job = await repo.public(job_id)
-        if job is None or (job.visibility == PUBLIC and user.role != "ADMIN"):
-            raise NotFound("No such job", field="id")
-        return job
+
+        async def writable(user_id: str, row_id: str) -> Job | None:
+            job = await repo.owned(user_id, row_id)
+            if job is None and user.role == "ADMIN":
+                job = await repo.public(row_id)
+            return None if job is None or (job.visibility == PUBLIC and user.role != "ADMIN") else job
+
+        return await owned_or_not_found(writable, user, job_id, message=NO_SUCH_JOB)
 
 
 def _read_lines(lines: list[str], max_chars: int, lexicon: Lexicon) -> list[tuple[JobInput, ParsedJob] | DomainError]:

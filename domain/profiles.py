@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import date
+from functools import partial
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -17,9 +18,10 @@ from domain.accounts import normalise_email
 from domain.errors import BadInput, NotFound
 from domain.indexing import Notify, record_item
 from domain.months import check_range, parse_month, this_month
+from domain.ownership import owned_or_not_found
 from domain.profile_import import ImportResult, describe, natural_key, resume_fields, resume_items
 from domain.skills import Lexicon
-from domain.validation import clean_text, clean_url, is_uuid
+from domain.validation import clean_text, clean_url
 from storage.accounts import User
 from storage.db import transaction
 from storage.outbox import record_delete
@@ -387,10 +389,9 @@ class ProfileService:
 
     @staticmethod
     async def _owned(repo: ProfileRepository, user: User, section: str, item_id: str) -> SectionItem:
-        item = await repo.item(SECTION_MODELS[section], user.id, item_id) if is_uuid(item_id) else None
-        if item is None:
-            raise NotFound(f"No such item in your {section}", field="id")
-        return item  # type: ignore[no-any-return]
+        find = partial(repo.item, SECTION_MODELS[section])
+        item: SectionItem = await owned_or_not_found(find, user, item_id, message=f"No such item in your {section}")
+        return item
 
     async def _written(self, work: Callable[[ProfileRepository], Any], section: str) -> Any:
         result = await self._write(work)

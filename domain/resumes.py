@@ -11,28 +11,24 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from domain import cpu
 from domain.documents.extract import DEFAULT_MAX_CHARS, extract_text, within_limit
 from domain.documents.resume_parsing import parse_resume
-from domain.errors import NotFound
-from domain.pagination import check_first, decode_cursor
+from domain.ownership import owned_or_not_found
+from domain.pagination import Page, page_of
 from domain.skills import Lexicon
 from domain.validation import clean_text, is_uuid
 from storage.accounts import User
 from storage.analyses import ScoreCacheRepository
 from storage.blobs import BlobStore, content_hash
 from storage.db import transaction
+from storage.pagination import Keyset
 from storage.resumes import Resume, ResumeRepository
+
+NO_SUCH_RESUME = "No such resume"
 
 
 @dataclass(frozen=True, slots=True)
 class Uploaded:
     resume: Resume
     deduplicated: bool
-
-
-@dataclass(frozen=True, slots=True)
-class ResumePage:
-    resumes: list[Resume]
-    total: int
-    has_next: bool
 
 
 class ResumeService:
@@ -84,7 +80,7 @@ class ResumeService:
 
     async def get(self, user: User, resume_id: str) -> Resume:
         async with self._sessions() as session:
-            return await self._owned(ResumeRepository(session), user, resume_id)
+            return await owned_or_not_found(ResumeRepository(session), user, resume_id, message=NO_SUCH_RESUME)
 
     async def many(self, user: User, resume_ids: list[str]) -> dict[str, Resume]:
         """The user's resumes among `resume_ids`, by id: one statement however many."""
@@ -98,28 +94,19 @@ class ResumeService:
         resume = await self.get(user, resume_id)
         return await self._blobs.get(resume.content_hash)
 
-    async def page(self, user: User, *, first: int, after: str | None) -> ResumePage:
-        check_first(first)
-        cursor = decode_cursor(after) if after else None
+    async def page(self, user: User, keys: Keyset) -> Page[Resume]:
         async with self._sessions() as session:
-            rows, total = await ResumeRepository(session).page(user.id, limit=first + 1, after=cursor)
-        return ResumePage(rows[:first], total, len(rows) > first)
+            rows, total = await ResumeRepository(session).page(user.id, keys)
+        return page_of(rows, total, keys)
 
     async def delete(self, user: User, resume_id: str) -> str:
         """Delete the row; the blob goes too unless another row (anyone's) still uses it."""
         async with transaction(self._sessions) as session:
             repo = ResumeRepository(session)
-            resume = await self._owned(repo, user, resume_id)
+            resume = await owned_or_not_found(repo, user, resume_id, message=NO_SUCH_RESUME)
             await repo.delete(resume)  # its analyses go with it (foreign key); its cached score here
             await ScoreCacheRepository(session).forget(user.id, f"resume:{resume.id}")
             in_use = await repo.hash_in_use(resume.content_hash)
         if not in_use:
             await self._blobs.delete(resume.content_hash)
         return resume_id
-
-    @staticmethod
-    async def _owned(repo: ResumeRepository, user: User, resume_id: str) -> Resume:
-        resume = await repo.owned(user.id, resume_id) if is_uuid(resume_id) else None
-        if resume is None:
-            raise NotFound("No such resume", field="id")
-        return resume

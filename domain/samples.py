@@ -9,13 +9,17 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.ai.llm import LLMProvider
 from domain.documents.extract import DEFAULT_MAX_CHARS, extract_text, within_limit
-from domain.errors import BadInput, NotFound
-from domain.validation import clean_text, is_uuid
+from domain.errors import BadInput
+from domain.ownership import owned_or_not_found
+from domain.pagination import Page, page_of
+from domain.validation import clean_text
 from storage.accounts import User
 from storage.db import transaction
+from storage.pagination import Keyset
 from storage.samples import Sample, SampleRepository
 
 DOCUMENT_TYPES = ("RESUME", "COVER_LETTER")
+NO_SUCH_SAMPLE = "No such sample"
 
 
 class SampleService:
@@ -53,32 +57,30 @@ class SampleService:
         sample = await self.get(user, sample_id)
         style = await self._llm.extract_style(sample.full_text)
         async with transaction(self._sessions) as session:
-            current = await self._owned(SampleRepository(session), user, sample_id)
+            current = await owned_or_not_found(SampleRepository(session), user, sample_id, message=NO_SUCH_SAMPLE)
             current.writing_style = style.style.as_dict()
             current.style_metadata = asdict(style.metadata)
             return current
 
     async def get(self, user: User, sample_id: str) -> Sample:
         async with self._sessions() as session:
-            return await self._owned(SampleRepository(session), user, sample_id)
+            return await owned_or_not_found(SampleRepository(session), user, sample_id, message=NO_SUCH_SAMPLE)
 
     async def active(self, user: User, document_type: str) -> Sample | None:
         async with self._sessions() as session:
             return await SampleRepository(session).active(user.id, document_type)
 
-    async def listing(self, user: User, document_type: str | None, is_active: bool | None) -> list[Sample]:
+    async def page(
+        self, user: User, keys: Keyset, *, document_type: str | None, is_active: bool | None
+    ) -> Page[Sample]:
         async with self._sessions() as session:
-            return await SampleRepository(session).listing(user.id, document_type, is_active)
+            rows, total = await SampleRepository(session).page(
+                user.id, keys, document_type=document_type, is_active=is_active
+            )
+        return page_of(rows, total, keys)
 
     async def delete(self, user: User, sample_id: str) -> str:
         async with transaction(self._sessions) as session:
             repo = SampleRepository(session)
-            await repo.delete(await self._owned(repo, user, sample_id))
+            await repo.delete(await owned_or_not_found(repo, user, sample_id, message=NO_SUCH_SAMPLE))
         return sample_id
-
-    @staticmethod
-    async def _owned(repo: SampleRepository, user: User, sample_id: str) -> Sample:
-        sample = await repo.owned(user.id, sample_id) if is_uuid(sample_id) else None
-        if sample is None:
-            raise NotFound("No such sample", field="id")
-        return sample

@@ -13,10 +13,11 @@ from strawberry.types import Info
 from domain.analyses import JobMatch as JobMatchValue
 from domain.analyses import ScoreOutcome, report_dict
 from domain.budgets import Operation
-from domain.pagination import encode_cursor
+from domain.pagination import window
 from graph.context import Context
 from graph.jobs import Job, JobLevel
-from graph.pagination import DEFAULT_PAGE, PageInfo
+from graph.loaders import JobsByIdLoader, ResumesByIdLoader
+from graph.pagination import Connection, connection_of
 from graph.permissions import IsAuthenticated
 from graph.resumes import Resume
 from storage.analyses import Analysis as AnalysisRow
@@ -24,7 +25,7 @@ from storage.analyses import Analysis as AnalysisRow
 AUTH = [IsAuthenticated]
 
 
-@strawberry.type(description="Each part 0..100; the formulas are in the README.")
+@strawberry.type(description="Each part 0..100; the formulas are in docs/scoring.md.")
 class ScoreBreakdown:
     completeness: float
     experience: float
@@ -147,12 +148,12 @@ class Analysis:
     @strawberry.field
     async def job(self, info: Info[Context, None]) -> Job | None:
         user = await info.context.require_user()
-        row = await _jobs_loader(info).load(str(self.job_id))
+        row = await JobsByIdLoader.of(info).load(str(self.job_id))
         return Job.of(row, user.id) if row is not None else None
 
     @strawberry.field
     async def resume(self, info: Info[Context, None]) -> Resume | None:
-        row = await _resumes_loader(info).load(str(self.resume_id))
+        row = await ResumesByIdLoader.of(info).load(str(self.resume_id))
         return Resume.of(row) if row is not None else None
 
     @classmethod
@@ -166,37 +167,6 @@ class Analysis:
             created_at=row.created_at,
             expires_at=row.expires_at,
         )
-
-
-def _jobs_loader(info: Info[Context, None]) -> Any:
-    async def load(ids: list[str]) -> list[Any]:
-        user = await info.context.require_user()
-        found = await info.context.services.jobs.many(user, ids)
-        return [found.get(i) for i in ids]
-
-    return info.context.loader(info, "analysis_jobs", load)
-
-
-def _resumes_loader(info: Info[Context, None]) -> Any:
-    async def load(ids: list[str]) -> list[Any]:
-        user = await info.context.require_user()
-        found = await info.context.services.resumes.many(user, ids)
-        return [found.get(i) for i in ids]
-
-    return info.context.loader(info, "analysis_resumes", load)
-
-
-@strawberry.type
-class AnalysisEdge:
-    node: Analysis
-    cursor: str
-
-
-@strawberry.type
-class AnalysisConnection:
-    edges: list[AnalysisEdge]
-    page_info: PageInfo
-    total_count: int
 
 
 @strawberry.type(description="A job and how well the resume fits it.")
@@ -253,23 +223,19 @@ class AnalysisQuery:
         info: Info[Context, None],
         job_id: strawberry.ID | None = None,
         resume_id: strawberry.ID | None = None,
-        first: int = DEFAULT_PAGE,
+        first: int | None = None,
         after: str | None = None,
-    ) -> AnalysisConnection:
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Analysis]:
         user = await info.context.require_user()
         page = await info.context.services.analyses.page(
             user,
-            first=first,
-            after=after,
+            window(first, after, last, before),
             job_id=str(job_id) if job_id else None,
             resume_id=str(resume_id) if resume_id else None,
         )
-        edges = [AnalysisEdge(node=Analysis.of(row), cursor=encode_cursor(row)) for row in page.analyses]
-        return AnalysisConnection(
-            edges=edges,
-            page_info=PageInfo(has_next_page=page.has_next, end_cursor=edges[-1].cursor if edges else None),
-            total_count=page.total,
-        )
+        return connection_of(page, Analysis.of)
 
     @strawberry.field(
         permission_classes=AUTH, description="One resume against up to 1,000 jobs in one call, best first."

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -76,6 +76,7 @@ class Services:
 
 MAX_AUTHORIZATION_CHARS = 4096
 MAX_LOADERS = 64
+L = TypeVar("L", bound=DataLoader[Any, Any])
 
 
 def bearer_token(value: str | None) -> str | None:
@@ -100,7 +101,7 @@ class Context:
     _user: User | None = None
     _resolved: bool = field(default=False)
     _claims: TokenClaims | None = None  # a signed-in socket's token, re-checked on every later call
-    _loaders: dict[tuple[int, str], tuple[object, DataLoader[Any, Any]]] = field(default_factory=dict)
+    _loaders: dict[tuple[int, object], tuple[object, DataLoader[Any, Any]]] = field(default_factory=dict)
 
     @property
     def client_address(self) -> str:
@@ -134,23 +135,23 @@ class Context:
             self._user = await accounts.recheck(self._claims, self._user)
         return self._user
 
-    def loader(
-        self, info: Info[Any, Any], name: str, load: Callable[[list[Any]], Awaitable[list[Any]]]
-    ) -> DataLoader[Any, Any]:
-        """One DataLoader per execution and name, because a websocket context lives as long as its
-        connection and a loader's cache must not outlive one operation. Keyed by the execution's own
-        variables dict, which graphql-core builds afresh for each run: `info.operation` is no key, since
-        the parser cache hands every run of the same text the same document. The entry holds the dict,
-        so its id cannot be reused by a later run while the loader is kept."""
+    def loader(self, info: Info[Any, Any], kind: Callable[[Context], L]) -> L:
+        """This execution's loader of a kind (graph/loaders.py), made on first use: one per execution and
+        kind, because a websocket context lives as long as its connection and a loader's cache must not
+        outlive one operation. Keyed by the execution's own variables dict, which graphql-core builds
+        afresh for each run: `info.operation` is no key, since the parser cache hands every run of the
+        same text the same document. The entry holds the dict, so its id cannot be reused by a later run
+        while the loader is kept."""
         run = info._raw_info.variable_values
-        key = (id(run), name)
+        key = (id(run), kind)
         entry = self._loaders.get(key)
         if entry is None or entry[0] is not run:
             if len(self._loaders) >= MAX_LOADERS:
                 self._loaders.clear()
-            entry = (run, DataLoader(load_fn=load))
+            entry = (run, kind(self))
             self._loaders[key] = entry
-        return entry[1]
+        loader: L = entry[1]  # type: ignore[assignment]  # stored under its own kind
+        return loader
 
     async def require_user(self) -> User:
         user = await self.current_user()

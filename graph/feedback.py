@@ -13,10 +13,11 @@ from strawberry.types import Info
 
 from domain.feedback import FeedbackInput
 from domain.feedback import FeedbackStats as StatsValue
-from domain.pagination import encode_cursor
+from domain.pagination import window
 from graph.context import Context
 from graph.jobs import Job
-from graph.pagination import DEFAULT_PAGE, PageInfo
+from graph.loaders import JobsByIdLoader
+from graph.pagination import Connection, connection_of
 from graph.permissions import IsAuthenticated
 from storage.feedback import Feedback as FeedbackRow
 
@@ -49,7 +50,7 @@ class Feedback:
         if self.job_id is None:
             return None
         user = await info.context.require_user()
-        row = await _jobs_loader(info).load(str(self.job_id))
+        row = await JobsByIdLoader.of(info).load(str(self.job_id))
         return Job.of(row, user.id) if row is not None else None
 
     @classmethod
@@ -66,15 +67,6 @@ class Feedback:
             created_at=row.created_at,
             _row=row,
         )
-
-
-def _jobs_loader(info: Info[Context, None]) -> Any:
-    async def load(ids: list[str]) -> list[Any]:
-        user = await info.context.require_user()
-        found = await info.context.services.jobs.many(user, ids)
-        return [found.get(i) for i in ids]
-
-    return info.context.loader(info, "feedback_jobs", load)
 
 
 @strawberry.input
@@ -171,19 +163,6 @@ class TrainingSample:
 
 
 @strawberry.type
-class FeedbackEdge:
-    node: Feedback
-    cursor: str
-
-
-@strawberry.type
-class FeedbackConnection:
-    edges: list[FeedbackEdge]
-    page_info: PageInfo
-    total_count: int
-
-
-@strawberry.type
 class FeedbackQuery:
     @strawberry.field(name="feedback", permission_classes=AUTH, description="Your feedback, newest first.")
     async def feedback_list(
@@ -191,23 +170,19 @@ class FeedbackQuery:
         info: Info[Context, None],
         subject_type: FeedbackSubject | None = None,
         min_rating: int | None = None,
-        first: int = DEFAULT_PAGE,
+        first: int | None = None,
         after: str | None = None,
-    ) -> FeedbackConnection:
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Feedback]:
         user = await info.context.require_user()
         page = await info.context.services.feedback.page(
             user,
-            first=first,
-            after=after,
+            window(first, after, last, before),
             subject_type=subject_type.value if subject_type else None,
             min_rating=min_rating,
         )
-        edges = [FeedbackEdge(node=Feedback.of(row), cursor=encode_cursor(row)) for row in page.feedback]
-        return FeedbackConnection(
-            edges=edges,
-            page_info=PageInfo(has_next_page=page.has_next, end_cursor=edges[-1].cursor if edges else None),
-            total_count=page.total,
-        )
+        return connection_of(page, Feedback.of)
 
     @strawberry.field(permission_classes=AUTH, description="Totals, the rating distribution, per subject, 30 days.")
     async def feedback_stats(self, info: Info[Context, None]) -> FeedbackStats:

@@ -13,11 +13,12 @@ from strawberry.types import Info
 from domain.ats import LETTER_WEIGHTS, RESUME_WEIGHTS
 from domain.budgets import Operation
 from domain.generations import LetterOptions, ResumeOptions
-from domain.pagination import encode_cursor
+from domain.pagination import window
 from graph.context import Context
 from graph.exports import generation_path
 from graph.jobs import Job
-from graph.pagination import DEFAULT_PAGE, PageInfo
+from graph.loaders import JobsByIdLoader
+from graph.pagination import Connection, connection_of
 from graph.permissions import IsAuthenticated
 from graph.samples import DocumentType
 from graph.tailoring import LLMMetadata
@@ -214,31 +215,7 @@ def _snake(name: str) -> str:
 
 
 async def _job(info: Info[Context, None], job_id: strawberry.ID | None) -> Any:
-    return await _jobs_loader(info).load(str(job_id)) if job_id is not None else None
-
-
-def _jobs_loader(info: Info[Context, None]) -> Any:
-    """The generations' jobs in one statement per operation, however many rows ask."""
-
-    async def load(ids: list[str]) -> list[Any]:
-        user = await info.context.require_user()
-        found = await info.context.services.jobs.many(user, ids)
-        return [found.get(job_id) for job_id in ids]
-
-    return info.context.loader(info, "generation_jobs", load)
-
-
-@strawberry.type
-class GenerationEdge:
-    node: Generation
-    cursor: str
-
-
-@strawberry.type
-class GenerationConnection:
-    edges: list[GenerationEdge]
-    page_info: PageInfo
-    total_count: int
+    return await JobsByIdLoader.of(info).load(str(job_id)) if job_id is not None else None
 
 
 @strawberry.input
@@ -270,23 +247,19 @@ class GenerationQuery:
         info: Info[Context, None],
         document_type: DocumentType | None = None,
         job_id: strawberry.ID | None = None,
-        first: int = DEFAULT_PAGE,
+        first: int | None = None,
         after: str | None = None,
-    ) -> GenerationConnection:
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Generation]:
         user = await info.context.require_user()
         page = await info.context.services.generations.page(
             user,
-            first=first,
-            after=after,
+            window(first, after, last, before),
             document_type=document_type.value if document_type else None,
             job_id=str(job_id) if job_id is not None else None,
         )
-        edges = [GenerationEdge(node=Generation.of(row), cursor=encode_cursor(row)) for row in page.generations]
-        return GenerationConnection(
-            edges=edges,
-            page_info=PageInfo(has_next_page=page.has_next, end_cursor=edges[-1].cursor if edges else None),
-            total_count=page.total,
-        )
+        return connection_of(page, Generation.of)
 
     @strawberry.field(permission_classes=AUTH, description="One of your generated documents, with its full text.")
     async def generation(self, info: Info[Context, None], id: strawberry.ID) -> Generation:

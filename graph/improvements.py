@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 from contextlib import aclosing, suppress
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import Enum
 from typing import Any
@@ -16,11 +15,12 @@ from strawberry.types import Info
 from domain.budgets import Operation
 from domain.errors import NotFound
 from domain.improvement_events import ImprovementEvent as EventValue
-from domain.pagination import encode_cursor
+from domain.pagination import window
 from graph.analyses import MatchBreakdown
 from graph.context import Context
 from graph.jobs import Job
-from graph.pagination import DEFAULT_PAGE, PageInfo
+from graph.loaders import JobsByIdLoader, ResumesByIdLoader
+from graph.pagination import Connection, connection_of
 from graph.permissions import IsAuthenticated
 from graph.resumes import Resume
 from graph.tailoring import LLMMetadata
@@ -126,16 +126,13 @@ class Improvement:
 
     @strawberry.field
     async def resume(self, info: Info[Context, None]) -> Resume | None:
-        user = await info.context.require_user()
-        found = await info.context.services.resumes.many(user, [str(self.resume_id)])
-        row = found.get(str(self.resume_id))
+        row = await ResumesByIdLoader.of(info).load(str(self.resume_id))
         return Resume.of(row) if row is not None else None
 
     @strawberry.field
     async def job(self, info: Info[Context, None]) -> Job | None:
         user = await info.context.require_user()
-        found = await info.context.services.jobs.many(user, [str(self.job_id)])
-        row = found.get(str(self.job_id))
+        row = await JobsByIdLoader.of(info).load(str(self.job_id))
         return Job.of(row, user.id) if row is not None else None
 
     @classmethod
@@ -249,27 +246,6 @@ class ImprovementRun:
 
 
 @strawberry.type
-class ImprovementEdge:
-    node: Improvement
-    cursor: str
-
-
-@strawberry.type
-class ImprovementConnection:
-    edges: list[ImprovementEdge]
-    page_info: PageInfo
-    total_count: int
-
-
-@dataclass(frozen=True, slots=True)
-class _ByUpdate:
-    """The list runs newest-updated first: its cursor keys on `updated_at`."""
-
-    id: str
-    created_at: datetime
-
-
-@strawberry.type
 class ImprovementQuery:
     @strawberry.field(permission_classes=AUTH, description="The stored improvement of a resume for a job.")
     async def improvement(
@@ -284,26 +260,19 @@ class ImprovementQuery:
         info: Info[Context, None],
         resume_id: strawberry.ID | None = None,
         job_id: strawberry.ID | None = None,
-        first: int = DEFAULT_PAGE,
+        first: int | None = None,
         after: str | None = None,
-    ) -> ImprovementConnection:
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Improvement]:
         user = await info.context.require_user()
         page = await info.context.services.improvements.page(
             user,
-            first=first,
-            after=after,
+            window(first, after, last, before),
             resume_id=str(resume_id) if resume_id else None,
             job_id=str(job_id) if job_id else None,
         )
-        edges = [
-            ImprovementEdge(node=Improvement.of(row), cursor=encode_cursor(_ByUpdate(row.id, row.updated_at)))
-            for row in page.improvements
-        ]
-        return ImprovementConnection(
-            edges=edges,
-            page_info=PageInfo(has_next_page=page.has_next, end_cursor=edges[-1].cursor if edges else None),
-            total_count=page.total,
-        )
+        return connection_of(page, Improvement.of)
 
     @strawberry.field(permission_classes=AUTH, description="The latest improvement run for a resume and a job.")
     async def improvement_run(

@@ -11,9 +11,10 @@ from strawberry.file_uploads import Upload
 from strawberry.types import Info
 
 from domain.jobs import JobInput
-from domain.pagination import encode_cursor
+from domain.pagination import window
 from graph.context import Context
-from graph.pagination import DEFAULT_PAGE, PageInfo
+from graph.loaders import AnalysisCountsByJobIdLoader
+from graph.pagination import Connection, connection_of
 from graph.permissions import IsAuthenticated
 from graph.uploads import read_upload
 from storage.jobs import Job as JobRow
@@ -61,12 +62,7 @@ class Job:
 
     @strawberry.field(description="How many times you have matched a resume against this job.")
     async def analysis_count(self, info: Info[Context, None]) -> int:
-        async def load(ids: list[str]) -> list[int]:
-            user = await info.context.require_user()
-            counts = await info.context.services.analyses.counts(user, ids)
-            return [counts.get(i, 0) for i in ids]
-
-        return int(await info.context.loader(info, "job_analysis_counts", load).load(str(self.id)))
+        return await AnalysisCountsByJobIdLoader.of(info).load(str(self.id))
 
     @classmethod
     def of(cls, row: JobRow, viewer_id: str) -> Job:
@@ -89,19 +85,6 @@ class Job:
             created_at=row.created_at,
             updated_at=row.updated_at,
         )
-
-
-@strawberry.type
-class JobEdge:
-    node: Job
-    cursor: str
-
-
-@strawberry.type
-class JobConnection:
-    edges: list[JobEdge]
-    page_info: PageInfo
-    total_count: int
 
 
 @strawberry.input
@@ -160,21 +143,21 @@ class JobQuery:
     async def jobs(
         self,
         info: Info[Context, None],
-        first: int = DEFAULT_PAGE,
+        first: int | None = None,
         after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
         search: str | None = None,
         visibility: JobVisibility | None = None,
-    ) -> JobConnection:
+    ) -> Connection[Job]:
         user = await info.context.require_user()
         page = await info.context.services.jobs.page(
-            user, first=first, after=after, search=search, visibility=visibility.value if visibility else None
+            user,
+            window(first, after, last, before),
+            search=search,
+            visibility=visibility.value if visibility else None,
         )
-        edges = [JobEdge(node=Job.of(row, user.id), cursor=encode_cursor(row)) for row in page.jobs]
-        return JobConnection(
-            edges=edges,
-            page_info=PageInfo(has_next_page=page.has_next, end_cursor=edges[-1].cursor if edges else None),
-            total_count=page.total,
-        )
+        return connection_of(page, lambda row: Job.of(row, user.id))
 
 
 @strawberry.type
@@ -221,7 +204,9 @@ class JobMutation:
 
     @strawberry.mutation(
         permission_classes=[IsAuthenticated],
-        description="Delete a job and everything derived from it (rankings, generations, analyses). Returns the id.",
+        description="Delete a job, with its rankings, analyses, improvements and improvement runs; it leaves the "
+        "search index. Generations and feedback about it are kept, their `jobId` becoming null (a generation keeps "
+        "the job's title and company). Returns the id.",
     )
     async def delete_job(self, info: Info[Context, None], id: strawberry.ID) -> strawberry.ID:
         user = await info.context.require_user()

@@ -12,6 +12,13 @@ from strawberry.types import Info
 
 from domain.months import experience_years, format_month
 from graph.context import Context
+from graph.loaders import (
+    CertificationsByProfileIdLoader,
+    EducationByProfileIdLoader,
+    ExperiencesByProfileIdLoader,
+    ProjectsByProfileIdLoader,
+    SkillsByProfileIdLoader,
+)
 from storage import profiles as rows
 
 MONTH = "A month, written YYYY-MM."
@@ -144,15 +151,6 @@ class Certification:
         )
 
 
-def _section_loader(info: Info[Context, Any], section: str) -> Any:
-    services = info.context.services
-
-    async def load(profile_ids: list[str]) -> list[list[Any]]:
-        return await services.profiles.items_of_profiles(section, profile_ids)
-
-    return info.context.loader(info, f"profile.{section}", load)
-
-
 @strawberry.type(description="The master profile every tailored document is made from.")
 class Profile:
     row: strawberry.Private[rows.Profile]
@@ -187,27 +185,27 @@ class Profile:
 
     @strawberry.field
     async def experiences(self, info: Info[Context, None]) -> list[Experience]:
-        return [Experience.of(r) for r in await _section_loader(info, "experiences").load(self.row.id)]
+        return [Experience.of(r) for r in await ExperiencesByProfileIdLoader.of(info).load(self.row.id)]
 
     @strawberry.field
     async def projects(self, info: Info[Context, None]) -> list[Project]:
-        return [Project.of(r) for r in await _section_loader(info, "projects").load(self.row.id)]
+        return [Project.of(r) for r in await ProjectsByProfileIdLoader.of(info).load(self.row.id)]
 
     @strawberry.field
     async def skills(self, info: Info[Context, None]) -> list[ProfileSkill]:
-        return [ProfileSkill.of(r) for r in await _section_loader(info, "skills").load(self.row.id)]
+        return [ProfileSkill.of(r) for r in await SkillsByProfileIdLoader.of(info).load(self.row.id)]
 
     @strawberry.field
     async def education(self, info: Info[Context, None]) -> list[Education]:
-        return [Education.of(r) for r in await _section_loader(info, "education").load(self.row.id)]
+        return [Education.of(r) for r in await EducationByProfileIdLoader.of(info).load(self.row.id)]
 
     @strawberry.field
     async def certifications(self, info: Info[Context, None]) -> list[Certification]:
-        return [Certification.of(r) for r in await _section_loader(info, "certifications").load(self.row.id)]
+        return [Certification.of(r) for r in await CertificationsByProfileIdLoader.of(info).load(self.row.id)]
 
     @strawberry.field(description="Years of experience, overlapping roles counted once, a current role up to now.")
     async def total_experience_years(self, info: Info[Context, None]) -> float:
-        experiences = await _section_loader(info, "experiences").load(self.row.id)
+        experiences = await ExperiencesByProfileIdLoader.of(info).load(self.row.id)
         return experience_years((row.start_month, row.end_month) for row in experiences)
 
 

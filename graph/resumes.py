@@ -11,10 +11,10 @@ from strawberry.file_uploads import Upload
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from domain.pagination import encode_cursor
+from domain.pagination import window
 from domain.quotas import UploadKind
 from graph.context import Context
-from graph.pagination import DEFAULT_PAGE, PageInfo
+from graph.pagination import Connection, connection_of
 from graph.permissions import IsAuthenticated
 from graph.uploads import read_upload
 from storage.resumes import Resume as ResumeRow
@@ -57,31 +57,19 @@ class UploadResumePayload:
 
 
 @strawberry.type
-class ResumeEdge:
-    node: Resume
-    cursor: str
-
-
-@strawberry.type
-class ResumeConnection:
-    edges: list[ResumeEdge]
-    page_info: PageInfo
-    total_count: int
-
-
-@strawberry.type
 class ResumeQuery:
     @strawberry.field(permission_classes=AUTH, description="Your resumes, newest first.")
     async def resumes(
-        self, info: Info[Context, None], first: int = DEFAULT_PAGE, after: str | None = None
-    ) -> ResumeConnection:
+        self,
+        info: Info[Context, None],
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Resume]:
         user = await info.context.require_user()
-        page = await info.context.services.resumes.page(user, first=first, after=after)
-        edges = [ResumeEdge(node=Resume.of(row), cursor=encode_cursor(row)) for row in page.resumes]
-        end = edges[-1].cursor if edges else None
-        return ResumeConnection(
-            edges=edges, page_info=PageInfo(has_next_page=page.has_next, end_cursor=end), total_count=page.total
-        )
+        page = await info.context.services.resumes.page(user, window(first, after, last, before))
+        return connection_of(page, Resume.of)
 
     @strawberry.field(permission_classes=AUTH)
     async def resume(self, info: Info[Context, None], id: strawberry.ID) -> Resume:

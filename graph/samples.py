@@ -11,8 +11,10 @@ from strawberry.file_uploads import Upload
 from strawberry.types import Info
 
 from domain.budgets import Operation
+from domain.pagination import window
 from domain.quotas import UploadKind
 from graph.context import Context
+from graph.pagination import Connection, connection_of
 from graph.permissions import IsAuthenticated
 from graph.uploads import read_upload
 from storage.samples import Sample as SampleRow
@@ -91,11 +93,23 @@ class Sample(SampleSummary):
 class SampleQuery:
     @strawberry.field(permission_classes=AUTH, description="Your samples, newest first, without their text.")
     async def samples(
-        self, info: Info[Context, None], document_type: DocumentType | None = None, is_active: bool | None = None
-    ) -> list[SampleSummary]:
+        self,
+        info: Info[Context, None],
+        document_type: DocumentType | None = None,
+        is_active: bool | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[SampleSummary]:
         user = await info.context.require_user()
-        kind = document_type.value if document_type else None
-        return [SampleSummary.of(row) for row in await info.context.services.samples.listing(user, kind, is_active)]
+        page = await info.context.services.samples.page(
+            user,
+            window(first, after, last, before),
+            document_type=document_type.value if document_type else None,
+            is_active=is_active,
+        )
+        return connection_of(page, SampleSummary.of)
 
     @strawberry.field(permission_classes=AUTH)
     async def sample(self, info: Info[Context, None], id: strawberry.ID) -> Sample:

@@ -6,12 +6,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, String, UniqueConstraint, and_, delete, func, or_, select
+from sqlalchemy import JSON, Float, ForeignKey, Index, String, UniqueConstraint, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.elements import ColumnElement
 
 from storage.db import Base, UTCDateTime, new_id, utcnow
+from storage.pagination import Keyset, read_page
 
 
 class Analysis(Base):
@@ -111,28 +112,15 @@ class AnalysisRepository:
         )
 
     async def page(
-        self,
-        user_id: str,
-        *,
-        limit: int,
-        after: tuple[datetime, str] | None,
-        job_id: str | None,
-        resume_id: str | None,
+        self, user_id: str, keys: Keyset, *, job_id: str | None, resume_id: str | None
     ) -> tuple[list[Analysis], int]:
+        """The rows of the filter the keyset selects, in its reading order, and how many match."""
         conditions: list[ColumnElement[bool]] = [Analysis.user_id == user_id]
         if job_id:
             conditions.append(Analysis.job_id == job_id)
         if resume_id:
             conditions.append(Analysis.resume_id == resume_id)
-        total = await self.session.scalar(select(func.count()).select_from(Analysis).where(*conditions))
-        query = select(Analysis).where(*conditions)
-        if after is not None:
-            created, row_id = after
-            query = query.where(
-                or_(Analysis.created_at < created, and_(Analysis.created_at == created, Analysis.id < row_id))
-            )
-        rows = await self.session.scalars(query.order_by(Analysis.created_at.desc(), Analysis.id.desc()).limit(limit))
-        return list(rows), int(total or 0)
+        return await read_page(self.session, Analysis, conditions, keys)
 
 
 class ScoreCacheRepository:

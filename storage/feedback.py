@@ -6,12 +6,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, and_, func, or_, select
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.elements import ColumnElement
 
 from storage.db import Base, UTCDateTime, new_id, utcnow
+from storage.pagination import Keyset, keyset
 
 
 class Feedback(Base):
@@ -67,27 +68,15 @@ class FeedbackRepository:
     async def page(
         self,
         user_id: str,
+        keys: Keyset,
         *,
-        limit: int,
-        after: tuple[datetime, str] | None = None,
         min_rating: int | None = None,
         since: datetime | None = None,
         subject_type: str | None = None,
-        newest_first: bool = True,
     ) -> list[Feedback]:
+        """The rows of the filter the keyset selects, in its reading order (backward: oldest first)."""
         query = select(Feedback).where(*_filters(user_id, min_rating, since, subject_type))
-        if after is not None:
-            moment, row_id = after
-            if newest_first:
-                query = query.where(
-                    or_(Feedback.created_at < moment, and_(Feedback.created_at == moment, Feedback.id < row_id))
-                )
-            else:
-                query = query.where(
-                    or_(Feedback.created_at > moment, and_(Feedback.created_at == moment, Feedback.id > row_id))
-                )
-        order = (Feedback.created_at.desc(), Feedback.id.desc()) if newest_first else (Feedback.created_at, Feedback.id)
-        return list(await self.session.scalars(query.order_by(*order).limit(limit)))
+        return list(await self.session.scalars(keyset(query, Feedback.created_at, Feedback.id, keys)))
 
     async def count(
         self,

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, String, Text, and_, delete, func, or_, select
+from sqlalchemy import JSON, Float, ForeignKey, Index, String, Text, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.elements import ColumnElement
 
 from storage.db import Base, UTCDateTime, new_id, utcnow
+from storage.pagination import Keyset, read_page
 
 
 class Generation(Base):
@@ -64,28 +65,12 @@ class GenerationRepository:
         return bool(getattr(result, "rowcount", 0))
 
     async def page(
-        self,
-        user_id: str,
-        *,
-        limit: int,
-        after: tuple[datetime, str] | None,
-        document_type: str | None,
-        job_id: str | None,
+        self, user_id: str, keys: Keyset, *, document_type: str | None, job_id: str | None
     ) -> tuple[list[Generation], int]:
-        """Newest first, keyset-paginated on (created_at, id); and the total count of the filter."""
+        """The rows of the filter the keyset selects, in its reading order, and how many match."""
         conditions: list[ColumnElement[bool]] = [Generation.user_id == user_id]
         if document_type:
             conditions.append(Generation.document_type == document_type)
         if job_id:
             conditions.append(Generation.job_id == job_id)
-        total = await self.session.scalar(select(func.count()).select_from(Generation).where(*conditions))
-        query = select(Generation).where(*conditions)
-        if after is not None:
-            created, row_id = after
-            query = query.where(
-                or_(Generation.created_at < created, and_(Generation.created_at == created, Generation.id < row_id))
-            )
-        rows = await self.session.scalars(
-            query.order_by(Generation.created_at.desc(), Generation.id.desc()).limit(limit)
-        )
-        return list(rows), int(total or 0)
+        return await read_page(self.session, Generation, conditions, keys)

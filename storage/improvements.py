@@ -18,8 +18,6 @@ from sqlalchemy import (
     UniqueConstraint,
     and_,
     delete,
-    func,
-    or_,
     select,
     text,
     true,
@@ -31,6 +29,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from storage.db import Base, UTCDateTime, new_id, utcnow
 from storage.jobs import Job, JobRepository
+from storage.pagination import Keyset, read_page
 from storage.resumes import Resume
 
 RUNNING = "RUNNING"
@@ -150,30 +149,15 @@ class ImprovementRepository:
         return row
 
     async def page(
-        self,
-        user_id: str,
-        *,
-        limit: int,
-        after: tuple[datetime, str] | None,
-        resume_id: str | None,
-        job_id: str | None,
+        self, user_id: str, keys: Keyset, *, resume_id: str | None, job_id: str | None
     ) -> tuple[list[Improvement], int]:
+        """The rows of the filter the keyset selects (on updated_at), in its reading order, and how many match."""
         conditions: list[ColumnElement[bool]] = [Improvement.user_id == user_id]
         if resume_id:
             conditions.append(Improvement.resume_id == resume_id)
         if job_id:
             conditions.append(Improvement.job_id == job_id)
-        total = await self.session.scalar(select(func.count()).select_from(Improvement).where(*conditions))
-        query = select(Improvement).where(*conditions)
-        if after is not None:
-            updated, row_id = after
-            query = query.where(
-                or_(Improvement.updated_at < updated, and_(Improvement.updated_at == updated, Improvement.id < row_id))
-            )
-        rows = await self.session.scalars(
-            query.order_by(Improvement.updated_at.desc(), Improvement.id.desc()).limit(limit)
-        )
-        return list(rows), int(total or 0)
+        return await read_page(self.session, Improvement, conditions, keys, Improvement.updated_at)
 
 
 class RunRepository:

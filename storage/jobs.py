@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, and_, delete, func, or_, select
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql import ColumnElement
 
 from storage.db import Base, UTCDateTime, new_id, utcnow
+from storage.pagination import Keyset, read_page
 
 PRIVATE = "PRIVATE"
 PUBLIC = "PUBLIC"
@@ -84,15 +85,9 @@ class JobRepository:
         await self.session.execute(delete(Job).where(Job.id == job.id))
 
     async def page(
-        self,
-        user_id: str,
-        *,
-        limit: int,
-        after: tuple[datetime, str] | None,
-        search: str | None,
-        visibility: str | None,
+        self, user_id: str, keys: Keyset, *, search: str | None, visibility: str | None
     ) -> tuple[list[Job], int]:
-        """Newest first, keyset-paginated on (created_at, id); and the total count of the filter."""
+        """The rows of the filter the keyset selects, in its reading order, and how many match."""
         conditions: list[ColumnElement[bool]] = []
         if visibility == PRIVATE:
             conditions += [Job.user_id == user_id, Job.visibility == PRIVATE]
@@ -102,10 +97,4 @@ class JobRepository:
             conditions.append(self.readable_by(user_id))
         if search:  # case-folded in Python: SQLite's lower() only knows ASCII
             conditions.append(Job.search_text.like(f"%{_escape_like(search.casefold())}%", escape="\\"))
-        total = await self.session.scalar(select(func.count()).select_from(Job).where(*conditions))
-        query = select(Job).where(*conditions)
-        if after is not None:
-            created, job_id = after
-            query = query.where(or_(Job.created_at < created, and_(Job.created_at == created, Job.id < job_id)))
-        rows = await self.session.scalars(query.order_by(Job.created_at.desc(), Job.id.desc()).limit(limit))
-        return list(rows), int(total or 0)
+        return await read_page(self.session, Job, conditions, keys)

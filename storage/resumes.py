@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint, and_, delete, func, or_, select
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.db import Base, UTCDateTime, new_id, utcnow
+from storage.pagination import Keyset, read_page
 
 
 class Resume(Base):
@@ -55,13 +56,6 @@ class ResumeRepository:
     async def delete(self, resume: Resume) -> None:
         await self.session.execute(delete(Resume).where(Resume.id == resume.id))
 
-    async def page(self, user_id: str, *, limit: int, after: tuple[datetime, str] | None) -> tuple[list[Resume], int]:
-        total = await self.session.scalar(select(func.count()).select_from(Resume).where(Resume.user_id == user_id))
-        query = select(Resume).where(Resume.user_id == user_id)
-        if after is not None:
-            created, resume_id = after
-            query = query.where(
-                or_(Resume.created_at < created, and_(Resume.created_at == created, Resume.id < resume_id))
-            )
-        rows = await self.session.scalars(query.order_by(Resume.created_at.desc(), Resume.id.desc()).limit(limit))
-        return list(rows), int(total or 0)
+    async def page(self, user_id: str, keys: Keyset) -> tuple[list[Resume], int]:
+        """The rows of the filter the keyset selects, in its reading order, and how many match."""
+        return await read_page(self.session, Resume, [Resume.user_id == user_id], keys)

@@ -9,8 +9,10 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, delete, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql.elements import ColumnElement
 
 from storage.db import Base, UTCDateTime, new_id, utcnow
+from storage.pagination import Keyset, read_page
 
 
 class Sample(Base):
@@ -67,13 +69,16 @@ class SampleRepository:
             select(Sample).where(Sample.user_id == user_id, Sample.document_type == document_type, Sample.is_active)
         )
 
-    async def listing(self, user_id: str, document_type: str | None, is_active: bool | None) -> list[Sample]:
-        query = select(Sample).where(Sample.user_id == user_id)
+    async def page(
+        self, user_id: str, keys: Keyset, *, document_type: str | None, is_active: bool | None
+    ) -> tuple[list[Sample], int]:
+        """The rows of the filter the keyset selects, in its reading order, and how many match."""
+        conditions: list[ColumnElement[bool]] = [Sample.user_id == user_id]
         if document_type is not None:
-            query = query.where(Sample.document_type == document_type)
+            conditions.append(Sample.document_type == document_type)
         if is_active is not None:
-            query = query.where(Sample.is_active.is_(is_active))
-        return list(await self.session.scalars(query.order_by(Sample.created_at.desc(), Sample.id.desc())))
+            conditions.append(Sample.is_active.is_(is_active))
+        return await read_page(self.session, Sample, conditions, keys)
 
     async def delete(self, sample: Sample) -> None:
         """Delete; if it was the active one, the newest remaining sample of its type takes over."""

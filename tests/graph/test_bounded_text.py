@@ -32,7 +32,7 @@ SAMPLE = """mutation ($type: DocumentType!, $file: Upload!) {
   uploadSample(documentType: $type, file: $file) { id fullText characterCount warnings }
 }"""
 RESUMES = "{ resumes { totalCount } }"
-SAMPLES = "{ samples { id } }"
+SAMPLES = "{ samples { totalCount edges { node { id } } } }"
 CREATE_JOB = "mutation ($input: CreateJobInput!) { createJob(input: $input) { id rawText } }"
 
 
@@ -117,7 +117,7 @@ async def test_a_compressed_pdf_bomb_stops_at_the_cap(gql: GraphQL, app: Any, ex
     error = refusal(await upload_sample(maya, bomb, "bomb.pdf"))
     assert error["extensions"]["maxCharacters"] == 100_000 and "writing sample" in error["message"]
     assert extractions[1].parts_read == 1 and len(extractions[1].text) <= 100_000
-    assert (await maya(SAMPLES))["data"]["samples"] == []
+    assert (await maya(SAMPLES))["data"]["samples"] == {"totalCount": 0, "edges": []}
     assert "errors" not in await upload_resume(maya, make_pdf(MAYA))  # and uploads still work
 
 
@@ -158,7 +158,7 @@ async def test_a_sample_over_its_cap_is_refused(gql: GraphQL, app: Any) -> None:
     assert len(text.encode()) < app.state.services.settings.max_sample_bytes
     error = refusal(await upload_sample(maya, text.encode()))
     assert error["extensions"]["maxCharacters"] == 100_000 and "writing sample" in error["message"]
-    assert (await maya(SAMPLES))["data"]["samples"] == []
+    assert (await maya(SAMPLES))["data"]["samples"] == {"totalCount": 0, "edges": []}
 
 
 async def test_text_just_under_the_cap_is_kept_whole(gql: GraphQL, extractions: list[Extracted]) -> None:

@@ -20,9 +20,16 @@ UPLOAD = """mutation ($type: DocumentType!, $file: Upload!) {
   }
 }"""
 LIST = """query ($type: DocumentType, $active: Boolean) {
-  samples(documentType: $type, isActive: $active) { id filename isActive documentType }
+  samples(documentType: $type, isActive: $active) { totalCount edges { node { id filename isActive documentType } } }
 }"""
 GET = "query ($id: ID!) { sample(id: $id) { id fullText isActive writingStyle { tone } } }"
+
+
+async def samples_of(gql: GraphQL, variables: dict[str, Any]) -> list[dict[str, Any]]:
+    """The samples `LIST` shows, newest first."""
+    connection = (await gql(LIST, variables))["data"]["samples"]
+    assert connection["totalCount"] == len(connection["edges"])  # a few samples: one page
+    return [edge["node"] for edge in connection["edges"]]
 
 
 async def upload(gql: GraphQL, content: bytes, filename: str = "letter.txt", kind: str = "COVER_LETTER") -> Any:
@@ -41,12 +48,12 @@ async def test_upload_measures_and_activates(gql: GraphQL) -> None:
     assert first["writingStyle"]["provider"] == "local" and 0 <= first["writingStyle"]["formality"] <= 1
     second = (await upload(maya, make_pdf(LETTER), "letter.pdf"))["data"]["uploadSample"]
     assert second["mediaType"] == "application/pdf" and second["isActive"]
-    listed = (await maya(LIST, {"type": "COVER_LETTER"}))["data"]["samples"]
+    listed = await samples_of(maya, {"type": "COVER_LETTER"})
     assert [(s["id"], s["isActive"]) for s in listed] == [(second["id"], True), (first["id"], False)]
-    assert [s["id"] for s in (await maya(LIST, {"active": True}))["data"]["samples"]] == [second["id"]]
+    assert [s["id"] for s in await samples_of(maya, {"active": True})] == [second["id"]]
     resume = (await upload(maya, make_docx(LETTER), "cv.docx", "RESUME"))["data"]["uploadSample"]
     assert resume["isActive"] and resume["documentType"] == "RESUME"  # other type: both stay active
-    assert len((await maya(LIST, {"active": True}))["data"]["samples"]) == 2
+    assert len(await samples_of(maya, {"active": True})) == 2
 
 
 async def test_read_refresh_and_delete(gql: GraphQL) -> None:
@@ -69,14 +76,14 @@ async def test_other_users_and_bad_files(gql: GraphQL, settings: Any) -> None:
     mine = (await upload(maya, LETTER.encode()))["data"]["uploadSample"]
     assert error_codes(await bob(GET, {"id": mine["id"]})) == ["NOT_FOUND"]
     assert error_codes(await bob("mutation ($id: ID!) { deleteSample(id: $id) }", {"id": mine["id"]})) == ["NOT_FOUND"]
-    assert (await bob(LIST, {}))["data"]["samples"] == []
+    assert await samples_of(bob, {}) == []
     assert error_codes(await upload(maya, PNG, "photo.pdf")) == ["UNSUPPORTED_MEDIA_TYPE"]
     assert error_codes(await upload(maya, b"   ")) == ["UNPROCESSABLE_DOCUMENT"]
     too_big = b"word " * (settings.max_sample_bytes // 5 + 10)
     assert error_codes(await upload(maya, too_big)) == ["PAYLOAD_TOO_LARGE"]
     latin = await upload(maya, "Señora Núñez, le escribo con mucho interés sobre el puesto.".encode("latin-1"))
     assert latin["data"]["uploadSample"]["warnings"] == ["The file was not UTF-8; it was read as Latin-1"]
-    assert (await maya(LIST, {"active": True}))["data"]["samples"][0]["id"] == latin["data"]["uploadSample"]["id"]
+    assert (await samples_of(maya, {"active": True}))[0]["id"] == latin["data"]["uploadSample"]["id"]
 
 
 async def test_one_active_sample_per_type_is_enforced_by_the_database(gql: GraphQL, app: Any) -> None:
