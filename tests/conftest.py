@@ -9,9 +9,9 @@ import os
 import secrets
 import shutil
 import socket
-from collections.abc import AsyncIterator, Coroutine, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,7 @@ import asyncpg
 import httpx
 import pytest
 import uvicorn
-from sqlalchemy import text
+from sqlalchemy import event, text
 from starlette.applications import Starlette
 
 from domain.settings import Settings
@@ -265,6 +265,24 @@ async def live_server(app: Starlette, **config: Any) -> AsyncIterator[str]:
         server.should_exit = True
         await task
         sock.close()
+
+
+@contextmanager
+def statements(app: Starlette, keep: Callable[[str], bool] = lambda _: True) -> Iterator[list[str]]:
+    """The SQL statements the app's engine runs inside the block (those `keep` accepts): tests count work
+    this way, never by timing it."""
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if keep(statement):
+            seen.append(statement)
+
+    engine = app.state.services.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
 
 
 def free_port() -> int:

@@ -12,12 +12,12 @@ from typing import Any
 import docx
 import pypdf
 import pytest
-from sqlalchemy import event
 from starlette.applications import Starlette
 from starlette.routing import Route
 
 from graph.app import create_app
 from tests.conftest import GraphQL, error_codes, http_client, live_server, make_settings, register, running
+from tests.conftest import statements as recorded
 from tests.domain.ai.test_providers import Stub
 from tests.graph.test_ranking import RANK, job, person_with_profile
 from tests.graph.test_samples import LETTER, upload
@@ -271,17 +271,8 @@ async def test_history_reads_in_constant_statements(gql: GraphQL, app: Any, rows
     jobs = [await job(maya, name) for name in ("data_engineer", "frontend_react", "senior_backend_python")]
     for i in range(rows):
         await maya(RESUME, {"input": {"jobId": jobs[i % 3], "maxProjects": 0}})
-    statements: list[str] = []
-
-    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append(statement)
-
-    engine = app.state.services.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with recorded(app) as statements:
         history = (await maya(HISTORY, {"first": 100}))["data"]["generations"]
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
     assert len(history["edges"]) == rows and all(e["node"]["job"]["title"] for e in history["edges"])
     worker = ("index_outbox", "embedding_cache")
     selects = [s for s in statements if s.lstrip().upper().startswith("SELECT") and not any(w in s for w in worker)]

@@ -5,12 +5,11 @@ job and resume, so a loader sees 12 distinct keys) and both must cost the same n
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import event, inspect, select
+from sqlalchemy import inspect, select
 from starlette.applications import Starlette
 
 from storage.analyses import Analysis
@@ -21,6 +20,7 @@ from storage.improvements import Improvement
 from storage.jobs import Job
 from storage.resumes import Resume
 from tests.conftest import GraphQL, register
+from tests.conftest import statements as recorded
 from tests.graph.test_feedback import SUBMIT, subjects, submit
 from tests.graph.test_profiles import ADD, PROFILE, SAMPLE
 
@@ -46,21 +46,9 @@ LISTS = {
 EXPECTED = {"jobs": 4, "resumes": 3, "generations": 5, "analyses": 6, "improvements": 6, "feedback": 5}
 
 
-@contextmanager
-def statements(app: Starlette) -> Iterator[list[str]]:
+def statements(app: Starlette) -> AbstractContextManager[list[str]]:
     """The SELECTs the app runs inside the block (the index worker's own left out)."""
-    seen: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if statement.lstrip().upper().startswith("SELECT") and not any(w in statement for w in WORKER):
-            seen.append(statement)
-
-    engine = app.state.services.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+    return recorded(app, lambda s: s.lstrip().upper().startswith("SELECT") and not any(w in s for w in WORKER))
 
 
 def copy(row: Any, **changes: Any) -> Any:

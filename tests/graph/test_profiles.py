@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from storage.profiles import SECTION_MODELS, Profile
 from tests.conftest import GraphQL, error_codes, register
+from tests.conftest import statements as recorded
 
 PROFILE = """{ profile {
   id fullName headline email phone location summary enhancedSummary totalExperienceYears
@@ -247,17 +248,8 @@ async def test_a_fifty_item_profile_reads_in_constant_statements(gql: GraphQL, a
             await add(
                 ada, section, **({"name": f"Item {i}"} if section in {"projects", "skills", "certifications"} else {})
             )
-    statements: list[str] = []
-
-    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append(statement)
-
-    engine = app.state.services.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with recorded(app) as statements:
         profile = (await ada(PROFILE))["data"]["profile"]
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
     assert sum(len(profile[section]) for section in SAMPLE) == 50
     # The index worker shares the engine; its outbox and cache reads are not the profile's.
     worker = ("index_outbox", "embedding_cache")

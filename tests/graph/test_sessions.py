@@ -16,7 +16,6 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import event
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
@@ -25,6 +24,7 @@ from domain.errors import Unauthenticated
 from domain.security import Tokens
 from graph.app import build_services, create_app
 from tests.conftest import TEST_SECRET, GraphQL, error_codes, live_server, make_settings, register
+from tests.conftest import statements as recorded
 from tests.test_cli import TAILOR, cli_env
 
 TRANSPORT_WS = "graphql-transport-ws"
@@ -89,17 +89,8 @@ async def test_wrong_current_passwords_are_throttled_like_logins(gql: GraphQL, s
 async def test_an_http_request_reads_the_account_once(gql: GraphQL, app: Any) -> None:
     """The version check rides on the read that was there already: one `users` query per request."""
     token = (await register(gql))["token"]
-    statements: list[str] = []
-
-    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        statements.append(statement)
-
-    engine = app.state.services.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", seen)
-    try:
+    with recorded(app) as statements:
         assert (await gql(ME, token=token))["data"]["me"] is not None
-    finally:
-        event.remove(engine, "before_cursor_execute", seen)
     assert sum("FROM users" in s for s in statements) == 1, statements
 
 

@@ -7,21 +7,29 @@ from __future__ import annotations
 import asyncio
 import secrets
 import time
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator
+from contextlib import AbstractContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 from redis.asyncio import Redis
-from sqlalchemy import event
 from starlette.applications import Starlette
 
 from domain.accounts import SessionStamps
 from graph.app import build_services, create_app
 from storage.accounts import Stamp
 from storage.stamps import RedisStampStore
-from tests.conftest import REDIS_URL, GraphQL, http_client, live_server, make_settings, register, running
+from tests.conftest import (
+    REDIS_URL,
+    GraphQL,
+    http_client,
+    live_server,
+    make_settings,
+    register,
+    running,
+    statements,
+)
 from tests.graph.test_sessions import CHANGE, DELETE, ME, SIGN_OUT, closed_with, run, socket
 
 PERIOD = 0.2  # session_check_seconds of the apps here
@@ -41,21 +49,9 @@ async def redis() -> AsyncIterator[tuple[Redis, str]]:
         await client.aclose()
 
 
-@contextmanager
-def stamp_reads(app: Starlette) -> Iterator[list[str]]:
+def stamp_reads(app: Starlette) -> AbstractContextManager[list[str]]:
     """The stamp queries (two columns of `users` by id) the app's engine runs inside the block."""
-    statements: list[str] = []
-
-    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if "users.session_version, users.role" in statement:
-            statements.append(statement)
-
-    engine = app.state.services.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", seen)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", seen)
+    return statements(app, lambda s: "users.session_version, users.role" in s)
 
 
 def shared_settings(tmp_path: Path, database_url: str, prefix: str) -> Any:
