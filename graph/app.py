@@ -43,10 +43,10 @@ from graph.context import Services
 from graph.cors import OriginPolicy, TailorCORS
 from graph.errors import start_failure
 from graph.exports import export_endpoint, feedback_export_endpoint
-from graph.http import BodyLimitMiddleware, RequestIdMiddleware, health_endpoint
+from graph.http import BodyLimitMiddleware, HealthCheck, RequestIdMiddleware, health_endpoint
 from graph.ide import asset_routes
 from graph.logs import configure_logging
-from graph.persisted import PersistedQueries, load_trusted_documents
+from graph.persisted import PersistedQueries, QueryStore, load_trusted_documents
 from graph.personal_data import archive_endpoint
 from graph.schema import build_schema
 from graph.view import TailorGraphQL
@@ -54,8 +54,8 @@ from storage import migrate
 from storage.blobs import BlobStore
 from storage.broker import MemoryBroker, RedisBroker
 from storage.counters import Counters, MemoryCounters, RedisCounters
-from storage.db import create_engine, session_factory
-from storage.persisted_queries import MemoryQueryStore, QueryStore, RedisQueryStore
+from storage.db import create_engine, ping, session_factory
+from storage.persisted_queries import MemoryQueryStore, RedisQueryStore
 from storage.stamps import RedisStampStore
 from storage.vectors import VectorIndex
 
@@ -214,6 +214,14 @@ def persisted_queries(settings: Settings, redis: Redis | None) -> PersistedQueri
     return PersistedQueries(store, trusted, max_chars=settings.max_query_chars)
 
 
+def health_checks(services: Services) -> dict[str, HealthCheck]:
+    """What `/healthz` asks: the database, and Redis when configured."""
+    checks: dict[str, HealthCheck] = {"database": lambda: ping(services.engine)}
+    if services.redis is not None:
+        checks["redis"] = services.redis.ping
+    return checks
+
+
 def serve_app() -> Starlette:
     """The factory `tailor serve` hands uvicorn: each worker process configures its own logging."""
     settings = Settings()
@@ -265,7 +273,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     app = Starlette(
         routes=[
-            Route("/healthz", health_endpoint(services), methods=["GET"]),
+            Route("/healthz", health_endpoint(health_checks(services)), methods=["GET"]),
             Route("/generations/{generation_id}.{extension}", export_endpoint(services), methods=["GET"]),
             Route("/feedback/export.{extension}", feedback_export_endpoint(services), methods=["GET"]),
             Route("/exports/{token}/tailor-data.zip", archive_endpoint(services), methods=["GET"]),

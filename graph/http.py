@@ -14,10 +14,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from graph.context import Services
 from graph.errors import RETRY_AFTER_SECONDS, error_response, log_outage, outage
 from graph.logs import request_id
-from storage.db import ping
 
 access_log = logging.getLogger("tailor.access")
 log = logging.getLogger("tailor.http")
@@ -147,32 +145,30 @@ class BodyLimitMiddleware:
         await response(scope, receive, send)
 
 
-def health_endpoint(services: Services) -> Callable[[Request], Awaitable[Response]]:
+HealthCheck = Callable[[], Awaitable[Any]]
+
+
+def health_endpoint(checks: dict[str, HealthCheck]) -> Callable[[Request], Awaitable[Response]]:
+    """`checks`: what must answer, by name (the database; Redis when configured), wired by graph/app.py."""
+
     async def healthz(_: Request) -> Response:
         """Liveness that means something: the database (and Redis, when configured) answer. When one does
         not: 503 with `code` SERVICE_UNAVAILABLE, `retryAfter` and a Retry-After header, like the API."""
-        checks: dict[str, str] = {}
-        for name, check in (("database", lambda: ping(services.engine)), ("redis", _redis_ping(services))):
-            if check is None:
-                continue
+        answers: dict[str, str] = {}
+        for name, check in checks.items():
             try:
                 async with asyncio.timeout(HEALTH_TIMEOUT_SECONDS):
                     await check()
-                checks[name] = "ok"
+                answers[name] = "ok"
             except Exception as exc:  # noqa: BLE001 - any failure is "unreachable"; the log says which
                 if outage(exc) is not None:
                     log_outage(exc, f"the health check of {name}")
                 else:
                     log.exception("health check of %s failed", name)
-                checks[name] = "unreachable"
-        if all(value == "ok" for value in checks.values()):
-            return JSONResponse({"status": "ok", **checks})
-        body = {"status": "unavailable", **checks, "code": "SERVICE_UNAVAILABLE", "retryAfter": RETRY_AFTER_SECONDS}
+                answers[name] = "unreachable"
+        if all(value == "ok" for value in answers.values()):
+            return JSONResponse({"status": "ok", **answers})
+        body = {"status": "unavailable", **answers, "code": "SERVICE_UNAVAILABLE", "retryAfter": RETRY_AFTER_SECONDS}
         return JSONResponse(body, 503, headers={"retry-after": str(RETRY_AFTER_SECONDS)})
 
     return healthz
-
-
-def _redis_ping(services: Services) -> Callable[[], Awaitable[Any]] | None:
-    redis = services.redis
-    return None if redis is None else (lambda: redis.ping())

@@ -13,12 +13,11 @@ import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from graphql import GraphQLError
 
 from graph.errors import coded_error
-from storage.persisted_queries import QueryStore
 
 log = logging.getLogger("tailor.persisted")
 
@@ -70,8 +69,20 @@ class Resolved:
     errors: list[GraphQLError] | None = None
 
 
+class QueryStore(Protocol):
+    """Where registered queries are kept (storage/persisted_queries.py: in memory, or Redis), wired in by
+    the composition root (graph/app.py)."""
+
+    async def get(self, sha256: str) -> str | None: ...
+
+    async def put(self, sha256: str, query: str) -> None: ...
+
+
 class PersistedQueries:
-    def __init__(self, store: QueryStore, trusted: dict[str, str] | None = None, *, max_chars: int) -> None:
+    """Automatic persisted queries and trusted documents. Without a store (a schema built outside the
+    app, as `tailor export-schema` does) a hash alone is never found and nothing is registered."""
+
+    def __init__(self, store: QueryStore | None, trusted: dict[str, str] | None = None, *, max_chars: int) -> None:
         self._store = store
         self._trusted = trusted
         self._max_chars = max_chars
@@ -94,14 +105,14 @@ class PersistedQueries:
             if len(query) <= self._max_chars and sha256(query) != digest:
                 return _refused("The provided sha256Hash does not match the query", "BAD_USER_INPUT")
             return Resolved(query, register=digest)
-        stored = await self._store.get(digest)
+        stored = await self._store.get(digest) if self._store is not None else None
         if stored is None:
             return _refused("PersistedQueryNotFound", NOT_FOUND)
         return Resolved(stored)
 
     async def register(self, digest: str, query: str) -> None:
         """Best effort: the operation has run, so a store that fails only costs the client a resend."""
-        if len(query) > MAX_STORED_CHARS:
+        if len(query) > MAX_STORED_CHARS or self._store is None:
             return
         try:
             await self._store.put(digest, query)

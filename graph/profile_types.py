@@ -19,7 +19,24 @@ from graph.loaders import (
     ProjectsByProfileIdLoader,
     SkillsByProfileIdLoader,
 )
-from storage import profiles as rows
+from storage.profiles import (
+    Certification as CertificationRow,
+)
+from storage.profiles import (
+    Education as EducationRow,
+)
+from storage.profiles import (
+    Experience as ExperienceRow,
+)
+from storage.profiles import (
+    Profile as ProfileRow,
+)
+from storage.profiles import (
+    ProfileSkill as ProfileSkillRow,
+)
+from storage.profiles import (
+    Project as ProjectRow,
+)
 
 MONTH = "A month, written YYYY-MM."
 
@@ -53,7 +70,7 @@ class Experience:
     enhanced_description: str | None
 
     @classmethod
-    def of(cls, row: rows.Experience) -> Experience:
+    def of(cls, row: ExperienceRow) -> Experience:
         return cls(
             id=strawberry.ID(row.id),
             title=row.title,
@@ -81,7 +98,7 @@ class Project:
     enhanced_description: str | None
 
     @classmethod
-    def of(cls, row: rows.Project) -> Project:
+    def of(cls, row: ProjectRow) -> Project:
         return cls(
             id=strawberry.ID(row.id),
             name=row.name,
@@ -102,7 +119,7 @@ class ProfileSkill:
     level: SkillLevel | None
 
     @classmethod
-    def of(cls, row: rows.ProfileSkill) -> ProfileSkill:
+    def of(cls, row: ProfileSkillRow) -> ProfileSkill:
         level = SkillLevel(row.level) if row.level else None
         return cls(id=strawberry.ID(row.id), name=row.name, category=row.category, level=level)
 
@@ -119,7 +136,7 @@ class Education:
     honours: str | None
 
     @classmethod
-    def of(cls, row: rows.Education) -> Education:
+    def of(cls, row: EducationRow) -> Education:
         return cls(
             id=strawberry.ID(row.id),
             institution=row.institution,
@@ -141,7 +158,7 @@ class Certification:
     url: str | None
 
     @classmethod
-    def of(cls, row: rows.Certification) -> Certification:
+    def of(cls, row: CertificationRow) -> Certification:
         return cls(
             id=strawberry.ID(row.id),
             name=row.name,
@@ -153,7 +170,7 @@ class Certification:
 
 @strawberry.type(description="The master profile every tailored document is made from.")
 class Profile:
-    row: strawberry.Private[rows.Profile]
+    row: strawberry.Private[ProfileRow]
     id: strawberry.ID
     full_name: str | None
     headline: str | None
@@ -167,7 +184,7 @@ class Profile:
     updated_at: datetime
 
     @classmethod
-    def of(cls, row: rows.Profile) -> Profile:
+    def of(cls, row: ProfileRow) -> Profile:
         return cls(
             row=row,
             id=strawberry.ID(row.id),

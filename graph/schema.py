@@ -33,7 +33,6 @@ from graph.requests import introspects_only, parses, precheck
 from graph.resumes import ResumeMutation, ResumeQuery
 from graph.samples import SampleMutation, SampleQuery
 from graph.tailoring import TailoringMutation, TailoringQuery
-from storage.persisted_queries import MemoryQueryStore
 
 Query = merge_types(
     "Query",
@@ -79,9 +78,7 @@ class TailorSchema(strawberry.Schema):
 
     def __init__(self, settings: Settings, persisted: PersistedQueries | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.persisted = persisted or PersistedQueries(
-            MemoryQueryStore(settings.persisted_query_chars), max_chars=settings.max_query_chars
-        )
+        self.persisted = persisted or PersistedQueries(None, max_chars=settings.max_query_chars)
         self.operation_timeout = settings.operation_timeout_seconds
         self._introspection: OrderedDict[tuple[str, str | None], ExecutionResult] = OrderedDict()
         self.max_query_chars = settings.max_query_chars

@@ -5,15 +5,8 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
-from typing import Protocol
 
 from redis.asyncio import Redis
-
-
-class QueryStore(Protocol):
-    async def get(self, sha256: str) -> str | None: ...
-
-    async def put(self, sha256: str, query: str) -> None: ...
 
 
 class MemoryQueryStore:
