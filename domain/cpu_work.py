@@ -8,8 +8,8 @@ import domain.ai.guarded
 import domain.ai.local
 import domain.ai.local_writing
 import domain.ai.truthfulness
-import domain.analyses
 import domain.ats
+import domain.clustering
 import domain.documents.resume_parsing
 import domain.exports
 import domain.generations
@@ -19,6 +19,7 @@ import domain.jobs
 import domain.matching
 import domain.ranking
 import domain.resume_compiler
+import domain.resume_views
 import domain.scoring
 from domain.skills import default_lexicon
 

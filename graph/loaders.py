@@ -9,6 +9,7 @@ None (or the empty value) for a key the reader may not see, so a deleted or fore
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypeVar
 
 from strawberry.dataloader import DataLoader
@@ -24,7 +25,7 @@ K = TypeVar("K")
 V = TypeVar("V")
 
 
-class Loader(DataLoader[K, V], Generic[K, V]):
+class Loader(DataLoader[K, V], ABC, Generic[K, V]):
     """A DataLoader bound to one operation's context; a subclass says how one batch of keys is read."""
 
     def __init__(self, context: Context) -> None:
@@ -36,8 +37,9 @@ class Loader(DataLoader[K, V], Generic[K, V]):
         """This operation's loader of the kind, made on first use."""
         return info.context.loader(info, cls)
 
+    @abstractmethod
     async def batch_load(self, keys: list[K]) -> list[V]:
-        raise NotImplementedError
+        """The values of `keys`, in their order (one read for the whole batch)."""
 
 
 class JobsByIdLoader(Loader[str, JobRow | None]):

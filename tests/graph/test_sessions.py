@@ -19,9 +19,9 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from domain.accounts import SessionStamps
 from domain.errors import Unauthenticated
 from domain.security import Tokens
+from domain.session_stamps import SessionStamps
 from graph.app import build_services, create_app
 from tests.conftest import TEST_SECRET, GraphQL, error_codes, live_server, make_settings, register
 from tests.conftest import statements as recorded

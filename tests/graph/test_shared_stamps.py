@@ -16,7 +16,7 @@ import pytest
 from redis.asyncio import Redis
 from starlette.applications import Starlette
 
-from domain.accounts import SessionStamps
+from domain.session_stamps import SessionStamps
 from graph.app import build_services, create_app
 from storage.accounts import Stamp
 from storage.stamps import RedisStampStore
