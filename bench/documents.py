@@ -42,7 +42,7 @@ async def main(uploads: int) -> None:
     inherited = {k: v for k, v in os.environ.items() if not k.startswith("TAILOR_")}
     env = {**inherited, **UNLIMITED, "TAILOR_DATA_DIR": str(data_dir), "TAILOR_PORT": str(port)}
     env["TAILOR_LOG_LEVEL"] = "WARNING"
-    proc = subprocess.Popen([sys.executable, "-m", "graph.cli", "serve"], cwd=ROOT, env=env)
+    proc = subprocess.Popen([sys.executable, "-m", "graph.server.cli", "serve"], cwd=ROOT, env=env)
     base = f"http://127.0.0.1:{port}"
     try:
         await wait_ready(base, proc)

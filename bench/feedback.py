@@ -75,7 +75,7 @@ async def run(rows: int, requests: int) -> None:
     inherited = {k: v for k, v in os.environ.items() if not k.startswith("TAILOR_")}
     env = {**inherited, **UNLIMITED, "TAILOR_DATA_DIR": str(data_dir), "TAILOR_PORT": str(port)}
     env["TAILOR_LOG_LEVEL"] = "WARNING"
-    proc = subprocess.Popen([sys.executable, "-m", "graph.cli", "serve"], cwd=ROOT, env=env)
+    proc = subprocess.Popen([sys.executable, "-m", "graph.server.cli", "serve"], cwd=ROOT, env=env)
     base = f"http://127.0.0.1:{port}"
     rng = random.Random(7)
     try:

@@ -134,7 +134,7 @@ async def run(requests: int, subscribers: int) -> None:
         "TAILOR_INDEX_WORKER": "false",
         "TAILOR_LLM_PROVIDER": "local",
     }
-    proc = subprocess.Popen([sys.executable, "-m", "graph.cli", "serve"], cwd=ROOT, env=env)
+    proc = subprocess.Popen([sys.executable, "-m", "graph.server.cli", "serve"], cwd=ROOT, env=env)
     address = f"127.0.0.1:{port}"
     try:
         await wait_ready(f"http://{address}", proc)

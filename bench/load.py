@@ -95,7 +95,7 @@ async def run(seconds: float, clients: int, subscribers: int) -> None:
         "TAILOR_LOG_LEVEL": "WARNING",
         "TAILOR_LLM_PROVIDER": "local",
     }
-    proc = subprocess.Popen([sys.executable, "-m", "graph.cli", "serve"], cwd=ROOT, env=env)
+    proc = subprocess.Popen([sys.executable, "-m", "graph.server.cli", "serve"], cwd=ROOT, env=env)
     address = f"127.0.0.1:{port}"
     rng = random.Random(11)
     latencies: dict[str, list[float]] = defaultdict(list)

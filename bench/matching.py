@@ -71,7 +71,7 @@ def posting(rng: random.Random, i: int) -> dict[str, str]:
 
 
 def server(env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-m", "graph.cli", "serve"], cwd=ROOT, env=env)
+    return subprocess.Popen([sys.executable, "-m", "graph.server.cli", "serve"], cwd=ROOT, env=env)
 
 
 async def token(client: httpx.AsyncClient) -> str:
@@ -90,7 +90,9 @@ async def token(client: httpx.AsyncClient) -> str:
 async def load(base: str, env: dict[str, str], wanted: int) -> None:
     async with httpx.AsyncClient(base_url=base, timeout=600) as client:
         auth = {"Authorization": f"Bearer {await token(client)}"}
-        subprocess.run([sys.executable, "-m", "graph.cli", "set-role", EMAIL, "ADMIN"], cwd=ROOT, env=env, check=True)
+        subprocess.run(
+            [sys.executable, "-m", "graph.server.cli", "set-role", EMAIL, "ADMIN"], cwd=ROOT, env=env, check=True
+        )
         count = (
             await client.post(
                 "/graphql", json={"query": "{ jobs(visibility: PUBLIC, first: 1) { totalCount } }"}, headers=auth
@@ -185,7 +187,7 @@ async def main() -> None:
             proc.terminate()
             proc.wait(timeout=30)
         print("indexing (embeds every posting the first time; minutes)...", flush=True)
-        subprocess.run([sys.executable, "-m", "graph.cli", "reindex"], cwd=ROOT, env=env, check=True)
+        subprocess.run([sys.executable, "-m", "graph.server.cli", "reindex"], cwd=ROOT, env=env, check=True)
         marker.touch()
     proc = server(env)
     try:

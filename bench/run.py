@@ -112,7 +112,7 @@ async def server(**settings: str) -> AsyncIterator[str]:
         **UNLIMITED,
         **{f"TAILOR_{key.upper()}": value for key, value in settings.items()},
     }
-    proc = subprocess.Popen([sys.executable, "-m", "graph.cli", "serve"], cwd=ROOT, env=env)
+    proc = subprocess.Popen([sys.executable, "-m", "graph.server.cli", "serve"], cwd=ROOT, env=env)
     base = f"http://127.0.0.1:{port}"
     try:
         await wait_ready(base, proc)

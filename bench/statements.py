@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.figures import record  # noqa: E402
 from bench.run import load_jobs, load_profile  # noqa: E402
 from domain.settings import Settings  # noqa: E402
-from graph.app import create_app  # noqa: E402
+from graph.server.app import create_app  # noqa: E402
 
 RESUME = 'mutation { generateResume(input: {jobId: "%s"}) { id atsScore text } }'
 LETTER = 'mutation { generateCoverLetter(input: {jobId: "%s"}) { id atsScore text } }'

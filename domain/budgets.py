@@ -59,7 +59,7 @@ class BudgetSettings:
     tokens_per_hour: int
 
     @classmethod
-    def of(cls, settings: Settings) -> BudgetSettings:
+    def from_settings(cls, settings: Settings) -> BudgetSettings:
         window = settings.budget_window_seconds
         return cls(
             limits={

@@ -12,12 +12,12 @@ import domain.ats
 import domain.clustering
 import domain.documents.resume_parsing
 import domain.exports
-import domain.generations
-import domain.improvement_text
+import domain.generations.service
+import domain.improvements.text
 import domain.job_parsing
 import domain.jobs
 import domain.matching
-import domain.ranking
+import domain.ranking.relevance
 import domain.resume_compiler
 import domain.resume_views
 import domain.scoring

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.ai.embeddings import Embedder
 from domain.errors import BadInput
-from domain.generation_text import item_text
+from domain.generations.text import item_text
 from domain.indexing import Notify, feedback_collection, record_feedback
 from domain.ownership import owned_or_not_found
 from domain.pagination import Page, page_of
@@ -33,7 +33,7 @@ from storage.generations import GenerationRepository
 from storage.improvements import ImprovementRepository
 from storage.jobs import Job, JobRepository
 from storage.pagination import Keyset
-from storage.rankings import RankingRepository
+from storage.ranking import RankingRepository
 from storage.resumes import ResumeRepository
 from storage.vectors import VectorIndex
 
@@ -207,7 +207,7 @@ class FeedbackService:
                     ImprovementRepository(session), user, subject_id, FIELD, message=missing
                 )
                 job = await self._job(session, user, improvement.job_id)
-                resume = await ResumeRepository(session).owned(user.id, improvement.resume_id)
+                resume = await ResumeRepository(session).find_owned(user.id, improvement.resume_id)
                 facts = {
                     "originalScore": improvement.original_score,
                     "improvedScore": improvement.improved_score,
@@ -224,7 +224,7 @@ class FeedbackService:
                     AnalysisRepository(session), user, subject_id, FIELD, message=missing
                 )
                 job = await self._job(session, user, analysis.job_id)
-                resume = await ResumeRepository(session).owned(user.id, analysis.resume_id)
+                resume = await ResumeRepository(session).find_owned(user.id, analysis.resume_id)
                 result = analysis.result
                 answer = json.dumps(
                     {
@@ -319,7 +319,9 @@ class FeedbackService:
         vector = await self._embedder.encode_one(text)
         hits = await self._index.search(collection, vector, limit)
         async with self._sessions() as session:
-            rows = {row.id: row for row in await FeedbackRepository(session).owned_many(user.id, [h.id for h in hits])}
+            rows = {
+                row.id: row for row in await FeedbackRepository(session).find_owned_many(user.id, [h.id for h in hits])
+            }
         return [SimilarFeedback(rows[hit.id], round(hit.score, 4)) for hit in hits if hit.id in rows]
 
     async def high_quality(self, user: User, min_rating: int, limit: int) -> list[Feedback]:

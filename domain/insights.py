@@ -14,7 +14,7 @@ from storage.analyses import Analysis
 from storage.feedback import Feedback, FeedbackRepository
 from storage.generations import Generation
 from storage.improvements import Improvement
-from storage.inventory import owned_totals, table_total
+from storage.insights import owned_totals, table_total
 from storage.jobs import Job
 from storage.resumes import Resume
 from storage.samples import Sample

@@ -243,7 +243,7 @@ class JobService:
         who published a job and lost the role no longer writes it); else NOT_FOUND."""
 
         async def writable(user_id: str, row_id: str) -> Job | None:
-            job = await repo.owned(user_id, row_id)
+            job = await repo.find_owned(user_id, row_id)
             if job is None and user.role == "ADMIN":
                 job = await repo.public(row_id)
             return None if job is None or (job.visibility == PUBLIC and user.role != "ADMIN") else job

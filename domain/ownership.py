@@ -21,17 +21,17 @@ Find = Callable[[str, str], Awaitable[T | None]]  # (user id, row id) → the ro
 class OwnedRows(Protocol[T_co]):
     """A repository that reads one of a user's rows by id: `owned(user_id, row_id)`."""
 
-    async def owned(self, user_id: str, row_id: str) -> T_co | None: ...
+    async def find_owned(self, user_id: str, row_id: str) -> T_co | None: ...
 
 
 async def owned_or_not_found(
     repo: OwnedRows[T] | Find[T], user: User, row_id: str, field: str = "id", *, message: str
 ) -> T:
-    """The user's row `row_id` through `repo.owned` (or through `repo` itself, a lookup taking the user's
+    """The user's row `row_id` through `repo.find_owned` (or through `repo` itself, a lookup taking the user's
     id and the row's id, for a rule other than plain ownership); NOT_FOUND naming `field` otherwise. A
     malformed id answers NOT_FOUND without a query."""
     if is_uuid(row_id):
-        find: Find[T] = repo.owned if isinstance(repo, OwnedRows) else repo
+        find: Find[T] = repo.find_owned if isinstance(repo, OwnedRows) else repo
         row = await find(user.id, row_id)
         if row is not None:
             return row

@@ -35,11 +35,11 @@ from storage.db import transaction
 from storage.feedback import Feedback
 from storage.generations import Generation
 from storage.improvements import Improvement, ImprovementRun
-from storage.inventory import as_record, owned_rows
+from storage.insights import as_record, owned_rows
 from storage.jobs import PUBLIC, Job
 from storage.outbox import record_blob_drop, record_collection_drop, record_purge
 from storage.profiles import Certification, Education, Experience, Profile, ProfileSkill, Project
-from storage.rankings import Ranking
+from storage.ranking import Ranking
 from storage.resumes import Resume
 from storage.samples import Sample
 

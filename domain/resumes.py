@@ -88,7 +88,7 @@ class ResumeService:
         if not wanted:
             return {}
         async with self._sessions() as session:
-            return {r.id: r for r in await ResumeRepository(session).owned_many(user.id, wanted)}
+            return {r.id: r for r in await ResumeRepository(session).find_owned_many(user.id, wanted)}
 
     async def original(self, user: User, resume_id: str) -> bytes:
         resume = await self.get(user, resume_id)

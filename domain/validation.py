@@ -10,6 +10,8 @@ from domain.errors import BadInput
 MAX_URL_LENGTH = 2048
 INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"  # zero-width characters: text made only of them is blank
 
+MAX_CUSTOM_PROMPT = 500  # characters of a custom prompt, wherever one is taken
+
 
 def clean_text(value: str | None, field: str, *, max_length: int, required: bool = False) -> str | None:
     """Trimmed text, or None for blank optional input; BAD_USER_INPUT past the limit or when required."""

@@ -28,7 +28,7 @@ class User:
     last_login_at: datetime | None
 
     @classmethod
-    def of(cls, row: UserRow) -> User:
+    def from_row(cls, row: UserRow) -> User:
         return cls(
             id=strawberry.ID(row.id),
             email=row.email,
@@ -50,7 +50,7 @@ class AccountQuery:
     @strawberry.field(description="The caller, or null when no token was sent.")
     async def me(self, info: Info[Context, None]) -> User | None:
         user = await info.context.current_user()
-        return User.of(user) if user else None
+        return User.from_row(user) if user else None
 
 
 @strawberry.type
@@ -58,12 +58,12 @@ class AccountMutation:
     @strawberry.mutation(description="Create an account (password of at least 8 characters) and log in.")
     async def register(self, info: Info[Context, None], email: str, password: str) -> AuthPayload:
         session = await info.context.services.accounts.register(email, password, info.context.client_address)
-        return AuthPayload(token=session.token, expires_at=session.expires_at, user=User.of(session.user))
+        return AuthPayload(token=session.token, expires_at=session.expires_at, user=User.from_row(session.user))
 
     @strawberry.mutation(description="Exchange email and password for a token.")
     async def login(self, info: Info[Context, None], email: str, password: str) -> AuthPayload:
         session = await info.context.services.accounts.login(email, password, info.context.client_address)
-        return AuthPayload(token=session.token, expires_at=session.expires_at, user=User.of(session.user))
+        return AuthPayload(token=session.token, expires_at=session.expires_at, user=User.from_row(session.user))
 
     @strawberry.mutation(
         description=(
@@ -77,7 +77,7 @@ class AccountMutation:
         session = await context.services.accounts.change_password(
             user, current_password, new_password, context.client_address
         )
-        return AuthPayload(token=session.token, expires_at=session.expires_at, user=User.of(session.user))
+        return AuthPayload(token=session.token, expires_at=session.expires_at, user=User.from_row(session.user))
 
     @strawberry.mutation(
         description=(

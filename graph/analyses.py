@@ -48,7 +48,7 @@ class ResumeScore:
     computed_at: datetime
 
     @classmethod
-    def of(cls, outcome: ScoreOutcome) -> ResumeScore:
+    def from_value(cls, outcome: ScoreOutcome) -> ResumeScore:
         report = outcome.report
         return cls(
             overall_score=report.overall,
@@ -107,7 +107,7 @@ class MatchResult:
     evidence: list[SkillEvidence]
 
     @classmethod
-    def of(cls, result: dict[str, Any]) -> MatchResult:
+    def from_value(cls, result: dict[str, Any]) -> MatchResult:
         breakdown = result["breakdown"]
         return cls(
             match_percentage=result["percentage"],
@@ -148,21 +148,21 @@ class Analysis:
     @strawberry.field
     async def job(self, info: Info[Context, None]) -> Job | None:
         user = await info.context.require_user()
-        row = await JobsByIdLoader.of(info).load(str(self.job_id))
-        return Job.of(row, user.id) if row is not None else None
+        row = await JobsByIdLoader.for_operation(info).load(str(self.job_id))
+        return Job.from_row(row, user.id) if row is not None else None
 
     @strawberry.field
     async def resume(self, info: Info[Context, None]) -> Resume | None:
-        row = await ResumesByIdLoader.of(info).load(str(self.resume_id))
-        return Resume.of(row) if row is not None else None
+        row = await ResumesByIdLoader.for_operation(info).load(str(self.resume_id))
+        return Resume.from_row(row) if row is not None else None
 
     @classmethod
-    def of(cls, row: AnalysisRow, cached: bool = True) -> Analysis:
+    def from_row(cls, row: AnalysisRow, cached: bool = True) -> Analysis:
         return cls(
             id=strawberry.ID(row.id),
             resume_id=strawberry.ID(row.resume_id),
             job_id=strawberry.ID(row.job_id),
-            result=MatchResult.of(row.result),
+            result=MatchResult.from_value(row.result),
             cached=cached,
             created_at=row.created_at,
             expires_at=row.expires_at,
@@ -175,8 +175,8 @@ class JobMatch:
     result: MatchResult
 
     @classmethod
-    def of(cls, value: JobMatchValue, user_id: str) -> JobMatch:
-        return cls(job=Job.of(value.job, user_id), result=MatchResult.of(report_dict(value.report)))
+    def from_value(cls, value: JobMatchValue, user_id: str) -> JobMatch:
+        return cls(job=Job.from_row(value.job, user_id), result=MatchResult.from_value(report_dict(value.report)))
 
 
 @strawberry.input
@@ -198,12 +198,12 @@ class AnalysisQuery:
     @strawberry.field(permission_classes=AUTH, description="How good one of your resumes is, on its own.")
     async def resume_score(self, info: Info[Context, None], resume_id: strawberry.ID) -> ResumeScore:
         user = await info.context.require_user()
-        return ResumeScore.of(await info.context.services.analyses.resume_score(user, str(resume_id)))
+        return ResumeScore.from_value(await info.context.services.analyses.resume_score(user, str(resume_id)))
 
     @strawberry.field(permission_classes=AUTH, description="How good your master profile is, read as a resume.")
     async def profile_score(self, info: Info[Context, None]) -> ResumeScore:
         user = await info.context.require_user()
-        return ResumeScore.of(await info.context.services.analyses.profile_score(user))
+        return ResumeScore.from_value(await info.context.services.analyses.profile_score(user))
 
     @strawberry.field(
         permission_classes=AUTH,
@@ -215,7 +215,7 @@ class AnalysisQuery:
     ) -> Analysis:
         user = await info.context.require_user()
         row, cached = await info.context.services.analyses.match(user, str(resume_id), str(job_id), refresh)
-        return Analysis.of(row, cached)
+        return Analysis.from_row(row, cached)
 
     @strawberry.field(permission_classes=AUTH, description="Your stored matches, newest first.")
     async def analyses(
@@ -235,7 +235,7 @@ class AnalysisQuery:
             job_id=str(job_id) if job_id else None,
             resume_id=str(resume_id) if resume_id else None,
         )
-        return connection_of(page, Analysis.of)
+        return connection_of(page, Analysis.from_row)
 
     @strawberry.field(
         permission_classes=AUTH, description="One resume against up to 1,000 jobs in one call, best first."
@@ -247,7 +247,7 @@ class AnalysisQuery:
         services = info.context.services
         async with services.budgets.spend(user.id, Operation.COMPARE):  # RATE_LIMITED past the budget
             found = await services.analyses.compare(user, str(resume_id), [str(i) for i in job_ids], limit)
-        return [JobMatch.of(value, user.id) for value in found]
+        return [JobMatch.from_value(value, user.id) for value in found]
 
     @strawberry.field(
         permission_classes=AUTH,
@@ -264,7 +264,7 @@ class AnalysisQuery:
             filters.location if filters else None,
             filters.level.value if filters and filters.level else None,
         )
-        return [JobMatch.of(value, user.id) for value in found]
+        return [JobMatch.from_value(value, user.id) for value in found]
 
     @strawberry.field(
         permission_classes=AUTH,
@@ -275,7 +275,10 @@ class AnalysisQuery:
         clusters = await info.context.services.analyses.clusters(user, k)
         return [
             JobCluster(
-                label=c.label, keywords=c.keywords, size=len(c.jobs), jobs=[Job.of(job, user.id) for job in c.jobs]
+                label=c.label,
+                keywords=c.keywords,
+                size=len(c.jobs),
+                jobs=[Job.from_row(job, user.id) for job in c.jobs],
             )
             for c in clusters
         ]

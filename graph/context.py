@@ -19,21 +19,22 @@ from domain.ai.embeddings import Embedder
 from domain.ai.llm import LLMProvider
 from domain.analyses import AnalysisService
 from domain.budgets import Budgets
+from domain.enhancement import EnhancementService
 from domain.errors import Unauthenticated
 from domain.feedback import FeedbackService
-from domain.generations import GenerationService
-from domain.improvements import ImprovementService
+from domain.generations.service import GenerationService
+from domain.improvements.service import ImprovementService
 from domain.indexing import Indexer
 from domain.insights import InsightService
 from domain.jobs import JobService
 from domain.personal_data import PersonalDataService
 from domain.profiles import ProfileService
 from domain.quotas import Quotas
+from domain.ranking.service import RankingService
 from domain.resumes import ResumeService
 from domain.samples import SampleService
 from domain.security import TokenClaims
 from domain.settings import Settings
-from domain.tailoring import RankingService, TailoringService
 from storage.accounts import User
 
 
@@ -49,7 +50,7 @@ class Services:
     profiles: ProfileService
     samples: SampleService
     resumes: ResumeService
-    tailoring: TailoringService
+    enhancement: EnhancementService
     ranking: RankingService
     generations: GenerationService
     analyses: AnalysisService

@@ -50,11 +50,11 @@ class Feedback:
         if self.job_id is None:
             return None
         user = await info.context.require_user()
-        row = await JobsByIdLoader.of(info).load(str(self.job_id))
-        return Job.of(row, user.id) if row is not None else None
+        row = await JobsByIdLoader.for_operation(info).load(str(self.job_id))
+        return Job.from_row(row, user.id) if row is not None else None
 
     @classmethod
-    def of(cls, row: FeedbackRow) -> Feedback:
+    def from_row(cls, row: FeedbackRow) -> Feedback:
         return cls(
             id=strawberry.ID(row.id),
             subject_type=FeedbackSubject(row.subject_type),
@@ -112,7 +112,7 @@ class FeedbackStats:
     last_30_days: list[DailyFeedback] = strawberry.field(description="Oldest first, one entry a day (UTC).")
 
     @classmethod
-    def of(cls, value: StatsValue) -> FeedbackStats:
+    def from_value(cls, value: StatsValue) -> FeedbackStats:
         return cls(
             total=value.total,
             average_rating=value.average_rating,
@@ -147,11 +147,11 @@ class TrainingSample:
     context: JSON = strawberry.field(description="The subject's facts when the feedback was given.")
 
     @classmethod
-    def of(cls, row: FeedbackRow) -> TrainingSample:
+    def from_row(cls, row: FeedbackRow) -> TrainingSample:
         context: dict[str, Any] = dict(row.context or {})
         resume = context.get("resumeText")
         return cls(
-            feedback=Feedback.of(row),
+            feedback=Feedback.from_row(row),
             job_description=context.get("jobDescription"),
             source_text=resume if resume is not None else context.get("profileText"),
             source_kind="RESUME" if resume is not None else "PROFILE",
@@ -182,18 +182,18 @@ class FeedbackQuery:
             subject_type=subject_type.value if subject_type else None,
             min_rating=min_rating,
         )
-        return connection_of(page, Feedback.of)
+        return connection_of(page, Feedback.from_row)
 
     @strawberry.field(permission_classes=AUTH, description="Totals, the rating distribution, per subject, 30 days.")
     async def feedback_stats(self, info: Info[Context, None]) -> FeedbackStats:
         user = await info.context.require_user()
-        return FeedbackStats.of(await info.context.services.feedback.stats(user))
+        return FeedbackStats.from_value(await info.context.services.feedback.stats(user))
 
     @strawberry.field(permission_classes=AUTH, description="Your feedback closest in meaning to the query.")
     async def similar_feedback(self, info: Info[Context, None], query: str, limit: int = 5) -> list[SimilarFeedback]:
         user = await info.context.require_user()
         found = await info.context.services.feedback.similar(user, query, limit)
-        return [SimilarFeedback(feedback=Feedback.of(f.feedback), similarity=f.similarity) for f in found]
+        return [SimilarFeedback(feedback=Feedback.from_row(f.feedback), similarity=f.similarity) for f in found]
 
     @strawberry.field(permission_classes=AUTH, description="Your best-rated answers as training samples, newest first.")
     async def high_quality_feedback(
@@ -201,7 +201,7 @@ class FeedbackQuery:
     ) -> list[TrainingSample]:
         user = await info.context.require_user()
         rows = await info.context.services.feedback.high_quality(user, min_rating, limit)
-        return [TrainingSample.of(row) for row in rows]
+        return [TrainingSample.from_row(row) for row in rows]
 
 
 @strawberry.type
@@ -220,4 +220,4 @@ class FeedbackMutation:
             query=input.query,
             response=input.response,
         )
-        return Feedback.of(await info.context.services.feedback.submit(user, data))
+        return Feedback.from_row(await info.context.services.feedback.submit(user, data))

@@ -12,7 +12,7 @@ from strawberry.types import Info
 
 from domain.ats import LETTER_WEIGHTS, RESUME_WEIGHTS
 from domain.budgets import Operation
-from domain.generations import LetterOptions, ResumeOptions
+from domain.generations.service import LetterOptions, ResumeOptions
 from domain.pagination import window
 from graph.context import Context
 from graph.exports import generation_path
@@ -20,8 +20,7 @@ from graph.jobs import Job
 from graph.loaders import JobsByIdLoader
 from graph.pagination import Connection, connection_of
 from graph.permissions import IsAuthenticated
-from graph.samples import DocumentType
-from graph.tailoring import LLMMetadata
+from graph.shared_types import DocumentType, LLMMetadata
 from storage.generations import Generation as GenerationRow
 
 AUTH = [IsAuthenticated]
@@ -150,7 +149,7 @@ class Generation:
     async def job(self, info: Info[Context, None]) -> Job | None:
         user = await info.context.require_user()
         row = await _job(info, self.job_id)
-        return Job.of(row, user.id) if row is not None else None
+        return Job.from_row(row, user.id) if row is not None else None
 
     @strawberry.field(description="The job's title now, or as it was when the document was made.")
     async def job_title(self, info: Info[Context, None]) -> str | None:
@@ -165,7 +164,7 @@ class Generation:
         return row.company if row is not None else self.saved_company
 
     @classmethod
-    def of(cls, row: GenerationRow) -> Generation:
+    def from_row(cls, row: GenerationRow) -> Generation:
         feedback = row.ats_feedback
         used = row.content_used
         options = dict(row.options)
@@ -215,7 +214,7 @@ def _snake(name: str) -> str:
 
 
 async def _job(info: Info[Context, None], job_id: strawberry.ID | None) -> Any:
-    return await JobsByIdLoader.of(info).load(str(job_id)) if job_id is not None else None
+    return await JobsByIdLoader.for_operation(info).load(str(job_id)) if job_id is not None else None
 
 
 @strawberry.input
@@ -259,12 +258,12 @@ class GenerationQuery:
             document_type=document_type.value if document_type else None,
             job_id=str(job_id) if job_id is not None else None,
         )
-        return connection_of(page, Generation.of)
+        return connection_of(page, Generation.from_row)
 
     @strawberry.field(permission_classes=AUTH, description="One of your generated documents, with its full text.")
     async def generation(self, info: Info[Context, None], id: strawberry.ID) -> Generation:
         user = await info.context.require_user()
-        return Generation.of(await info.context.services.generations.get(user, str(id)))
+        return Generation.from_row(await info.context.services.generations.get(user, str(id)))
 
 
 @strawberry.type
@@ -287,7 +286,7 @@ class GenerationMutation:
         services = info.context.services
         async with services.budgets.spend(user.id, Operation.GENERATION):  # RATE_LIMITED past the budget
             row = await services.generations.generate_resume(user, options)
-        return Generation.of(row)
+        return Generation.from_row(row)
 
     @strawberry.mutation(
         permission_classes=AUTH,
@@ -307,7 +306,7 @@ class GenerationMutation:
         async with services.budgets.spend(user.id, Operation.GENERATION, Operation.LLM) as spend:
             row = await services.generations.generate_cover_letter(user, options)
             await spend.tokens((row.llm_metadata or {}).get("total_tokens", 0))
-        return Generation.of(row)
+        return Generation.from_row(row)
 
     @strawberry.mutation(permission_classes=AUTH, description="Delete one of your generated documents.")
     async def delete_generation(self, info: Info[Context, None], id: strawberry.ID) -> strawberry.ID:

@@ -14,7 +14,7 @@ from strawberry.types import Info
 
 from domain.budgets import Operation
 from domain.errors import NotFound
-from domain.improvement_events import ImprovementEvent as EventValue
+from domain.improvements.events import ImprovementEvent as EventValue
 from domain.pagination import window
 from graph.analyses import MatchBreakdown
 from graph.context import Context
@@ -23,7 +23,7 @@ from graph.loaders import JobsByIdLoader, ResumesByIdLoader
 from graph.pagination import Connection, connection_of
 from graph.permissions import IsAuthenticated
 from graph.resumes import Resume
-from graph.tailoring import LLMMetadata
+from graph.shared_types import LLMMetadata
 from storage.improvements import Improvement as ImprovementRow
 from storage.improvements import ImprovementRun as RunRow
 
@@ -126,17 +126,17 @@ class Improvement:
 
     @strawberry.field
     async def resume(self, info: Info[Context, None]) -> Resume | None:
-        row = await ResumesByIdLoader.of(info).load(str(self.resume_id))
-        return Resume.of(row) if row is not None else None
+        row = await ResumesByIdLoader.for_operation(info).load(str(self.resume_id))
+        return Resume.from_row(row) if row is not None else None
 
     @strawberry.field
     async def job(self, info: Info[Context, None]) -> Job | None:
         user = await info.context.require_user()
-        row = await JobsByIdLoader.of(info).load(str(self.job_id))
-        return Job.of(row, user.id) if row is not None else None
+        row = await JobsByIdLoader.for_operation(info).load(str(self.job_id))
+        return Job.from_row(row, user.id) if row is not None else None
 
     @classmethod
-    def of(cls, row: ImprovementRow) -> Improvement:
+    def from_row(cls, row: ImprovementRow) -> Improvement:
         result: dict[str, Any] = row.result
         return cls(
             id=strawberry.ID(row.id),
@@ -194,10 +194,10 @@ class ImprovementEvent:
         if self._event.improvement_id is None:
             return None
         user = await info.context.require_user()
-        return Improvement.of(await info.context.services.improvements.loaded(user, self._event))
+        return Improvement.from_row(await info.context.services.improvements.improvement_of_event(user, self._event))
 
     @classmethod
-    def of(cls, event: EventValue) -> ImprovementEvent:
+    def from_value(cls, event: EventValue) -> ImprovementEvent:
         error = None
         if event.error_code is not None:
             error = ImprovementError(code=event.error_code, message=event.error_message or "")
@@ -229,7 +229,7 @@ class ImprovementRun:
     finished_at: datetime | None
 
     @classmethod
-    def of(cls, row: RunRow) -> ImprovementRun:
+    def from_row(cls, row: RunRow) -> ImprovementRun:
         error = ImprovementError(code=row.error_code, message=row.error_message or "") if row.error_code else None
         return cls(
             id=strawberry.ID(row.id),
@@ -252,7 +252,7 @@ class ImprovementQuery:
         self, info: Info[Context, None], resume_id: strawberry.ID, job_id: strawberry.ID
     ) -> Improvement:
         user = await info.context.require_user()
-        return Improvement.of(await info.context.services.improvements.get(user, str(resume_id), str(job_id)))
+        return Improvement.from_row(await info.context.services.improvements.get(user, str(resume_id), str(job_id)))
 
     @strawberry.field(permission_classes=AUTH, description="Your stored improvements, most recently updated first.")
     async def improvements(
@@ -272,14 +272,16 @@ class ImprovementQuery:
             resume_id=str(resume_id) if resume_id else None,
             job_id=str(job_id) if job_id else None,
         )
-        return connection_of(page, Improvement.of)
+        return connection_of(page, Improvement.from_row)
 
     @strawberry.field(permission_classes=AUTH, description="The latest improvement run for a resume and a job.")
     async def improvement_run(
         self, info: Info[Context, None], resume_id: strawberry.ID, job_id: strawberry.ID
     ) -> ImprovementRun:
         user = await info.context.require_user()
-        return ImprovementRun.of(await info.context.services.improvements.latest_run(user, str(resume_id), str(job_id)))
+        return ImprovementRun.from_row(
+            await info.context.services.improvements.latest_run(user, str(resume_id), str(job_id))
+        )
 
 
 @strawberry.type
@@ -300,7 +302,7 @@ class ImprovementMutation:
             row = await services.improvements.improve(user, str(resume_id), str(job_id), analyze_again)
             if row.updated_at >= started:  # a run made it (a stored answer spent no tokens now)
                 await spend.tokens(run_tokens(row))
-        return Improvement.of(row)
+        return Improvement.from_row(row)
 
 
 @strawberry.type
@@ -323,5 +325,7 @@ class ImprovementSubscription:
                 async for event in events:
                     if event.improvement_id is not None and not event.cached:
                         with suppress(NotFound):  # deleted with its resume or job: the field answers that
-                            await spend.tokens(run_tokens(await services.improvements.loaded(user, event)))
-                    yield ImprovementEvent.of(event)
+                            await spend.tokens(
+                                run_tokens(await services.improvements.improvement_of_event(user, event))
+                            )
+                    yield ImprovementEvent.from_value(event)

@@ -99,23 +99,29 @@ class StorageStats:
     quota: StorageQuota
 
     @classmethod
-    def of(cls, value: StatsValue, viewer_id: str) -> StorageStats:
+    def from_value(cls, value: StatsValue, viewer_id: str) -> StorageStats:
         held = value.holdings
         return cls(
-            jobs=JobHoldings(total=held["jobs"].total, newest=[Job.of(r, viewer_id) for r in held["jobs"].newest]),
-            resumes=ResumeHoldings(total=held["resumes"].total, newest=[Resume.of(r) for r in held["resumes"].newest]),
-            samples=SampleHoldings(total=held["samples"].total, newest=[Sample.of(r) for r in held["samples"].newest]),
+            jobs=JobHoldings(
+                total=held["jobs"].total, newest=[Job.from_row(r, viewer_id) for r in held["jobs"].newest]
+            ),
+            resumes=ResumeHoldings(
+                total=held["resumes"].total, newest=[Resume.from_row(r) for r in held["resumes"].newest]
+            ),
+            samples=SampleHoldings(
+                total=held["samples"].total, newest=[Sample.from_row(r) for r in held["samples"].newest]
+            ),
             analyses=AnalysisHoldings(
-                total=held["analyses"].total, newest=[Analysis.of(r) for r in held["analyses"].newest]
+                total=held["analyses"].total, newest=[Analysis.from_row(r) for r in held["analyses"].newest]
             ),
             improvements=ImprovementHoldings(
-                total=held["improvements"].total, newest=[Improvement.of(r) for r in held["improvements"].newest]
+                total=held["improvements"].total, newest=[Improvement.from_row(r) for r in held["improvements"].newest]
             ),
             generations=GenerationHoldings(
-                total=held["generations"].total, newest=[Generation.of(r) for r in held["generations"].newest]
+                total=held["generations"].total, newest=[Generation.from_row(r) for r in held["generations"].newest]
             ),
             feedback=FeedbackHoldings(
-                total=held["feedback"].total, newest=[Feedback.of(r) for r in held["feedback"].newest]
+                total=held["feedback"].total, newest=[Feedback.from_row(r) for r in held["feedback"].newest]
             ),
             average_rating=value.average_rating,
             global_totals=GlobalTotals(**value.global_totals) if value.global_totals is not None else None,
@@ -128,4 +134,4 @@ class InsightQuery:
     @strawberry.field(permission_classes=[IsAuthenticated], description="What Tailor holds for you.")
     async def storage_stats(self, info: Info[Context, None]) -> StorageStats:
         user = await info.context.require_user()
-        return StorageStats.of(await info.context.services.insights.storage_stats(user), user.id)
+        return StorageStats.from_value(await info.context.services.insights.storage_stats(user), user.id)

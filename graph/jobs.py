@@ -13,10 +13,10 @@ from strawberry.types import Info
 from domain.jobs import JobInput
 from domain.pagination import window
 from graph.context import Context
+from graph.http.uploads import read_upload
 from graph.loaders import AnalysisCountsByJobIdLoader
 from graph.pagination import Connection, connection_of
 from graph.permissions import IsAuthenticated
-from graph.uploads import read_upload
 from storage.jobs import Job as JobRow
 
 
@@ -62,10 +62,10 @@ class Job:
 
     @strawberry.field(description="How many times you have matched a resume against this job.")
     async def analysis_count(self, info: Info[Context, None]) -> int:
-        return await AnalysisCountsByJobIdLoader.of(info).load(str(self.id))
+        return await AnalysisCountsByJobIdLoader.for_operation(info).load(str(self.id))
 
     @classmethod
-    def of(cls, row: JobRow, viewer_id: str) -> Job:
+    def from_row(cls, row: JobRow, viewer_id: str) -> Job:
         return cls(
             id=strawberry.ID(row.id),
             visibility=JobVisibility(row.visibility),
@@ -134,7 +134,7 @@ class JobQuery:
     @strawberry.field(permission_classes=[IsAuthenticated], description="One of your jobs, or a public one.")
     async def job(self, info: Info[Context, None], id: strawberry.ID) -> Job:
         user = await info.context.require_user()
-        return Job.of(await info.context.services.jobs.get(user, str(id)), user.id)
+        return Job.from_row(await info.context.services.jobs.get(user, str(id)), user.id)
 
     @strawberry.field(
         permission_classes=[IsAuthenticated],
@@ -157,7 +157,7 @@ class JobQuery:
             search=search,
             visibility=visibility.value if visibility else None,
         )
-        return connection_of(page, lambda row: Job.of(row, user.id))
+        return connection_of(page, lambda row: Job.from_row(row, user.id))
 
 
 @strawberry.type
@@ -188,19 +188,19 @@ class JobMutation:
         result = await info.context.services.jobs.import_public(user, content)
         return ImportJobsResult(
             imported=len(result.jobs),
-            jobs=[Job.of(row, user.id) for row in result.jobs],
+            jobs=[Job.from_row(row, user.id) for row in result.jobs],
             errors=[ImportLineError(line=e.line, code=e.code, message=e.message) for e in result.errors],
         )
 
     @strawberry.mutation(permission_classes=[IsAuthenticated], description="Save a posting, parsed from its text.")
     async def create_job(self, info: Info[Context, None], input: CreateJobInput) -> Job:
         user = await info.context.require_user()
-        return Job.of(await info.context.services.jobs.create(user, job_input(input)), user.id)
+        return Job.from_row(await info.context.services.jobs.create(user, job_input(input)), user.id)
 
     @strawberry.mutation(permission_classes=[IsAuthenticated])
     async def update_job(self, info: Info[Context, None], input: UpdateJobInput) -> Job:
         user = await info.context.require_user()
-        return Job.of(await info.context.services.jobs.update(user, str(input.id), job_input(input)), user.id)
+        return Job.from_row(await info.context.services.jobs.update(user, str(input.id), job_input(input)), user.id)
 
     @strawberry.mutation(
         permission_classes=[IsAuthenticated],

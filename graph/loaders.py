@@ -1,6 +1,6 @@
 """Every batched read of the graph, one named loader per relation (Saleor's naming: `<Rows>By<Key>Loader`).
 
-A resolver never reads a related row itself: it asks the operation's loader, `JobsByIdLoader.of(info)`,
+A resolver never reads a related row itself: it asks the operation's loader, `JobsByIdLoader.for_operation(info)`,
 which gathers the keys of every row on the page and reads them in one statement. Loaders are made per
 operation through `Context.loader` (one accessor): a websocket's context lives as long as its connection,
 and a loader's cache must not outlive the operation that filled it. Each loader answers in key order, with
@@ -33,7 +33,7 @@ class Loader(DataLoader[K, V], ABC, Generic[K, V]):
         self.context = context
 
     @classmethod
-    def of(cls, info: Info[Context, Any]) -> Self:
+    def for_operation(cls, info: Info[Context, Any]) -> Self:
         """This operation's loader of the kind, made on first use."""
         return info.context.loader(info, cls)
 

@@ -83,7 +83,7 @@ def configure_logging(level: str = "INFO", log_format: str = "auto") -> None:
     for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
-    logging.getLogger("uvicorn.access").disabled = True  # graph/http.py writes the access log
+    logging.getLogger("uvicorn.access").disabled = True  # graph/http/middleware.py writes the access log
     for name in NOISY:
         logging.getLogger(name).setLevel(logging.WARNING)
     migrations = logging.getLogger("alembic.runtime.migration")

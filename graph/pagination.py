@@ -8,25 +8,13 @@ from typing import Generic, TypeVar
 
 import strawberry
 
-from domain.pagination import DEFAULT_PAGE, MAX_PAGE, Page
+from domain.pagination import DEFAULT_PAGE, Page
+from graph.shared_types import PageInfo
 
 __all__ = ["DEFAULT_PAGE", "Connection", "Edge", "PageInfo", "connection_of"]
 
 N = TypeVar("N")
 R = TypeVar("R")
-
-
-@strawberry.type(
-    description=f"Lists page forward with `first`/`after` (newest first; {DEFAULT_PAGE} when neither `first` nor "
-    f"`last` is given) or backward with `last`/`before`, at most {MAX_PAGE} a page; `first` with `last` is "
-    "BAD_USER_INPUT. "
-    "Paging forward, hasPreviousPage is false; paging backward, hasNextPage is false (the Relay spec allows both)."
-)
-class PageInfo:
-    has_next_page: bool
-    has_previous_page: bool
-    start_cursor: str | None
-    end_cursor: str | None
 
 
 @strawberry.type

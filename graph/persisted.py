@@ -71,7 +71,7 @@ class Resolved:
 
 class QueryStore(Protocol):
     """Where registered queries are kept (storage/persisted_queries.py: in memory, or Redis), wired in by
-    the composition root (graph/app.py)."""
+    the composition root (graph/server/app.py)."""
 
     async def get(self, sha256: str) -> str | None: ...
 

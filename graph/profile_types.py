@@ -70,7 +70,7 @@ class Experience:
     enhanced_description: str | None
 
     @classmethod
-    def of(cls, row: ExperienceRow) -> Experience:
+    def from_row(cls, row: ExperienceRow) -> Experience:
         return cls(
             id=strawberry.ID(row.id),
             title=row.title,
@@ -98,7 +98,7 @@ class Project:
     enhanced_description: str | None
 
     @classmethod
-    def of(cls, row: ProjectRow) -> Project:
+    def from_row(cls, row: ProjectRow) -> Project:
         return cls(
             id=strawberry.ID(row.id),
             name=row.name,
@@ -119,7 +119,7 @@ class ProfileSkill:
     level: SkillLevel | None
 
     @classmethod
-    def of(cls, row: ProfileSkillRow) -> ProfileSkill:
+    def from_row(cls, row: ProfileSkillRow) -> ProfileSkill:
         level = SkillLevel(row.level) if row.level else None
         return cls(id=strawberry.ID(row.id), name=row.name, category=row.category, level=level)
 
@@ -136,7 +136,7 @@ class Education:
     honours: str | None
 
     @classmethod
-    def of(cls, row: EducationRow) -> Education:
+    def from_row(cls, row: EducationRow) -> Education:
         return cls(
             id=strawberry.ID(row.id),
             institution=row.institution,
@@ -158,7 +158,7 @@ class Certification:
     url: str | None
 
     @classmethod
-    def of(cls, row: CertificationRow) -> Certification:
+    def from_row(cls, row: CertificationRow) -> Certification:
         return cls(
             id=strawberry.ID(row.id),
             name=row.name,
@@ -184,7 +184,7 @@ class Profile:
     updated_at: datetime
 
     @classmethod
-    def of(cls, row: ProfileRow) -> Profile:
+    def from_row(cls, row: ProfileRow) -> Profile:
         return cls(
             row=row,
             id=strawberry.ID(row.id),
@@ -202,27 +202,32 @@ class Profile:
 
     @strawberry.field
     async def experiences(self, info: Info[Context, None]) -> list[Experience]:
-        return [Experience.of(r) for r in await ExperiencesByProfileIdLoader.of(info).load(self.row.id)]
+        return [
+            Experience.from_row(r) for r in await ExperiencesByProfileIdLoader.for_operation(info).load(self.row.id)
+        ]
 
     @strawberry.field
     async def projects(self, info: Info[Context, None]) -> list[Project]:
-        return [Project.of(r) for r in await ProjectsByProfileIdLoader.of(info).load(self.row.id)]
+        return [Project.from_row(r) for r in await ProjectsByProfileIdLoader.for_operation(info).load(self.row.id)]
 
     @strawberry.field
     async def skills(self, info: Info[Context, None]) -> list[ProfileSkill]:
-        return [ProfileSkill.of(r) for r in await SkillsByProfileIdLoader.of(info).load(self.row.id)]
+        return [ProfileSkill.from_row(r) for r in await SkillsByProfileIdLoader.for_operation(info).load(self.row.id)]
 
     @strawberry.field
     async def education(self, info: Info[Context, None]) -> list[Education]:
-        return [Education.of(r) for r in await EducationByProfileIdLoader.of(info).load(self.row.id)]
+        return [Education.from_row(r) for r in await EducationByProfileIdLoader.for_operation(info).load(self.row.id)]
 
     @strawberry.field
     async def certifications(self, info: Info[Context, None]) -> list[Certification]:
-        return [Certification.of(r) for r in await CertificationsByProfileIdLoader.of(info).load(self.row.id)]
+        return [
+            Certification.from_row(r)
+            for r in await CertificationsByProfileIdLoader.for_operation(info).load(self.row.id)
+        ]
 
     @strawberry.field(description="Years of experience, overlapping roles counted once, a current role up to now.")
     async def total_experience_years(self, info: Info[Context, None]) -> float:
-        experiences = await ExperiencesByProfileIdLoader.of(info).load(self.row.id)
+        experiences = await ExperiencesByProfileIdLoader.for_operation(info).load(self.row.id)
         return experience_years((row.start_month, row.end_month) for row in experiences)
 
 

@@ -57,7 +57,7 @@ class ProfileQuery:
     async def profile(self, info: Ctx) -> Profile | None:
         user = await info.context.require_user()
         row = await info.context.services.profiles.profile(user)
-        return Profile.of(row) if row else None
+        return Profile.from_row(row) if row else None
 
 
 @strawberry.enum
@@ -87,20 +87,20 @@ class ProfileMutation:
         services = info.context.services
         resume = await services.resumes.get(user, str(resume_id))
         result = await services.profiles.import_resume(user, resume.parsed, replace=mode is ImportMode.REPLACE)
-        return ImportProfileResult(profile=Profile.of(result.profile), added=result.added, skipped=result.skipped)
+        return ImportProfileResult(profile=Profile.from_row(result.profile), added=result.added, skipped=result.skipped)
 
     @strawberry.mutation(permission_classes=AUTH, description="Set the profile's own fields (creates it if need be).")
     async def update_profile(self, info: Ctx, input: ProfileInput) -> Profile:
         user = await info.context.require_user()
-        return Profile.of(await info.context.services.profiles.update_profile(user, given(input)))
+        return Profile.from_row(await info.context.services.profiles.update_profile(user, given(input)))
 
     @strawberry.mutation(permission_classes=AUTH)
     async def add_experience(self, info: Ctx, input: ExperienceInput) -> Experience:
-        return Experience.of(await _add(info, "experiences", input))
+        return Experience.from_row(await _add(info, "experiences", input))
 
     @strawberry.mutation(permission_classes=AUTH)
     async def update_experience(self, info: Ctx, id: strawberry.ID, input: ExperienceInput) -> Experience:
-        return Experience.of(await _update(info, "experiences", id, input))
+        return Experience.from_row(await _update(info, "experiences", id, input))
 
     @strawberry.mutation(permission_classes=AUTH)
     async def delete_experience(self, info: Ctx, id: strawberry.ID) -> strawberry.ID:
@@ -108,15 +108,15 @@ class ProfileMutation:
 
     @strawberry.mutation(permission_classes=AUTH, description="Give every experience id once, in the new order.")
     async def reorder_experiences(self, info: Ctx, ids: list[strawberry.ID]) -> list[Experience]:
-        return [Experience.of(row) for row in await _reorder(info, "experiences", ids)]
+        return [Experience.from_row(row) for row in await _reorder(info, "experiences", ids)]
 
     @strawberry.mutation(permission_classes=AUTH)
     async def add_project(self, info: Ctx, input: ProjectInput) -> Project:
-        return Project.of(await _add(info, "projects", input))
+        return Project.from_row(await _add(info, "projects", input))
 
     @strawberry.mutation(permission_classes=AUTH)
     async def update_project(self, info: Ctx, id: strawberry.ID, input: ProjectInput) -> Project:
-        return Project.of(await _update(info, "projects", id, input))
+        return Project.from_row(await _update(info, "projects", id, input))
 
     @strawberry.mutation(permission_classes=AUTH)
     async def delete_project(self, info: Ctx, id: strawberry.ID) -> strawberry.ID:
@@ -124,15 +124,15 @@ class ProfileMutation:
 
     @strawberry.mutation(permission_classes=AUTH)
     async def reorder_projects(self, info: Ctx, ids: list[strawberry.ID]) -> list[Project]:
-        return [Project.of(row) for row in await _reorder(info, "projects", ids)]
+        return [Project.from_row(row) for row in await _reorder(info, "projects", ids)]
 
     @strawberry.mutation(permission_classes=AUTH)
     async def add_skill(self, info: Ctx, input: SkillInput) -> ProfileSkill:
-        return ProfileSkill.of(await _add(info, "skills", input))
+        return ProfileSkill.from_row(await _add(info, "skills", input))
 
     @strawberry.mutation(permission_classes=AUTH)
     async def update_skill(self, info: Ctx, id: strawberry.ID, input: SkillInput) -> ProfileSkill:
-        return ProfileSkill.of(await _update(info, "skills", id, input))
+        return ProfileSkill.from_row(await _update(info, "skills", id, input))
 
     @strawberry.mutation(permission_classes=AUTH)
     async def delete_skill(self, info: Ctx, id: strawberry.ID) -> strawberry.ID:
@@ -140,15 +140,15 @@ class ProfileMutation:
 
     @strawberry.mutation(permission_classes=AUTH)
     async def reorder_skills(self, info: Ctx, ids: list[strawberry.ID]) -> list[ProfileSkill]:
-        return [ProfileSkill.of(row) for row in await _reorder(info, "skills", ids)]
+        return [ProfileSkill.from_row(row) for row in await _reorder(info, "skills", ids)]
 
     @strawberry.mutation(permission_classes=AUTH)
     async def add_education(self, info: Ctx, input: EducationInput) -> Education:
-        return Education.of(await _add(info, "education", input))
+        return Education.from_row(await _add(info, "education", input))
 
     @strawberry.mutation(permission_classes=AUTH)
     async def update_education(self, info: Ctx, id: strawberry.ID, input: EducationInput) -> Education:
-        return Education.of(await _update(info, "education", id, input))
+        return Education.from_row(await _update(info, "education", id, input))
 
     @strawberry.mutation(permission_classes=AUTH)
     async def delete_education(self, info: Ctx, id: strawberry.ID) -> strawberry.ID:
@@ -156,15 +156,15 @@ class ProfileMutation:
 
     @strawberry.mutation(permission_classes=AUTH)
     async def reorder_education(self, info: Ctx, ids: list[strawberry.ID]) -> list[Education]:
-        return [Education.of(row) for row in await _reorder(info, "education", ids)]
+        return [Education.from_row(row) for row in await _reorder(info, "education", ids)]
 
     @strawberry.mutation(permission_classes=AUTH)
     async def add_certification(self, info: Ctx, input: CertificationInput) -> Certification:
-        return Certification.of(await _add(info, "certifications", input))
+        return Certification.from_row(await _add(info, "certifications", input))
 
     @strawberry.mutation(permission_classes=AUTH)
     async def update_certification(self, info: Ctx, id: strawberry.ID, input: CertificationInput) -> Certification:
-        return Certification.of(await _update(info, "certifications", id, input))
+        return Certification.from_row(await _update(info, "certifications", id, input))
 
     @strawberry.mutation(permission_classes=AUTH)
     async def delete_certification(self, info: Ctx, id: strawberry.ID) -> strawberry.ID:
@@ -172,4 +172,4 @@ class ProfileMutation:
 
     @strawberry.mutation(permission_classes=AUTH)
     async def reorder_certifications(self, info: Ctx, ids: list[strawberry.ID]) -> list[Certification]:
-        return [Certification.of(row) for row in await _reorder(info, "certifications", ids)]
+        return [Certification.from_row(row) for row in await _reorder(info, "certifications", ids)]

@@ -14,9 +14,9 @@ from strawberry.types import Info
 from domain.pagination import window
 from domain.quotas import UploadKind
 from graph.context import Context
+from graph.http.uploads import read_upload
 from graph.pagination import Connection, connection_of
 from graph.permissions import IsAuthenticated
-from graph.uploads import read_upload
 from storage.resumes import Resume as ResumeRow
 
 AUTH = [IsAuthenticated]
@@ -37,7 +37,7 @@ class Resume:
     )
 
     @classmethod
-    def of(cls, row: ResumeRow) -> Resume:
+    def from_row(cls, row: ResumeRow) -> Resume:
         return cls(
             id=strawberry.ID(row.id),
             filename=row.filename,
@@ -69,12 +69,12 @@ class ResumeQuery:
     ) -> Connection[Resume]:
         user = await info.context.require_user()
         page = await info.context.services.resumes.page(user, window(first, after, last, before))
-        return connection_of(page, Resume.of)
+        return connection_of(page, Resume.from_row)
 
     @strawberry.field(permission_classes=AUTH)
     async def resume(self, info: Info[Context, None], id: strawberry.ID) -> Resume:
         user = await info.context.require_user()
-        return Resume.of(await info.context.services.resumes.get(user, str(id)))
+        return Resume.from_row(await info.context.services.resumes.get(user, str(id)))
 
 
 @strawberry.type
@@ -92,7 +92,7 @@ class ResumeMutation:
         name: Any = getattr(file, "filename", None)
         async with services.quotas.reserve(user, content, UploadKind.RESUME):  # QUOTA_EXCEEDED: nothing stored
             uploaded = await services.resumes.upload(user, name, content)
-        return UploadResumePayload(resume=Resume.of(uploaded.resume), deduplicated=uploaded.deduplicated)
+        return UploadResumePayload(resume=Resume.from_row(uploaded.resume), deduplicated=uploaded.deduplicated)
 
     @strawberry.mutation(permission_classes=AUTH, description="Delete a resume (and its file, unless still in use).")
     async def delete_resume(self, info: Info[Context, None], id: strawberry.ID) -> strawberry.ID:

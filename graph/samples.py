@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import Enum
 from typing import Any
 
 import strawberry
@@ -14,18 +13,13 @@ from domain.budgets import Operation
 from domain.pagination import window
 from domain.quotas import UploadKind
 from graph.context import Context
+from graph.http.uploads import read_upload
 from graph.pagination import Connection, connection_of
 from graph.permissions import IsAuthenticated
-from graph.uploads import read_upload
+from graph.shared_types import DocumentType
 from storage.samples import Sample as SampleRow
 
 AUTH = [IsAuthenticated]
-
-
-@strawberry.enum
-class DocumentType(Enum):
-    RESUME = "RESUME"
-    COVER_LETTER = "COVER_LETTER"
 
 
 @strawberry.type(description="Measured stylometrics of a sample, and the tone derived from them.")
@@ -46,7 +40,7 @@ class WritingStyle:
     model: str
 
     @classmethod
-    def of(cls, style: dict[str, Any], metadata: dict[str, Any] | None) -> WritingStyle:
+    def from_value(cls, style: dict[str, Any], metadata: dict[str, Any] | None) -> WritingStyle:
         meta = metadata or {}
         return cls(**style, provider=meta.get("provider", ""), model=meta.get("model", ""))
 
@@ -63,7 +57,7 @@ class SampleSummary:
     created_at: datetime
 
     @classmethod
-    def of(cls, row: SampleRow) -> SampleSummary:
+    def from_row(cls, row: SampleRow) -> SampleSummary:
         return cls(
             id=strawberry.ID(row.id),
             document_type=DocumentType(row.document_type),
@@ -83,9 +77,9 @@ class Sample(SampleSummary):
     warnings: list[str]
 
     @classmethod
-    def of(cls, row: SampleRow) -> Sample:
-        summary = SampleSummary.of(row)
-        style = WritingStyle.of(row.writing_style, row.style_metadata) if row.writing_style else None
+    def from_row(cls, row: SampleRow) -> Sample:
+        summary = SampleSummary.from_row(row)
+        style = WritingStyle.from_value(row.writing_style, row.style_metadata) if row.writing_style else None
         return cls(**vars(summary), full_text=row.full_text, writing_style=style, warnings=row.warnings)
 
 
@@ -109,12 +103,12 @@ class SampleQuery:
             document_type=document_type.value if document_type else None,
             is_active=is_active,
         )
-        return connection_of(page, SampleSummary.of)
+        return connection_of(page, SampleSummary.from_row)
 
     @strawberry.field(permission_classes=AUTH)
     async def sample(self, info: Info[Context, None], id: strawberry.ID) -> Sample:
         user = await info.context.require_user()
-        return Sample.of(await info.context.services.samples.get(user, str(id)))
+        return Sample.from_row(await info.context.services.samples.get(user, str(id)))
 
 
 @strawberry.type
@@ -136,7 +130,7 @@ class SampleMutation:
         ):
             row = await services.samples.upload(user, document_type.value, name, content)
             await spend.tokens((row.style_metadata or {}).get("total_tokens", 0))
-        return Sample.of(row)
+        return Sample.from_row(row)
 
     @strawberry.mutation(permission_classes=AUTH, description="Measure the sample's writing style again.")
     async def refresh_writing_style(self, info: Info[Context, None], sample_id: strawberry.ID) -> Sample:
@@ -145,7 +139,7 @@ class SampleMutation:
         async with services.budgets.spend(user.id, Operation.LLM) as spend:
             row = await services.samples.refresh_style(user, str(sample_id))
             await spend.tokens((row.style_metadata or {}).get("total_tokens", 0))
-        return Sample.of(row)
+        return Sample.from_row(row)
 
     @strawberry.mutation(
         permission_classes=AUTH, description="Delete a sample; if it was active, the newest other one of its type is."

@@ -18,21 +18,22 @@ from strawberry.types.execution import PreExecutionError
 from domain.settings import Settings
 from graph.accounts import AccountMutation, AccountQuery
 from graph.analyses import AnalysisQuery
+from graph.enhancement import EnhancementMutation
 from graph.errors import as_graphql_error, coded_error, log_unexpected, to_api_error
 from graph.feedback import FeedbackMutation, FeedbackQuery
 from graph.generations import GenerationMutation, GenerationQuery
+from graph.http.media import TimedOut
+from graph.http.operation_checks import introspects_only, parses, precheck
 from graph.improvements import ImprovementMutation, ImprovementQuery, ImprovementSubscription
 from graph.insights import InsightQuery
 from graph.jobs import JobMutation, JobQuery
 from graph.limits import schema_extensions
-from graph.media import TimedOut
 from graph.persisted import PersistedQueries
 from graph.personal_data import PersonalDataMutation
 from graph.profiles import ProfileMutation, ProfileQuery
-from graph.requests import introspects_only, parses, precheck
+from graph.ranking import RankingMutation, RankingQuery
 from graph.resumes import ResumeMutation, ResumeQuery
 from graph.samples import SampleMutation, SampleQuery
-from graph.tailoring import TailoringMutation, TailoringQuery
 
 Query = merge_types(
     "Query",
@@ -42,7 +43,7 @@ Query = merge_types(
         ProfileQuery,
         SampleQuery,
         ResumeQuery,
-        TailoringQuery,
+        RankingQuery,
         GenerationQuery,
         AnalysisQuery,
         ImprovementQuery,
@@ -58,7 +59,8 @@ Mutation = merge_types(
         ProfileMutation,
         SampleMutation,
         ResumeMutation,
-        TailoringMutation,
+        RankingMutation,
+        EnhancementMutation,
         GenerationMutation,
         ImprovementMutation,
         FeedbackMutation,

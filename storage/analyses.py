@@ -106,7 +106,7 @@ class AnalysisRepository:
         )
         return {job_id: int(count) for job_id, count in rows}
 
-    async def owned(self, user_id: str, analysis_id: str) -> Analysis | None:
+    async def find_owned(self, user_id: str, analysis_id: str) -> Analysis | None:
         return await self.session.scalar(
             select(Analysis).where(Analysis.id == analysis_id, Analysis.user_id == user_id)
         )

@@ -58,7 +58,7 @@ class FeedbackRepository:
         self.session.add(feedback)
         return feedback
 
-    async def owned_many(self, user_id: str, ids: list[str]) -> list[Feedback]:
+    async def find_owned_many(self, user_id: str, ids: list[str]) -> list[Feedback]:
         if not ids:
             return []
         return list(

@@ -53,7 +53,7 @@ class GenerationRepository:
         self.session.add(generation)
         return generation
 
-    async def owned(self, user_id: str, generation_id: str) -> Generation | None:
+    async def find_owned(self, user_id: str, generation_id: str) -> Generation | None:
         return await self.session.scalar(
             select(Generation).where(Generation.id == generation_id, Generation.user_id == user_id)
         )

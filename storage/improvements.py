@@ -122,12 +122,12 @@ class ImprovementRepository:
         ).first()
         return (found[0], found[1], found[2]) if found is not None else None
 
-    async def owned(self, user_id: str, improvement_id: str) -> Improvement | None:
+    async def find_owned(self, user_id: str, improvement_id: str) -> Improvement | None:
         return await self.session.scalar(
             select(Improvement).where(Improvement.id == improvement_id, Improvement.user_id == user_id)
         )
 
-    async def of_pair(self, user_id: str, resume_id: str, job_id: str) -> Improvement | None:
+    async def for_resume_and_job(self, user_id: str, resume_id: str, job_id: str) -> Improvement | None:
         return await self.session.scalar(
             select(Improvement).where(
                 Improvement.user_id == user_id, Improvement.resume_id == resume_id, Improvement.job_id == job_id
@@ -136,7 +136,7 @@ class ImprovementRepository:
 
     async def save(self, user_id: str, resume_id: str, job_id: str, values: dict[str, Any]) -> Improvement:
         """Replace the pair's improvement (keeping its id and creation time) or add the first one."""
-        row = await self.of_pair(user_id, resume_id, job_id)
+        row = await self.for_resume_and_job(user_id, resume_id, job_id)
         now = utcnow()
         if row is None:
             row = Improvement(user_id=user_id, resume_id=resume_id, job_id=job_id, created_at=now, **values)

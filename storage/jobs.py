@@ -71,7 +71,7 @@ class JobRepository:
         query = select(Job).where(self.readable_by(user_id)).order_by(Job.created_at.desc(), Job.id.desc())
         return list(await self.session.scalars(query.limit(limit)))
 
-    async def owned(self, user_id: str, job_id: str) -> Job | None:
+    async def find_owned(self, user_id: str, job_id: str) -> Job | None:
         return await self.session.scalar(select(Job).where(Job.id == job_id, Job.user_id == user_id))
 
     async def public(self, job_id: str) -> Job | None:

@@ -10,7 +10,7 @@ from storage.improvements import Improvement, ImprovementRun
 from storage.jobs import Job
 from storage.outbox import OutboxTask
 from storage.profiles import Certification, Education, Experience, Profile, ProfileSkill, Project
-from storage.rankings import Ranking
+from storage.ranking import Ranking
 from storage.resumes import Resume
 from storage.samples import Sample
 

@@ -39,10 +39,10 @@ class ResumeRepository:
     async def by_hash(self, user_id: str, digest: str) -> Resume | None:
         return await self.session.scalar(select(Resume).where(Resume.user_id == user_id, Resume.content_hash == digest))
 
-    async def owned(self, user_id: str, resume_id: str) -> Resume | None:
+    async def find_owned(self, user_id: str, resume_id: str) -> Resume | None:
         return await self.session.scalar(select(Resume).where(Resume.id == resume_id, Resume.user_id == user_id))
 
-    async def owned_many(self, user_id: str, resume_ids: list[str]) -> list[Resume]:
+    async def find_owned_many(self, user_id: str, resume_ids: list[str]) -> list[Resume]:
         return list(
             await self.session.scalars(select(Resume).where(Resume.id.in_(resume_ids), Resume.user_id == user_id))
         )

@@ -61,7 +61,7 @@ class SampleRepository:
         await self.session.flush()
         return sample
 
-    async def owned(self, user_id: str, sample_id: str) -> Sample | None:
+    async def find_owned(self, user_id: str, sample_id: str) -> Sample | None:
         return await self.session.scalar(select(Sample).where(Sample.id == sample_id, Sample.user_id == user_id))
 
     async def active(self, user_id: str, document_type: str) -> Sample | None:

@@ -24,7 +24,7 @@ from sqlalchemy import event, text
 from starlette.applications import Starlette
 
 from domain.settings import Settings
-from graph.app import create_app
+from graph.server.app import create_app
 from storage import migrate
 from storage.db import create_engine
 from storage.models import metadata

@@ -15,12 +15,12 @@ from pathlib import Path
 import httpx
 from websockets.asyncio.client import connect
 
-from graph.cli import settings_markdown
 from graph.schema import export_sdl
+from graph.server.cli import settings_markdown
 from tests.conftest import TEST_SECRET, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
-TAILOR = [sys.executable, "-m", "graph.cli"]
+TAILOR = [sys.executable, "-m", "graph.server.cli"]
 
 
 def cli_env(tmp_path: Path, **extra: str) -> dict[str, str]:
@@ -185,7 +185,7 @@ def test_set_role_makes_an_admin(tmp_path: Path) -> None:
 
     async def make_user() -> None:
         from domain.settings import Settings
-        from graph.app import build_services
+        from graph.server.app import build_services
 
         services = build_services(Settings(data_dir=tmp_path / "data", argon2_time_cost=1, argon2_memory_cost_kib=64))
         await services.accounts.register("boss@example.com", "correct horse", "cli-test")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from domain import cpu
+from domain import cpu, wording
 from domain.ai import local_writing
 from domain.ai.enhance import enhance_text
 from domain.ai.llm import (
@@ -55,13 +55,13 @@ class LocalProvider:
         """The computed order stands (it already weighs the prompt's terms); the rationale explains it."""
         started = time.perf_counter()
         ordered = sorted(candidates, key=lambda c: -c.score)
-        rationale = await cpu.run_sized(sum(len(c.text) for c in ordered), local_writing.rank_rationale, ordered, job)
+        rationale = await cpu.run_sized(sum(len(c.text) for c in ordered), wording.rank_rationale, ordered, job)
         return RankResult([c.id for c in ordered], rationale, self._metadata(started))
 
     async def write_cover_letter(self, request: LetterRequest) -> TextResult:
         started = time.perf_counter()
         text = await cpu.run_sized(sum(len(c.text) for c in request.items), local_writing.cover_letter, request)
-        missing = local_writing.missing_skills(request.job, request.matched_skills)[:5]
+        missing = wording.missing_skills(request.job, request.matched_skills)[:5]
         notes = [f"Skills the job names that your profile does not show were left out: {', '.join(missing)}"]
         return TextResult(text, notes if missing else [], self._metadata(started))
 

@@ -11,14 +11,15 @@ import pypdf
 import pytest
 
 from domain.ai.llm import JobBrief, LetterRequest, RankCandidate
-from domain.ai.local_writing import cover_letter, fit_paragraphs
+from domain.ai.local_writing import cover_letter
 from domain.ai.style import NEUTRAL_STYLE
 from domain.ats import length_score, letter_report, resume_report
 from domain.errors import BadInput, LLMUnavailable
 from domain.exports import blocks, export, file_name, pdf_safe, to_pdf, unicode_font_dir
-from domain.generation_text import ordered_skills, prompt_terms, shaped_letter
+from domain.generations.text import ordered_skills, prompt_terms, shaped_letter
 from domain.resume_compiler import Entry, ResumeContent, bullets_of, compile_resume, month_range
 from domain.skills import default_lexicon
+from domain.wording import fit_paragraphs
 
 LEX = default_lexicon()
 CONTENT = ResumeContent(

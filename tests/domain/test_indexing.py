@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from graph.app import build_services
 from graph.context import Services
+from graph.server.app import build_services
 from storage.db import transaction
 from storage.outbox import OutboxRepository
 from tests.conftest import make_settings
@@ -108,7 +108,7 @@ async def test_a_failed_index_write_keeps_the_tasks(services: Services, monkeypa
 
 async def test_a_crash_before_indexing_heals_on_the_next_start(tmp_path: Path, database_url: str) -> None:
     from domain.jobs import JobInput
-    from graph.app import create_app
+    from graph.server.app import create_app
     from tests.conftest import running
 
     settings = make_settings(tmp_path, database_url, index_worker=False)

@@ -23,12 +23,12 @@ class Rows:
     def __init__(self) -> None:
         self.reads: list[tuple[str, str]] = []
 
-    async def owned(self, user_id: str, row_id: str) -> dict[str, str] | None:
+    async def find_owned(self, user_id: str, row_id: str) -> dict[str, str] | None:
         self.reads.append((user_id, row_id))
         return {"id": row_id} if (user_id, row_id) == (ADA.id, ROW_ID) else None
 
     async def item(self, kind: str, user_id: str, row_id: str) -> dict[str, str] | None:
-        found = await self.owned(user_id, row_id)
+        found = await self.find_owned(user_id, row_id)
         return {**found, "kind": kind} if found else None
 
 

@@ -115,7 +115,7 @@ async def test_concurrent_guesses_cannot_outrun_the_limit(gql: GraphQL, settings
 
 
 async def test_registrations_per_address_are_limited(tmp_path, database_url) -> None:  # type: ignore[no-untyped-def]
-    from graph.app import create_app
+    from graph.server.app import create_app
     from tests.conftest import http_client, make_settings, running
 
     settings = make_settings(tmp_path, database_url, register_max_per_window=3)
@@ -174,7 +174,7 @@ async def test_login_throttle_is_shared_through_redis(tmp_path, database_url) ->
     """With TAILOR_REDIS_URL, two server processes count the same attempts."""
     import secrets
 
-    from graph.app import create_app
+    from graph.server.app import create_app
     from tests.conftest import REDIS_URL, http_client, make_settings, running
 
     prefix = f"tailor-test:{secrets.token_hex(6)}:"  # this run's keys only

@@ -29,7 +29,7 @@ from graphql import (
 from sqlalchemy import func, select
 from starlette.applications import Starlette
 
-from graph.app import create_app
+from graph.server.app import create_app
 from storage.models import metadata
 from tests.conftest import GraphQL, live_server, make_settings, register
 from tests.graph.test_feedback import SUBMIT, subjects, submit

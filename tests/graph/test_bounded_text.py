@@ -17,7 +17,7 @@ import domain.samples
 from domain.documents.extract import DEFAULT_MAX_CHARS, READERS, Extracted, extract_text
 from domain.jobs import MAX_RAW_TEXT
 from domain.settings import Settings
-from graph.app import create_app
+from graph.server.app import create_app
 from tests.conftest import GraphQL, error_codes, http_client, make_settings, register, running
 from tests.documents import make_docx, make_pdf, text_bomb_pdf
 

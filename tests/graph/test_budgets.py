@@ -14,7 +14,7 @@ from starlette.applications import Starlette
 
 from domain.budgets import Budgets, BudgetSettings, Limit, Operation
 from domain.errors import RateLimited
-from graph.app import create_app
+from graph.server.app import create_app
 from storage.counters import MemoryCounters
 from tests.conftest import GraphQL, error_codes, http_client, make_settings, register, running
 

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from graph.app import create_app
+from graph.server.app import create_app
 from tests.conftest import GraphQL, error_codes, http_client, make_settings, register, running
 from tests.graph.test_generations import DATA_ENGINEER
 

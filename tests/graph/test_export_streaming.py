@@ -14,7 +14,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 
-from graph.app import create_app
+from graph.server.app import create_app
 from storage.blobs import content_hash
 from storage.db import transaction
 from storage.resumes import Resume, ResumeRepository

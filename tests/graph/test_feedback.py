@@ -15,7 +15,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from graph.app import create_app
+from graph.server.app import create_app
 from storage.db import transaction
 from storage.feedback import Feedback
 from tests.conftest import GraphQL, error_codes, live_server, make_settings, register

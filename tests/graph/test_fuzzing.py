@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from hypothesis_graphql import strategies as gql_st
 
 from domain.errors import ERROR_CODES
-from graph.app import create_app
+from graph.server.app import create_app
 from tests.conftest import make_settings
 
 SCHEMA = build_schema((Path(__file__).resolve().parents[2] / "schema.graphql").read_text())

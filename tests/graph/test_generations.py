@@ -15,13 +15,13 @@ import pytest
 from starlette.applications import Starlette
 from starlette.routing import Route
 
-from graph.app import create_app
+from graph.server.app import create_app
 from tests.conftest import GraphQL, error_codes, http_client, live_server, make_settings, register, running
 from tests.conftest import statements as recorded
 from tests.domain.ai.test_providers import Stub
+from tests.graph.test_enhancement import ENHANCE
 from tests.graph.test_ranking import RANK, job, person_with_profile
 from tests.graph.test_samples import LETTER, upload
-from tests.graph.test_tailoring import ENHANCE
 
 GENERATION = """
   id documentType status jobId jobTitle company text markdown content atsScore warnings createdAt

@@ -26,8 +26,8 @@ from playwright.async_api import Page as PlaywrightPage
 
 from domain.ai.embeddings import load_model
 from graph import ide
-from graph.app import create_app
 from graph.ide import missing_assets
+from graph.server.app import create_app
 from tests.conftest import GraphQL, http_client, live_server, make_settings, register, running
 from tests.graph.test_improvements import CREATE_JOB, JOB_TEXT, STAGES, UPLOAD, WEAK_RESUME
 

@@ -12,9 +12,9 @@ import httpx
 import pytest
 from graphql import get_introspection_query
 
-from graph.app import create_app
 from graph.persisted import MAX_STORED_CHARS, TrustedDocumentsError, load_trusted_documents
 from graph.schema import build_schema
+from graph.server.app import create_app
 from tests.conftest import GraphQL, error_codes, http_client, make_settings, register, running
 
 SQLITE = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)

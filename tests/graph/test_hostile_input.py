@@ -14,7 +14,7 @@ import pytest
 from graphql import GraphQLField, GraphQLInputObjectType, GraphQLNonNull, get_named_type
 
 from domain.errors import ERROR_CODES
-from graph.app import create_app
+from graph.server.app import create_app
 from tests.conftest import GraphQL, live_server, make_settings
 from tests.graph.test_authorization_matrix import PROFILE, SCHEMA, literal
 from tests.graph.test_feedback import subjects

@@ -13,7 +13,7 @@ import pytest
 from graphql import build_client_schema, get_introspection_query
 
 from domain.errors import ERROR_CODES
-from graph.app import create_app
+from graph.server.app import create_app
 from tests.conftest import GraphQL, error_codes, http_client, make_settings, register, running
 
 JSON = {"content-type": "application/json"}

@@ -26,7 +26,7 @@ from websockets.asyncio.client import ClientConnection, connect
 
 from domain.ai.truthfulness import TruthChecker
 from domain.skills import default_lexicon
-from graph.app import create_app
+from graph.server.app import create_app
 from storage.db import create_engine, transaction, utcnow
 from storage.improvements import ImprovementRun
 from tests.conftest import GraphQL, live_server, make_settings, register

@@ -234,7 +234,7 @@ async def test_import_refusals(gql: GraphQL, app: Any, tmp_path: Path, database_
     assert error_codes((await upload(ada, b"\n \n")).json()) == ["BAD_USER_INPUT"]
     assert await count_jobs(app) == 0
 
-    from graph.app import create_app
+    from graph.server.app import create_app
     from tests.conftest import http_client, make_settings, running
 
     small = make_settings(tmp_path, database_url, max_upload_bytes=2048)

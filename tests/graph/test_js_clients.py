@@ -29,7 +29,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from graph.app import create_app
+from graph.server.app import create_app
 from tests.conftest import REGISTER, live_server, make_settings
 from tests.graph.test_improvements import CREATE_JOB, JOB_TEXT, STAGES, UPLOAD, WEAK_RESUME
 

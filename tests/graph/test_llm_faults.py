@@ -16,16 +16,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from graph.app import create_app
+from graph.server.app import create_app
 from storage.models import metadata
 from tests.conftest import GraphQL, error_codes, live_server, make_settings, running
+from tests.graph.test_enhancement import ENHANCE
 from tests.graph.test_generations import LETTER_MUTATION
 from tests.graph.test_improvements import MUTATE as IMPROVE
 from tests.graph.test_improvements import UPLOAD, WEAK_RESUME
 from tests.graph.test_ranking import RANK, job, person_with_profile
 from tests.graph.test_samples import LETTER
 from tests.graph.test_samples import upload as upload_sample
-from tests.graph.test_tailoring import ENHANCE
 
 PROFILE = "{ profile { summary enhancedSummary experiences { id description enhancedDescription } } }"
 

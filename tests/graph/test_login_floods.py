@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 from starlette.applications import Starlette
 
-from graph.app import create_app
+from graph.server.app import create_app
 from tests.conftest import GraphQL, error_codes, make_settings, register, running
 
 LOGIN = "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token user { email } } }"

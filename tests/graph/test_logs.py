@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from domain.settings import LogFormat, Settings
-from graph.app import create_app
 from graph.logs import NOISY, configure_logging, request_id
-from graph.serving import serving_message
+from graph.server.app import create_app
+from graph.server.serving import serving_message
 from tests.conftest import GraphQL, http_client, make_settings, running
 from tests.graph.test_download_links import person_with_resume
 

@@ -7,7 +7,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from graph.app import create_app
+from graph.server.app import create_app
 from tests.conftest import GraphQL, error_codes, http_client, make_settings, register, running
 from tests.documents import make_pdf
 from tests.graph.test_resumes import upload as upload_resume

@@ -23,8 +23,8 @@ from websockets.exceptions import ConnectionClosed
 
 from domain.security import Tokens
 from domain.settings import Settings
-from graph.app import create_app
 from graph.errors import outage
+from graph.server.app import create_app
 from storage.db import create_engine
 from tests.conftest import (
     POSTGRES_ADMIN_URL,

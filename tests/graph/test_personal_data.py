@@ -15,7 +15,7 @@ import httpx
 from sqlalchemy import func, select
 from starlette.applications import Starlette
 
-from graph.app import create_app
+from graph.server.app import create_app
 from storage.blobs import content_hash
 from storage.models import metadata
 from storage.outbox import OutboxTask

@@ -12,7 +12,7 @@ from typing import Any
 from starlette.applications import Starlette
 
 from domain.quotas import UploadKind
-from graph.app import create_app
+from graph.server.app import create_app
 from tests.conftest import GraphQL, error_codes, http_client, make_settings, register, running
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"

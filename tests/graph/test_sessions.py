@@ -22,7 +22,7 @@ from websockets.exceptions import ConnectionClosed
 from domain.errors import Unauthenticated
 from domain.security import Tokens
 from domain.session_stamps import SessionStamps
-from graph.app import build_services, create_app
+from graph.server.app import build_services, create_app
 from tests.conftest import TEST_SECRET, GraphQL, error_codes, live_server, make_settings, register
 from tests.conftest import statements as recorded
 from tests.test_cli import TAILOR, cli_env

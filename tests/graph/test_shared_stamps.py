@@ -17,7 +17,7 @@ from redis.asyncio import Redis
 from starlette.applications import Starlette
 
 from domain.session_stamps import SessionStamps
-from graph.app import build_services, create_app
+from graph.server.app import build_services, create_app
 from storage.accounts import Stamp
 from storage.stamps import RedisStampStore
 from tests.conftest import (

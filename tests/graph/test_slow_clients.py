@@ -1,5 +1,5 @@
 """Half-sent requests cannot hold a connection: over raw sockets to a real uvicorn serving with Tailor's
-HTTP protocol (graph/serving.py), headers must arrive within `request_header_timeout_seconds` and a body
+HTTP protocol (graph/server/serving.py), headers must arrive within `request_header_timeout_seconds` and a body
 within `request_read_timeout_seconds`; past either the server answers 408 with a coded body (when a
 response is still possible) and closes. Tiny timeouts here, and no sleep longer than the bound tested."""
 
@@ -18,8 +18,8 @@ import uvicorn
 from websockets.asyncio.client import connect
 
 from domain.errors import ERROR_CODES
-from graph.app import create_app
-from graph.serving import http_protocol
+from graph.server.app import create_app
+from graph.server.serving import http_protocol
 from tests.conftest import live_server, make_settings
 
 HEAD, BODY = 0.6, 0.6  # seconds: the two deadlines of the servers here
@@ -173,8 +173,8 @@ async def test_websockets_outlive_the_header_deadline(tmp_path: Path, database_u
 
 
 async def test_tailor_serve_uses_the_guarded_protocol(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    import graph.serving
-    from graph import cli
+    import graph.server.serving
+    from graph.server import cli
 
     seen: list[uvicorn.Config] = []
 
@@ -187,10 +187,10 @@ async def test_tailor_serve_uses_the_guarded_protocol(monkeypatch: pytest.Monkey
         def run(self) -> None:
             pass
 
-    monkeypatch.setattr(graph.serving, "AnnouncingServer", Recorder)
+    monkeypatch.setattr(graph.server.serving, "AnnouncingServer", Recorder)
     monkeypatch.setenv("TAILOR_REQUEST_HEADER_TIMEOUT_SECONDS", "7")
     monkeypatch.setenv("TAILOR_DATA_DIR", str(tmp_path))
     cli.main(["serve", "--port", "0"])
     (config,) = seen
-    assert config.http.func is graph.serving.GuardedHTTPProtocol  # type: ignore[union-attr]
+    assert config.http.func is graph.server.serving.GuardedHTTPProtocol  # type: ignore[union-attr]
     assert config.http.keywords == {"head_timeout": 7.0}  # type: ignore[union-attr]

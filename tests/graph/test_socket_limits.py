@@ -15,7 +15,7 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
 from domain.errors import RateLimited
-from graph.app import create_app
+from graph.server.app import create_app
 from tests.conftest import GraphQL, live_server, make_settings, register
 from tests.graph.test_sessions import http, receive, socket
 

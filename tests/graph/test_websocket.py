@@ -11,7 +11,7 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from graph.app import create_app
+from graph.server.app import create_app
 from tests.conftest import live_server, make_settings
 
 TRANSPORT_WS = "graphql-transport-ws"

@@ -23,7 +23,7 @@ from domain.ai.truthfulness import TruthChecker
 from domain.errors import LLMTimeout, LLMUnavailable, RateLimited
 from domain.settings import Settings
 from domain.skills import default_lexicon
-from graph.app import build_llm
+from graph.server.app import build_llm
 from tests.conftest import live_server
 
 SAMPLE = (Path(__file__).resolve().parents[2] / "fixtures" / "samples" / "cover_letter_maya.txt").read_text()

@@ -69,7 +69,7 @@ class BodyTooLarge(Exception):
 
 class BodyTooSlow(BodyTooLarge):
     """The body did not arrive in time. A kind of BodyTooLarge so that whatever lets an oversized body
-    through to BodyLimitMiddleware (graph/view.py re-raises BodyTooLarge) lets a slow one through too."""
+    through to BodyLimitMiddleware (graph/http/view.py re-raises BodyTooLarge) lets a slow one through too."""
 
 
 class BodyLimitMiddleware:
@@ -149,7 +149,7 @@ HealthCheck = Callable[[], Awaitable[Any]]
 
 
 def health_endpoint(checks: dict[str, HealthCheck]) -> Callable[[Request], Awaitable[Response]]:
-    """`checks`: what must answer, by name (the database; Redis when configured), wired by graph/app.py."""
+    """`checks`: what must answer, by name (the database; Redis when configured), wired by graph/server/app.py."""
 
     async def healthz(_: Request) -> Response:
         """Liveness that means something: the database (and Redis, when configured) answer. When one does

@@ -1,50 +1,18 @@
-"""Tailoring at the edge: `enhanceProfile` (ranking and generation join as they land)."""
+"""Ranking at the edge: `rankContent` and `ranking`, a profile's items ordered for a job."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import datetime
 
 import strawberry
 from strawberry.types import Info
 
-from domain.ai.llm import LLMMetadata as LLMMetadataValue
 from domain.budgets import Operation
 from graph.context import Context
 from graph.permissions import IsAuthenticated
 from graph.profile_types import Experience, Project
-from graph.samples import WritingStyle
-from storage.rankings import Ranking as RankingRow
-
-
-@strawberry.type(description="Which model answered, what it cost, and how long it took.")
-class LLMMetadata:
-    provider: str
-    model: str
-    prompt_tokens: int
-    completion_tokens: int
-    total_tokens: int
-    latency_ms: float
-
-    @classmethod
-    def of(cls, value: LLMMetadataValue) -> LLMMetadata:
-        return cls(**asdict(value))
-
-
-@strawberry.input
-class EnhanceProfileInput:
-    custom_prompt: str | None = strawberry.field(default=None, description="At most 500 characters.")
-
-
-@strawberry.type
-class EnhanceProfilePayload:
-    sections_requested: int
-    sections_enhanced: int
-    success_rate: float
-    writing_style_used: WritingStyle
-    sample_id: strawberry.ID
-    llm_metadata: LLMMetadata
-    warnings: list[str] = strawberry.field(description="Enhancements refused by the truthfulness check.")
+from graph.shared_types import LLMMetadata
+from storage.ranking import Ranking as RankingRow
 
 
 @strawberry.type
@@ -91,13 +59,15 @@ async def ranking_of(info: Info[Context, None], row: RankingRow, cached: bool) -
     projects = await profiles.items_by_ids(user, "projects", ids["project"])
     ranked_experiences = [
         RankedExperience(
-            item=Experience.of(experiences[i["id"]]), relevance_score=i["score"], matched_keywords=i["matched"]
+            item=Experience.from_row(experiences[i["id"]]), relevance_score=i["score"], matched_keywords=i["matched"]
         )
         for i in row.items
         if i["id"] in experiences
     ]
     ranked_projects = [
-        RankedProject(item=Project.of(projects[i["id"]]), relevance_score=i["score"], matched_keywords=i["matched"])
+        RankedProject(
+            item=Project.from_row(projects[i["id"]]), relevance_score=i["score"], matched_keywords=i["matched"]
+        )
         for i in row.items
         if i["id"] in projects
     ]
@@ -125,7 +95,7 @@ class RankContentInput:
 
 
 @strawberry.type
-class TailoringQuery:
+class RankingQuery:
     @strawberry.field(permission_classes=[IsAuthenticated], description="Your stored ranking for a job.")
     async def ranking(self, info: Info[Context, None], job_id: strawberry.ID) -> Ranking:
         user = await info.context.require_user()
@@ -133,7 +103,7 @@ class TailoringQuery:
 
 
 @strawberry.type
-class TailoringMutation:
+class RankingMutation:
     @strawberry.mutation(
         permission_classes=[IsAuthenticated],
         description="Rank your experiences and projects for a job: embedding similarity, weighted keyword "
@@ -147,26 +117,3 @@ class TailoringMutation:
             if not outcome.cached:
                 await spend.tokens((outcome.ranking.llm_metadata or {}).get("total_tokens", 0))
         return await ranking_of(info, outcome.ranking, outcome.cached)
-
-    @strawberry.mutation(
-        permission_classes=[IsAuthenticated],
-        description="Enhance your summary, experiences and projects in the style of your active cover-letter "
-        "sample. Results go to the `enhanced…` fields; your own text is never overwritten.",
-    )
-    async def enhance_profile(
-        self, info: Info[Context, None], input: EnhanceProfileInput | None = None
-    ) -> EnhanceProfilePayload:
-        user = await info.context.require_user()
-        services = info.context.services
-        async with services.budgets.spend(user.id, Operation.LLM) as spend:  # RATE_LIMITED past the budget
-            outcome = await services.tailoring.enhance_profile(user, input.custom_prompt if input else None)
-            await spend.tokens(outcome.metadata.total_tokens)
-        return EnhanceProfilePayload(
-            sections_requested=outcome.sections_requested,
-            sections_enhanced=outcome.sections_enhanced,
-            success_rate=outcome.success_rate,
-            writing_style_used=WritingStyle.of(outcome.writing_style.as_dict(), asdict(outcome.metadata)),
-            sample_id=strawberry.ID(outcome.sample_id),
-            llm_metadata=LLMMetadata.of(outcome.metadata),
-            warnings=outcome.warnings,
-        )

@@ -7,11 +7,11 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from domain.ai.local_writing import fit_paragraphs
 from domain.errors import BadInput, LLMUnavailable
 from domain.profiles import section_text
 from domain.resume_compiler import bullets_of
 from domain.validation import clean_text
+from domain.wording import fit_paragraphs
 from storage.jobs import Job
 from storage.profiles import Experience, Project
 

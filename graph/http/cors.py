@@ -13,7 +13,7 @@ from strawberry.http.websocket_origin import normalize_origin
 
 from domain.settings import Environment, Settings
 from graph.errors import error_response
-from graph.uploads import PREFLIGHT_HEADERS
+from graph.http.uploads import PREFLIGHT_HEADERS
 
 # Pages a developer runs on this machine (Vite, webpack, Next: any port), allowed by default in development
 # when Tailor itself serves on loopback and TAILOR_CORS_ORIGINS is not set.

@@ -26,14 +26,21 @@ from strawberry.types.unset import UnsetType
 
 from domain.errors import DomainError, ServiceUnavailable
 from graph.context import Context, Services
-from graph.cors import OriginPolicy, refusal
 from graph.errors import coded_error, error_response, log_outage, outage, unavailable_response
-from graph.http import BodyTooLarge
+from graph.http.cors import OriginPolicy, refusal
+from graph.http.media import (
+    GRAPHQL_RESPONSE,
+    JSON,
+    accepts_graphql_response,
+    graphql_response,
+    is_request_error,
+    status_of,
+)
+from graph.http.middleware import BodyTooLarge
+from graph.http.uploads import PREFLIGHT_HEADERS
 from graph.ide import page as graphiql_page
 from graph.logs import request_id
-from graph.media import GRAPHQL_RESPONSE, JSON, accepts_graphql_response, graphql_response, is_request_error, status_of
 from graph.schema import TailorSchema
-from graph.uploads import PREFLIGHT_HEADERS
 
 log = logging.getLogger("tailor.http")
 MAX_CLOSE_REASON = 123  # bytes a websocket close frame has room for

@@ -25,21 +25,21 @@ from domain.ai.llm import LLMProvider
 from domain.ai.truthfulness import TruthChecker
 from domain.analyses import AnalysisService
 from domain.errors import DomainError, NotFound
-from domain.improvement_events import (
+from domain.improvements.events import (
     INTERRUPTED_MESSAGE,
     ORDER,
     EventBroker,
+    FurthestStage,
     ImprovementEvent,
     Listener,
-    Reached,
     RunFailed,
     RunSettings,
     completed,
-    event_of,
+    event_from_run,
     failed,
     inputs_hash,
 )
-from domain.improvement_pipeline import STAGES, run_pipeline
+from domain.improvements.pipeline import STAGES, run_pipeline
 from domain.ownership import owned_or_not_found
 from domain.pagination import Page, page_of
 from domain.resumes import ResumeService
@@ -108,7 +108,7 @@ class ImprovementService:
             await self._sweep()
         except Exception:  # noqa: BLE001 - /healthz reports the database; the heartbeat retries
             log.exception("could not sweep interrupted improvement runs at start")
-        self._ticker = asyncio.create_task(self._beat())
+        self._ticker = asyncio.create_task(self._heartbeat_loop())
 
     async def stop(self) -> None:
         if self._ticker is not None:
@@ -121,7 +121,7 @@ class ImprovementService:
         await asyncio.gather(*tasks, return_exceptions=True)
         await self._broker.aclose()
 
-    async def _beat(self) -> None:
+    async def _heartbeat_loop(self) -> None:
         interval = self._settings.heartbeat.total_seconds()
         while True:
             await asyncio.sleep(interval)
@@ -202,9 +202,9 @@ class ImprovementService:
         assert last is not None and last.final
         if last.error_code is not None:
             raise RunFailed(last.error_code, last.error_message or "The improvement failed")
-        return await self.loaded(user, last)
+        return await self.improvement_of_event(user, last)
 
-    async def loaded(self, user: User, event: ImprovementEvent) -> Improvement:
+    async def improvement_of_event(self, user: User, event: ImprovementEvent) -> Improvement:
         """The improvement a COMPLETED event names: read once per run and process, however many
         subscribers the event reaches (each run's result is kept by run id; a later run has another)."""
         if event.improvement is not None:
@@ -238,7 +238,7 @@ class ImprovementService:
             return
         channel = f"{self._prefix}{user.id}:{resume.id}:{job.id}"
         async with self._broker.listen(channel) as listener:
-            reached = Reached()  # shared by the runs followed: a takeover never sends progress back
+            reached = FurthestStage()  # shared by the runs followed: a takeover never sends progress back
             for _ in range(MAX_TAKEOVERS):
                 run_id, started, cached = await self._start_or_join(user, resume, job, analyze_again)
                 if cached is not None:
@@ -275,7 +275,7 @@ class ImprovementService:
                 async with transaction(self._sessions) as session:
                     await RunRepository(session).start(run)
                     if not analyze_again:  # a run that ended just before ours won may have stored it
-                        stored = await ImprovementRepository(session).of_pair(user.id, resume.id, job.id)
+                        stored = await ImprovementRepository(session).for_resume_and_job(user.id, resume.id, job.id)
                         if stored is not None and stored.inputs_hash == inputs_hash(resume, job):
                             raise _AlreadyStored(stored)  # rolls our run back
             except _AlreadyStored as answer:
@@ -283,7 +283,7 @@ class ImprovementService:
             except IntegrityError:
                 async with self._sessions() as session:
                     going = await RunRepository(session).running(user.id, resume.id, job.id)
-                    stored = await ImprovementRepository(session).of_pair(user.id, resume.id, job.id)
+                    stored = await ImprovementRepository(session).for_resume_and_job(user.id, resume.id, job.id)
                 if going is not None:
                     if self._stale(going):
                         await self._sweep()
@@ -306,7 +306,7 @@ class ImprovementService:
         task.add_done_callback(lambda _: self._runs.pop(run.id, None))
 
     async def _follow(
-        self, listener: Listener, channel: str, run_id: str, reached: Reached, *, joined: bool
+        self, listener: Listener, channel: str, run_id: str, reached: FurthestStage, *, joined: bool
     ) -> AsyncIterator[ImprovementEvent]:
         """Events of one run, each stage once: all of them for the caller that started it (it listened
         first), from the latest on for one that joined. On silence the database says whether the run
@@ -327,7 +327,7 @@ class ImprovementService:
                 first = ImprovementEvent.of_message(latest)
             else:
                 async with self._sessions() as session:
-                    first = event_of(await RunRepository(session).get(run_id), run_id)
+                    first = event_from_run(await RunRepository(session).get(run_id), run_id)
         if first is not None and news(first):
             yield first
             if first.final:
@@ -343,7 +343,7 @@ class ImprovementService:
                 if run is not None and run.status == RUNNING and run_id not in self._runs and self._stale(run):
                     await self._sweep()
                     return
-                event = event_of(run, run_id)
+                event = event_from_run(run, run_id)
             elif message.get("run_id") == run_id:
                 event = ImprovementEvent.of_message(message)
             else:
@@ -369,11 +369,11 @@ class ImprovementService:
                 await RunRepository(session).progress(
                     run_id, {"stage": stage, "progress": progress, "message": message}
                 )
-            await self._say(channel, event)
+            await self._publish(channel, event)
 
         try:
             progress, message = STAGES["LOAD"]
-            await self._say(channel, ImprovementEvent(run_id, 0, RUNNING, "LOAD", progress, message))
+            await self._publish(channel, ImprovementEvent(run_id, 0, RUNNING, "LOAD", progress, message))
             try:
                 async with asyncio.timeout(self._settings.run_timeout.total_seconds()):
                     outcome = await run_pipeline(
@@ -411,19 +411,19 @@ class ImprovementService:
             except IntegrityError as exc:  # the resume or the job went away mid-run
                 raise NotFound("The resume or the job was deleted while it was being improved") from exc
         except asyncio.CancelledError:
-            await self._end(run_id, channel, stage, INTERRUPTED, "INTERNAL", INTERRUPTED_MESSAGE)
+            await self._finish_run(run_id, channel, stage, INTERRUPTED, "INTERNAL", INTERRUPTED_MESSAGE)
             raise
         except DomainError as exc:
-            await self._end(run_id, channel, stage, FAILED, exc.code, exc.message)
+            await self._finish_run(run_id, channel, stage, FAILED, exc.code, exc.message)
         except Exception:  # noqa: BLE001 - logged with its traceback, told to followers as INTERNAL
             log.exception("improvement run %s failed", run_id)
             message = f"The improvement failed unexpectedly (run {run_id})"
-            await self._end(run_id, channel, stage, FAILED, "INTERNAL", message)
+            await self._finish_run(run_id, channel, stage, FAILED, "INTERNAL", message)
         else:
             self._keep(run_id, saved)  # this process's subscribers need not read it back
-            await self._say(channel, completed(saved, run_id, cached=False), final=True)
+            await self._publish(channel, completed(saved, run_id, cached=False), final=True)
 
-    async def _say(self, channel: str, event: ImprovementEvent, *, final: bool = False) -> None:
+    async def _publish(self, channel: str, event: ImprovementEvent, *, final: bool = False) -> None:
         """Publish; a broker that is down costs live progress, never the run (followers fall back on
         the database)."""
         try:
@@ -431,7 +431,7 @@ class ImprovementService:
         except Exception:  # noqa: BLE001 - logged; the run's row stays the truth
             log.exception("could not publish an improvement event on %s", channel)
 
-    async def _end(self, run_id: str, channel: str, stage: str, status: str, code: str, message: str) -> None:
+    async def _finish_run(self, run_id: str, channel: str, stage: str, status: str, code: str, message: str) -> None:
         """Record how the run ended and tell its followers. An INTERRUPTED run (this process stopping)
         says nothing: followers elsewhere find it interrupted and take over."""
         ended = False
@@ -444,8 +444,8 @@ class ImprovementService:
             log.exception("could not record the end of improvement run %s", run_id)
             row = None
         if ended and status == FAILED:
-            await self._say(channel, failed(run_id, stage, code, message), final=True)
+            await self._publish(channel, failed(run_id, stage, code, message), final=True)
         elif row is not None and row.status == COMPLETED:  # it had finished after all: say so
-            event = event_of(row, run_id)
+            event = event_from_run(row, run_id)
             if event is not None:
-                await self._say(channel, event, final=True)
+                await self._publish(channel, event, final=True)

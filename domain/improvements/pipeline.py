@@ -1,7 +1,7 @@
 """The improvement pipeline's work, stage by stage: read the resume and the job, find their keywords,
 score the resume, ask for suggestions, rewrite its sections with its own facts, score the result.
 
-It only computes; `domain/improvements.py` decides who runs it, publishes its progress and stores what it
+It only computes; `domain/improvements/service.py` decides who runs it, publishes its progress and stores what it
 returns. The rewrite never adds what the resume does not show: a job keyword the resume lacks becomes a
 suggestion ("add it if you have used it"), never an invented line.
 """
@@ -14,13 +14,13 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from domain import cpu
-from domain import improvement_text as text
 from domain.ai.llm import LLMProvider
 from domain.ai.truthfulness import TruthChecker
 from domain.analyses import AnalysisService
 from domain.errors import KeywordExtractionFailed
-from domain.generation_text import ats_terms
-from domain.improvement_text import JobTerms
+from domain.generations.text import ats_terms
+from domain.improvements import text
+from domain.improvements.text import JobTerms
 from domain.jobs import job_brief, keyword_weights
 from domain.matching import MatchReport
 from domain.skills import Lexicon
@@ -71,7 +71,7 @@ async def run_pipeline(
     emit: Emit,
 ) -> PipelineResult:
     """Every stage after LOAD, announcing each through `emit` before it starts; the text work runs in
-    the CPU pool (domain/improvement_text.py), so a long resume never stalls other requests."""
+    the CPU pool (domain/improvements/text.py), so a long resume never stalls other requests."""
     terms = job_terms(job)
     await emit("PARSE")
     reading = await cpu.run(text.read, resume.text, terms, lexicon)

@@ -18,7 +18,7 @@ from domain.ai.llm import LetterRequest, LLMMetadata, LLMProvider, RankCandidate
 from domain.ai.style import NEUTRAL_STYLE, WritingStyle
 from domain.ats import AtsReport, letter_report, resume_report
 from domain.errors import BadInput, NotFound
-from domain.generation_text import (
+from domain.generations.text import (
     ats_terms,
     item_bullets,
     item_text,
@@ -34,12 +34,12 @@ from domain.jobs import job_brief, keyword_weights
 from domain.ownership import owned_or_not_found
 from domain.pagination import Page, page_of
 from domain.profiles import ProfileService, section_text
-from domain.ranking import emphasised
+from domain.ranking.relevance import emphasised
+from domain.ranking.service import RankingService, RankOutcome
 from domain.resume_compiler import CompiledResume, Entry, ResumeContent, compile_resume, month_range
 from domain.samples import SampleService
 from domain.skills import Lexicon
-from domain.tailoring import MAX_CUSTOM_PROMPT, RankingService, RankOutcome
-from domain.validation import clean_text, is_uuid
+from domain.validation import MAX_CUSTOM_PROMPT, clean_text, is_uuid
 from storage.accounts import User
 from storage.db import transaction
 from storage.generations import Generation, GenerationRepository

@@ -34,15 +34,15 @@ class RankingRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def owned(self, user_id: str, ranking_id: str) -> Ranking | None:
+    async def find_owned(self, user_id: str, ranking_id: str) -> Ranking | None:
         return await self.session.scalar(select(Ranking).where(Ranking.id == ranking_id, Ranking.user_id == user_id))
 
-    async def of(self, user_id: str, job_id: str) -> Ranking | None:
+    async def for_job(self, user_id: str, job_id: str) -> Ranking | None:
         return await self.session.scalar(select(Ranking).where(Ranking.user_id == user_id, Ranking.job_id == job_id))
 
     async def save(self, user_id: str, job_id: str, values: dict[str, Any]) -> Ranking:
         """Replace the user's ranking for the job (one row per pair)."""
-        ranking = await self.of(user_id, job_id)
+        ranking = await self.for_job(user_id, job_id)
         if ranking is None:
             ranking = Ranking(user_id=user_id, job_id=job_id, **values)
             self.session.add(ranking)

@@ -1,6 +1,6 @@
 """The improvement pipeline's computation on text: reading the resume and the job, checking and
 assembling the rewritten sections, scoring the result. Pure functions of plain values, so that
-`domain/improvement_pipeline.py` runs them in the CPU pool (domain/cpu.py): on a long resume this is
+`domain/improvements/pipeline.py` runs them in the CPU pool (domain/cpu.py): on a long resume this is
 the heaviest work a run does, and on the event loop it stalled every other request."""
 
 from __future__ import annotations

@@ -45,7 +45,7 @@ class HeadDeadline:
 
     The deadline starts when the connection opens, or at the first byte after a response, and does not
     move as more bytes trickle in; once the headers are in, the body's deadline is the app's
-    (graph/http.py). Past it, a client that sent part of a request gets 408 with a coded body; one that
+    (graph/http/middleware.py). Past it, a client that sent part of a request gets 408 with a coded body; one that
     sent nothing is just closed. A websocket, once upgraded, is no longer this protocol's business."""
 
     transport: asyncio.Transport

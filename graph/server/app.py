@@ -23,33 +23,34 @@ from domain.ai.truthfulness import TruthChecker
 from domain.analyses import AnalysisService, MatchSettings
 from domain.budgets import Budgets, BudgetSettings
 from domain.documents.extract import READERS
+from domain.enhancement import EnhancementService
 from domain.feedback import FeedbackService
-from domain.generations import GenerationService
-from domain.improvement_events import EventBroker, RunSettings
-from domain.improvements import ImprovementService
+from domain.generations.service import GenerationService
+from domain.improvements.events import EventBroker, RunSettings
+from domain.improvements.service import ImprovementService
 from domain.indexing import Indexer
 from domain.insights import InsightService
 from domain.jobs import JobService
 from domain.personal_data import PersonalDataService
 from domain.profiles import ProfileService
 from domain.quotas import Quotas
+from domain.ranking.service import RankingService
 from domain.resumes import ResumeService
 from domain.samples import SampleService
 from domain.security import Passwords, Tokens
 from domain.settings import LLMProviderName, Settings
 from domain.skills import default_lexicon
-from domain.tailoring import RankingService, TailoringService
 from graph.context import Services
-from graph.cors import OriginPolicy, TailorCORS
 from graph.errors import start_failure
 from graph.exports import export_endpoint, feedback_export_endpoint
-from graph.http import BodyLimitMiddleware, HealthCheck, RequestIdMiddleware, health_endpoint
+from graph.http.cors import OriginPolicy, TailorCORS
+from graph.http.middleware import BodyLimitMiddleware, HealthCheck, RequestIdMiddleware, health_endpoint
+from graph.http.view import TailorGraphQL
 from graph.ide import asset_routes
 from graph.logs import configure_logging
 from graph.persisted import PersistedQueries, QueryStore, load_trusted_documents
 from graph.personal_data import archive_endpoint
 from graph.schema import build_schema
-from graph.view import TailorGraphQL
 from storage import migrate
 from storage.blobs import BlobStore
 from storage.broker import MemoryBroker, RedisBroker
@@ -173,7 +174,7 @@ def build_services(settings: Settings) -> Services:
         jobs=jobs,
         profiles=profiles,
         samples=samples,
-        tailoring=TailoringService(profiles, samples, llm),
+        enhancement=EnhancementService(profiles, samples, llm),
         ranking=ranking,
         generations=GenerationService(sessions, profiles, samples, ranking, llm, lexicon),
         resumes=resumes,
@@ -192,7 +193,7 @@ def build_services(settings: Settings) -> Services:
         embedder=embedder,
         indexer=indexer,
         llm=llm,
-        budgets=Budgets(counters, BudgetSettings.of(settings)),
+        budgets=Budgets(counters, BudgetSettings.from_settings(settings)),
         quotas=quotas,
         redis=redis,
     )

@@ -1,5 +1,5 @@
-"""Tailoring: enhancing the master profile in the person's own writing style, and ranking it for a
-job (generation joins here as it lands)."""
+"""The ranking service: a profile's experiences and projects ordered for a job, cached per user and job
+while the inputs are unchanged; the formulas live in `domain.ranking.relevance`."""
 
 from __future__ import annotations
 
@@ -11,81 +11,20 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain import cpu
 from domain.ai.embeddings import Embedder
-from domain.ai.llm import LLMMetadata, LLMProvider, RankCandidate, SectionText
-from domain.ai.local_writing import rank_rationale
-from domain.ai.style import WritingStyle, measure
+from domain.ai.llm import LLMMetadata, LLMProvider, RankCandidate
 from domain.errors import NotFound, PreconditionFailed
 from domain.indexing import item_document, job_document
 from domain.jobs import JobService, job_brief, keyword_weights
-from domain.profiles import ProfileService, section_text
-from domain.ranking import emphasised, keyword_overlaps, recency, relevance
-from domain.samples import SampleService
+from domain.profiles import ProfileService
+from domain.ranking.relevance import emphasised, keyword_overlaps, recency, relevance
 from domain.skills import Lexicon
-from domain.validation import clean_text
+from domain.validation import MAX_CUSTOM_PROMPT, clean_text
+from domain.wording import rank_rationale
 from storage.accounts import User
 from storage.db import transaction
 from storage.jobs import Job
 from storage.profiles import Experience, Profile
-from storage.rankings import Ranking, RankingRepository
-
-MAX_CUSTOM_PROMPT = 500
-
-
-@dataclass(frozen=True, slots=True)
-class EnhanceOutcome:
-    sections_requested: int
-    sections_enhanced: int
-    writing_style: WritingStyle
-    sample_id: str
-    metadata: LLMMetadata
-    warnings: list[str]
-
-    @property
-    def success_rate(self) -> float:
-        return round(self.sections_enhanced / self.sections_requested, 3) if self.sections_requested else 0.0
-
-
-class TailoringService:
-    def __init__(self, profiles: ProfileService, samples: SampleService, llm: LLMProvider) -> None:
-        self._profiles = profiles
-        self._samples = samples
-        self._llm = llm
-
-    async def enhance_profile(self, user: User, custom_prompt: str | None) -> EnhanceOutcome:
-        """Summary, every experience and every project in one batched call, in the style of the
-        active cover-letter sample; results stored beside the originals, never over them."""
-        prompt = clean_text(custom_prompt, "customPrompt", max_length=MAX_CUSTOM_PROMPT)
-        sample = await self._samples.active(user, "COVER_LETTER")
-        if sample is None:
-            raise PreconditionFailed("Upload a cover letter sample first", field="customPrompt")
-        if sample.writing_style:
-            style = WritingStyle(**sample.writing_style)
-        else:
-            style = await cpu.run_sized(len(sample.full_text), measure, sample.full_text)
-        profile = await self._profiles.profile(user)
-        if profile is None:
-            raise PreconditionFailed("Your profile is empty: add a summary, experiences or projects first")
-        experiences, projects = await self._profiles.sections(profile.id, ("experiences", "projects"))
-        sections: list[SectionText] = []
-        if profile.summary:
-            sections.append(SectionText("summary", "summary", profile.summary))
-        for item in experiences:
-            if text := section_text(item):
-                sections.append(SectionText(item.id, "experience", text, finished=item.end_month is not None))
-        for item in projects:
-            if text := section_text(item):
-                sections.append(SectionText(item.id, "project", text, finished=item.end_month is not None))
-        if not sections:
-            raise PreconditionFailed("Nothing to enhance yet: add a summary or descriptions to your profile")
-        result = await self._llm.enhance_sections(sections, style, prompt)
-        originals = {section.id: section for section in sections}
-        changed = {
-            (originals[e.id].kind, e.id): (originals[e.id].text, e.text)
-            for e in result.sections
-            if e.id in originals and e.text.strip() and e.text.strip() != originals[e.id].text.strip()
-        }
-        stored = await self._profiles.store_enhancements(user, changed)
-        return EnhanceOutcome(len(sections), stored, style, sample.id, result.metadata, result.warnings)
+from storage.ranking import Ranking, RankingRepository
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,7 +89,7 @@ class RankingService:
         ).hexdigest()
         if not force:
             async with self._sessions() as session:
-                cached = await RankingRepository(session).of(user.id, job.id)
+                cached = await RankingRepository(session).for_job(user.id, job.id)
             if cached is not None and cached.inputs_hash == inputs and (any_prompt or cached.custom_prompt == prompt):
                 return RankOutcome(cached, True, job, profile, by_id)
         weights = emphasised(keyword_weights(job), prompt, self._lexicon)
@@ -198,7 +137,7 @@ class RankingService:
     async def get(self, user: User, job_id: str) -> Ranking:
         job = await self._jobs.get(user, job_id)
         async with self._sessions() as session:
-            ranking = await RankingRepository(session).of(user.id, job.id)
+            ranking = await RankingRepository(session).for_job(user.id, job.id)
         if ranking is None:
             raise NotFound("This job has not been ranked yet: run rankContent", field="jobId")
         return ranking

@@ -7,7 +7,7 @@ from pathlib import Path
 from starlette.applications import Starlette
 from starlette.routing import Route
 
-from graph.app import create_app
+from graph.server.app import create_app
 from tests.conftest import GraphQL, error_codes, http_client, live_server, make_settings, register, running
 from tests.domain.ai.test_providers import Stub
 from tests.graph.test_samples import LETTER, upload

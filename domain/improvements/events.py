@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from domain.errors import DomainError
-from domain.improvement_pipeline import STAGES
+from domain.improvements.pipeline import STAGES
 from storage.db import utcnow
 from storage.improvements import COMPLETED, FAILED, INTERRUPTED, RUNNING, Improvement, ImprovementRun
 from storage.jobs import Job
@@ -120,7 +120,7 @@ def failed(run_id: str | None, stage: str, code: str, message: str) -> Improveme
 
 
 @dataclass
-class Reached:
+class FurthestStage:
     """The furthest stage a caller has been told of."""
 
     position: int = -1
@@ -138,7 +138,7 @@ class RunFailed(DomainError):
         self.code = code  # type: ignore[misc]
 
 
-def event_of(run: ImprovementRun | None, run_id: str) -> ImprovementEvent | None:
+def event_from_run(run: ImprovementRun | None, run_id: str) -> ImprovementEvent | None:
     """A run's state read back from the database, as the event that brought it there."""
     if run is None:  # deleted with its resume or job
         return failed(run_id, "LOAD", "NOT_FOUND", "The resume or the job was deleted")

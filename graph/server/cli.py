@@ -34,7 +34,7 @@ def _settings() -> Settings:
 def serve(args: argparse.Namespace) -> None:
     import uvicorn
 
-    from graph.serving import http_protocol
+    from graph.server.serving import http_protocol
 
     settings = _settings()
     configure_logging(settings.log_level, settings.effective_log_format)
@@ -65,11 +65,11 @@ def serve(args: argparse.Namespace) -> None:
         "http": http_protocol(settings.request_header_timeout_seconds),  # uvicorn's, with a deadline for headers
     }
     if settings.workers > 1:  # uvicorn's supervisor says where it listens; each worker logs "tailor ready"
-        uvicorn.run("graph.app:serve_app", **options)
+        uvicorn.run("graph.server.app:serve_app", **options)
         return
-    from graph.serving import AnnouncingServer
+    from graph.server.serving import AnnouncingServer
 
-    server = AnnouncingServer(uvicorn.Config("graph.app:serve_app", **options), graphiql=settings.graphiql)
+    server = AnnouncingServer(uvicorn.Config("graph.server.app:serve_app", **options), graphiql=settings.graphiql)
     try:
         server.run()
     except KeyboardInterrupt:  # Ctrl+C: uvicorn has shut down gracefully and re-raised it
@@ -108,7 +108,7 @@ def set_role(args: argparse.Namespace) -> None:
 def _account_command(action: Callable[[Services], Awaitable[str]]) -> None:
     """Runs one account action against the configured database and prints its answer (or its error)."""
     from domain.errors import DomainError
-    from graph.app import build_services
+    from graph.server.app import build_services
 
     settings = _settings()
 
@@ -150,7 +150,7 @@ def reset_password(args: argparse.Namespace) -> None:
 
 
 def reindex(_: argparse.Namespace) -> None:
-    from graph.app import build_services
+    from graph.server.app import build_services
     from storage import migrate as migrations
 
     settings = _settings()
