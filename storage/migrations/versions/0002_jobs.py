@@ -8,9 +8,8 @@ Create Date: 2026-11-23
 from __future__ import annotations
 
 import sqlalchemy as sa
-from alembic import op
 
-from storage.db import UTCDateTime
+from storage.migrations import shapes
 
 revision = "0002_jobs"
 down_revision = "0001_users"
@@ -18,40 +17,29 @@ branch_labels = None
 depends_on = None
 
 
+INDEXES = (("user_id", "created_at"), ("visibility", "created_at"))
+
+
 def upgrade() -> None:
-    op.create_table(
+    shapes.create_table(
         "jobs",
-        sa.Column("id", sa.String(length=36), nullable=False),
-        sa.Column("user_id", sa.String(length=36), nullable=False),
+        *shapes.keys("id", "user_id"),
         sa.Column("visibility", sa.String(length=16), nullable=False),
         sa.Column("raw_text", sa.Text(), nullable=False),
         sa.Column("content_hash", sa.String(length=64), nullable=False),
-        sa.Column("title", sa.String(length=200), nullable=True),
-        sa.Column("company", sa.String(length=200), nullable=True),
-        sa.Column("location", sa.String(length=200), nullable=True),
+        *shapes.columns(sa.String(length=200), "title", "company", "location", nullable=True),
         sa.Column("url", sa.String(length=2048), nullable=True),
         sa.Column("search_text", sa.String(length=420), nullable=False),
         sa.Column("level", sa.String(length=16), nullable=True),
         sa.Column("years_required", sa.Integer(), nullable=True),
-        sa.Column("requirements", sa.JSON(), nullable=False),
-        sa.Column("nice_to_haves", sa.JSON(), nullable=False),
-        sa.Column("responsibilities", sa.JSON(), nullable=False),
-        sa.Column("skills", sa.JSON(), nullable=False),
-        sa.Column("keywords", sa.JSON(), nullable=False),
-        sa.Column("overrides", sa.JSON(), nullable=False),
-        sa.Column("created_at", UTCDateTime(), nullable=False),
-        sa.Column("updated_at", UTCDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_jobs_user_id_users"), ondelete="CASCADE"),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_jobs")),
+        *shapes.columns(
+            sa.JSON(), "requirements", "nice_to_haves", "responsibilities", "skills", "keywords", "overrides"
+        ),
+        *shapes.times("created_at", "updated_at"),
+        references={"user_id": "users"},
+        indexes=INDEXES,
     )
-    with op.batch_alter_table("jobs", schema=None) as batch_op:
-        batch_op.create_index("ix_jobs_user_id_created_at", ["user_id", "created_at"], unique=False)
-        batch_op.create_index("ix_jobs_visibility_created_at", ["visibility", "created_at"], unique=False)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("jobs", schema=None) as batch_op:
-        batch_op.drop_index("ix_jobs_visibility_created_at")
-        batch_op.drop_index("ix_jobs_user_id_created_at")
-
-    op.drop_table("jobs")
+    shapes.drop_table("jobs", *INDEXES)

@@ -8,9 +8,8 @@ Create Date: 2026-11-23
 from __future__ import annotations
 
 import sqlalchemy as sa
-from alembic import op
 
-from storage.db import UTCDateTime
+from storage.migrations import shapes
 
 revision = "0004_embedding_cache"
 down_revision = "0003_profiles"
@@ -19,16 +18,16 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_table(
+    shapes.create_table(
         "embedding_cache",
         sa.Column("content_hash", sa.String(length=64), nullable=False),
         sa.Column("model", sa.String(length=200), nullable=False),
         sa.Column("dims", sa.Integer(), nullable=False),
         sa.Column("vector", sa.LargeBinary(), nullable=False),
-        sa.Column("created_at", UTCDateTime(), nullable=False),
-        sa.PrimaryKeyConstraint("content_hash", name=op.f("pk_embedding_cache")),
+        *shapes.times("created_at"),
+        primary_key="content_hash",
     )
 
 
 def downgrade() -> None:
-    op.drop_table("embedding_cache")
+    shapes.drop_table("embedding_cache")

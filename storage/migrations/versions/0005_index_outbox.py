@@ -8,9 +8,8 @@ Create Date: 2026-11-23
 from __future__ import annotations
 
 import sqlalchemy as sa
-from alembic import op
 
-from storage.db import UTCDateTime
+from storage.migrations import shapes
 
 revision = "0005_index_outbox"
 down_revision = "0004_embedding_cache"
@@ -19,7 +18,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_table(
+    shapes.create_table(
         "index_outbox",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
         sa.Column("collection", sa.String(length=40), nullable=False),
@@ -28,10 +27,9 @@ def upgrade() -> None:
         sa.Column("text", sa.Text(), nullable=True),
         sa.Column("meta", sa.JSON(), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("created_at", UTCDateTime(), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_index_outbox")),
+        *shapes.times("created_at"),
     )
 
 
 def downgrade() -> None:
-    op.drop_table("index_outbox")
+    shapes.drop_table("index_outbox")

@@ -8,9 +8,8 @@ Create Date: 2026-11-23
 from __future__ import annotations
 
 import sqlalchemy as sa
-from alembic import op
 
-from storage.db import UTCDateTime
+from storage.migrations import shapes
 
 revision = "0007_resumes"
 down_revision = "0006_samples"
@@ -18,11 +17,13 @@ branch_labels = None
 depends_on = None
 
 
+INDEXES = (("user_id", "created_at"),)
+
+
 def upgrade() -> None:
-    op.create_table(
+    shapes.create_table(
         "resumes",
-        sa.Column("id", sa.String(length=36), nullable=False),
-        sa.Column("user_id", sa.String(length=36), nullable=False),
+        *shapes.keys("id", "user_id"),
         sa.Column("content_hash", sa.String(length=64), nullable=False),
         sa.Column("filename", sa.String(length=255), nullable=False),
         sa.Column("media_type", sa.String(length=100), nullable=False),
@@ -30,17 +31,12 @@ def upgrade() -> None:
         sa.Column("text", sa.Text(), nullable=False),
         sa.Column("parsed", sa.JSON(), nullable=False),
         sa.Column("candidate_name", sa.String(length=200), nullable=True),
-        sa.Column("created_at", UTCDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_resumes_user_id_users"), ondelete="CASCADE"),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_resumes")),
-        sa.UniqueConstraint("user_id", "content_hash", name=op.f("uq_resumes_user_id_content_hash")),
+        *shapes.times("created_at"),
+        references={"user_id": "users"},
+        unique=[("user_id", "content_hash")],
+        indexes=INDEXES,
     )
-    with op.batch_alter_table("resumes", schema=None) as batch_op:
-        batch_op.create_index("ix_resumes_user_id_created_at", ["user_id", "created_at"], unique=False)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("resumes", schema=None) as batch_op:
-        batch_op.drop_index("ix_resumes_user_id_created_at")
-
-    op.drop_table("resumes")
+    shapes.drop_table("resumes", *INDEXES)

@@ -8,9 +8,8 @@ Create Date: 2026-11-23
 from __future__ import annotations
 
 import sqlalchemy as sa
-from alembic import op
 
-from storage.db import UTCDateTime
+from storage.migrations import shapes
 
 revision = "0008_rankings"
 down_revision = "0007_resumes"
@@ -19,25 +18,19 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_table(
+    shapes.create_table(
         "rankings",
-        sa.Column("id", sa.String(length=36), nullable=False),
-        sa.Column("user_id", sa.String(length=36), nullable=False),
-        sa.Column("job_id", sa.String(length=36), nullable=False),
+        *shapes.keys("id", "user_id", "job_id"),
         sa.Column("inputs_hash", sa.String(length=64), nullable=False),
         sa.Column("items", sa.JSON(), nullable=False),
         sa.Column("rationale", sa.Text(), nullable=False),
-        sa.Column("keyword_matches", sa.JSON(), nullable=False),
-        sa.Column("llm_metadata", sa.JSON(), nullable=False),
+        *shapes.columns(sa.JSON(), "keyword_matches", "llm_metadata"),
         sa.Column("status", sa.String(length=16), nullable=False),
-        sa.Column("created_at", UTCDateTime(), nullable=False),
-        sa.Column("updated_at", UTCDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(["job_id"], ["jobs.id"], name=op.f("fk_rankings_job_id_jobs"), ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_rankings_user_id_users"), ondelete="CASCADE"),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_rankings")),
-        sa.UniqueConstraint("user_id", "job_id", name=op.f("uq_rankings_user_id_job_id")),
+        *shapes.times("created_at", "updated_at"),
+        references={"job_id": "jobs", "user_id": "users"},
+        unique=[("user_id", "job_id")],
     )
 
 
 def downgrade() -> None:
-    op.drop_table("rankings")
+    shapes.drop_table("rankings")

@@ -8,9 +8,8 @@ Create Date: 2026-11-23
 from __future__ import annotations
 
 import sqlalchemy as sa
-from alembic import op
 
-from storage.db import UTCDateTime
+from storage.migrations import shapes
 
 revision = "0009_generations"
 down_revision = "0008_rankings"
@@ -18,44 +17,28 @@ branch_labels = None
 depends_on = None
 
 
+INDEXES = (("user_id", "created_at", "id"), ("user_id", "job_id"))
+
+
 def upgrade() -> None:
-    op.create_table(
+    shapes.create_table(
         "generations",
-        sa.Column("id", sa.String(length=36), nullable=False),
-        sa.Column("user_id", sa.String(length=36), nullable=False),
-        sa.Column("job_id", sa.String(length=36), nullable=True),
-        sa.Column("job_title", sa.String(length=200), nullable=True),
-        sa.Column("company", sa.String(length=200), nullable=True),
-        sa.Column("ranking_id", sa.String(length=36), nullable=True),
+        *shapes.keys("id", "user_id"),
+        *shapes.keys("job_id", nullable=True),
+        *shapes.columns(sa.String(length=200), "job_title", "company", nullable=True),
+        *shapes.keys("ranking_id", nullable=True),
         sa.Column("document_type", sa.String(length=20), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
-        sa.Column("content_text", sa.Text(), nullable=False),
-        sa.Column("content_markdown", sa.Text(), nullable=False),
-        sa.Column("options", sa.JSON(), nullable=False),
-        sa.Column("inputs", sa.JSON(), nullable=False),
-        sa.Column("content_used", sa.JSON(), nullable=False),
+        *shapes.columns(sa.Text(), "content_text", "content_markdown"),
+        *shapes.columns(sa.JSON(), "options", "inputs", "content_used"),
         sa.Column("ats_score", sa.Float(), nullable=False),
-        sa.Column("ats_feedback", sa.JSON(), nullable=False),
-        sa.Column("llm_metadata", sa.JSON(), nullable=False),
-        sa.Column("warnings", sa.JSON(), nullable=False),
-        sa.Column("created_at", UTCDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(["job_id"], ["jobs.id"], name=op.f("fk_generations_job_id_jobs"), ondelete="SET NULL"),
-        sa.ForeignKeyConstraint(
-            ["ranking_id"], ["rankings.id"], name=op.f("fk_generations_ranking_id_rankings"), ondelete="SET NULL"
-        ),
-        sa.ForeignKeyConstraint(
-            ["user_id"], ["users.id"], name=op.f("fk_generations_user_id_users"), ondelete="CASCADE"
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_generations")),
+        *shapes.columns(sa.JSON(), "ats_feedback", "llm_metadata", "warnings"),
+        *shapes.times("created_at"),
+        references={"job_id": "jobs", "ranking_id": "rankings", "user_id": "users"},
+        set_null={"job_id", "ranking_id"},
+        indexes=INDEXES,
     )
-    with op.batch_alter_table("generations", schema=None) as batch_op:
-        batch_op.create_index("ix_generations_user_id_created_at_id", ["user_id", "created_at", "id"], unique=False)
-        batch_op.create_index("ix_generations_user_id_job_id", ["user_id", "job_id"], unique=False)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("generations", schema=None) as batch_op:
-        batch_op.drop_index("ix_generations_user_id_job_id")
-        batch_op.drop_index("ix_generations_user_id_created_at_id")
-
-    op.drop_table("generations")
+    shapes.drop_table("generations", *INDEXES)

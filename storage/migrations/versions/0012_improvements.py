@@ -8,51 +8,41 @@ Create Date: 2026-11-23
 from __future__ import annotations
 
 import sqlalchemy as sa
-from alembic import op
 
-from storage.db import UTCDateTime
+from storage.migrations import shapes
 
 revision = "0012_improvements"
 down_revision = "0011_analyses"
 branch_labels = None
 depends_on = None
 
-RUNNING = sa.text("status = 'RUNNING'")
+
+REFERENCES = {"job_id": "jobs", "resume_id": "resumes", "user_id": "users"}
+IMPROVEMENT_INDEXES = (("job_id",), ("created_at",), ("user_id", "updated_at", "id"))
+RUN_INDEXES = (
+    ("job_id",),
+    ("resume_id",),
+    ("status", "heartbeat_at"),
+    ("user_id", "resume_id", "job_id", "started_at"),
+    shapes.Partial("uq_improvement_runs_running", ("user_id", "resume_id", "job_id"), "status = 'RUNNING'"),
+)
 
 
 def upgrade() -> None:
-    op.create_table(
+    shapes.create_table(
         "improvements",
-        sa.Column("id", sa.String(length=36), nullable=False),
-        sa.Column("user_id", sa.String(length=36), nullable=False),
-        sa.Column("resume_id", sa.String(length=36), nullable=False),
-        sa.Column("job_id", sa.String(length=36), nullable=False),
+        *shapes.keys("id", "user_id", "resume_id", "job_id"),
         sa.Column("inputs_hash", sa.String(length=64), nullable=False),
-        sa.Column("original_score", sa.Float(), nullable=False),
-        sa.Column("improved_score", sa.Float(), nullable=False),
+        *shapes.columns(sa.Float(), "original_score", "improved_score"),
         sa.Column("result", sa.JSON(), nullable=False),
-        sa.Column("created_at", UTCDateTime(), nullable=False),
-        sa.Column("updated_at", UTCDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(["job_id"], ["jobs.id"], name=op.f("fk_improvements_job_id_jobs"), ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(
-            ["resume_id"], ["resumes.id"], name=op.f("fk_improvements_resume_id_resumes"), ondelete="CASCADE"
-        ),
-        sa.ForeignKeyConstraint(
-            ["user_id"], ["users.id"], name=op.f("fk_improvements_user_id_users"), ondelete="CASCADE"
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_improvements")),
-        sa.UniqueConstraint("resume_id", "job_id", name=op.f("uq_improvements_resume_id_job_id")),
+        *shapes.times("created_at", "updated_at"),
+        references=REFERENCES,
+        unique=[("resume_id", "job_id")],
+        indexes=IMPROVEMENT_INDEXES,
     )
-    with op.batch_alter_table("improvements", schema=None) as batch_op:
-        batch_op.create_index("ix_improvements_job_id", ["job_id"], unique=False)
-        batch_op.create_index("ix_improvements_created_at", ["created_at"], unique=False)
-        batch_op.create_index("ix_improvements_user_id_updated_at_id", ["user_id", "updated_at", "id"], unique=False)
-    op.create_table(
+    shapes.create_table(
         "improvement_runs",
-        sa.Column("id", sa.String(length=36), nullable=False),
-        sa.Column("user_id", sa.String(length=36), nullable=False),
-        sa.Column("resume_id", sa.String(length=36), nullable=False),
-        sa.Column("job_id", sa.String(length=36), nullable=False),
+        *shapes.keys("id", "user_id", "resume_id", "job_id"),
         sa.Column("analyze_again", sa.Boolean(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("stage", sa.String(length=32), nullable=False),
@@ -60,51 +50,14 @@ def upgrade() -> None:
         sa.Column("message", sa.Text(), nullable=False),
         sa.Column("error_code", sa.String(length=40), nullable=True),
         sa.Column("error_message", sa.Text(), nullable=True),
-        sa.Column("improvement_id", sa.String(length=36), nullable=True),
-        sa.Column("started_at", UTCDateTime(), nullable=False),
-        sa.Column("heartbeat_at", UTCDateTime(), nullable=False),
-        sa.Column("finished_at", UTCDateTime(), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["job_id"], ["jobs.id"], name=op.f("fk_improvement_runs_job_id_jobs"), ondelete="CASCADE"
-        ),
-        sa.ForeignKeyConstraint(
-            ["resume_id"], ["resumes.id"], name=op.f("fk_improvement_runs_resume_id_resumes"), ondelete="CASCADE"
-        ),
-        sa.ForeignKeyConstraint(
-            ["user_id"], ["users.id"], name=op.f("fk_improvement_runs_user_id_users"), ondelete="CASCADE"
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_improvement_runs")),
+        *shapes.keys("improvement_id", nullable=True),
+        *shapes.times("started_at", "heartbeat_at"),
+        *shapes.times("finished_at", nullable=True),
+        references=REFERENCES,
+        indexes=RUN_INDEXES,
     )
-    with op.batch_alter_table("improvement_runs", schema=None) as batch_op:
-        batch_op.create_index("ix_improvement_runs_job_id", ["job_id"], unique=False)
-        batch_op.create_index("ix_improvement_runs_resume_id", ["resume_id"], unique=False)
-        batch_op.create_index("ix_improvement_runs_status_heartbeat_at", ["status", "heartbeat_at"], unique=False)
-        batch_op.create_index(
-            "ix_improvement_runs_user_id_resume_id_job_id_started_at",
-            ["user_id", "resume_id", "job_id", "started_at"],
-            unique=False,
-        )
-        batch_op.create_index(
-            "uq_improvement_runs_running",
-            ["user_id", "resume_id", "job_id"],
-            unique=True,
-            sqlite_where=RUNNING,
-            postgresql_where=RUNNING,
-        )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("improvement_runs", schema=None) as batch_op:
-        batch_op.drop_index("uq_improvement_runs_running", sqlite_where=RUNNING, postgresql_where=RUNNING)
-        batch_op.drop_index("ix_improvement_runs_user_id_resume_id_job_id_started_at")
-        batch_op.drop_index("ix_improvement_runs_status_heartbeat_at")
-        batch_op.drop_index("ix_improvement_runs_resume_id")
-        batch_op.drop_index("ix_improvement_runs_job_id")
-
-    op.drop_table("improvement_runs")
-    with op.batch_alter_table("improvements", schema=None) as batch_op:
-        batch_op.drop_index("ix_improvements_user_id_updated_at_id")
-        batch_op.drop_index("ix_improvements_created_at")
-        batch_op.drop_index("ix_improvements_job_id")
-
-    op.drop_table("improvements")
+    shapes.drop_table("improvement_runs", *RUN_INDEXES)
+    shapes.drop_table("improvements", *IMPROVEMENT_INDEXES)
