@@ -54,7 +54,7 @@ migrate: install
 schema: install
 	$(BIN)/tailor export-schema > schema.graphql
 
-# docs/settings.md is generated from domain/settings.py; tests/test_cli.py fails when it is stale.
+# docs/settings.md is generated from domain/settings.py and graph/server/settings.py; tests/test_cli.py fails when it is stale.
 docs: install
 	$(BIN)/tailor settings-doc > docs/settings.md
 

@@ -8,15 +8,10 @@ time → arrival) with 200 subscribers on one run, with the server's memory befo
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
-import os
-import shutil
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,11 +22,9 @@ from websockets.asyncio.client import ClientConnection, connect
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench import common  # noqa: E402
 from bench.figures import record  # noqa: E402
-from bench.run import UNLIMITED, free_port, percentile, post, upload_resume, wait_ready  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
-FIXTURES = ROOT / "tests" / "fixtures"
 MORE_ROLES = """
 Backend Engineer | Harborview Payments | Remote
 March 2016 - June 2017
@@ -63,7 +56,7 @@ SUBSCRIBE = """subscription ($r: ID!, $j: ID!, $a: Boolean) {
 def two_page_resume() -> str:
     """The Maya Chen fixture with three older roles: about 480 words and 50 lines (two pages as the
     PDF fixtures print them), with weak bullets for the rewrite to work on."""
-    text = (FIXTURES / "resumes" / "maya_chen.txt").read_text()
+    text = (common.FIXTURES / "resumes" / "maya_chen.txt").read_text()
     return text.replace("\nPROJECTS", MORE_ROLES + "\nPROJECTS")
 
 
@@ -72,15 +65,6 @@ def rss_mib(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return float("nan")
-
-
-async def timed(n: int, call: Any) -> list[float]:
-    samples = []
-    for _ in range(n):
-        started = time.perf_counter()
-        await call()
-        samples.append((time.perf_counter() - started) * 1000)
-    return samples
 
 
 async def open_socket(address: str, token: str) -> ClientConnection:
@@ -113,7 +97,7 @@ TARGETS = {  # from the improvement pipeline issue
 
 
 def stats(name: str, samples: list[float], floor: float | None = None) -> None:
-    p50, p95 = percentile(samples, 0.5), percentile(samples, 0.95)
+    p50, p95 = common.percentile(samples, 0.5), common.percentile(samples, 0.95)
     ratio = f"{p50 / floor:>9.2f}×" if floor else ""
     print(f"{name:<52}{p50:>9.2f}{p95:>9.2f}{ratio}")
     target = TARGETS.get(name)
@@ -122,127 +106,96 @@ def stats(name: str, samples: list[float], floor: float | None = None) -> None:
 
 
 async def run(requests: int, subscribers: int) -> None:
-    data_dir = Path(tempfile.mkdtemp(prefix="tailor-bench-improve-"))
-    port = free_port()
-    inherited = {k: v for k, v in os.environ.items() if not k.startswith("TAILOR_")}
-    env = {
-        **inherited,
-        **UNLIMITED,
-        "TAILOR_DATA_DIR": str(data_dir),
-        "TAILOR_PORT": str(port),
-        "TAILOR_LOG_LEVEL": "WARNING",
-        "TAILOR_INDEX_WORKER": "false",
-        "TAILOR_LLM_PROVIDER": "local",
-    }
-    proc = subprocess.Popen([sys.executable, "-m", "graph.server.cli", "serve"], cwd=ROOT, env=env)
-    address = f"127.0.0.1:{port}"
-    try:
-        await wait_ready(f"http://{address}", proc)
-        async with httpx.AsyncClient(base_url=f"http://{address}", timeout=120) as client:
-            signup = await post(
-                client, 'mutation { register(email: "b@example.com", password: "bench password") { token } }', None, {}
-            )
-            token = signup["register"]["token"]
-            auth = {"Authorization": f"Bearer {token}"}
-            resume = two_page_resume()
-            resume_id = await upload_resume(client, auth, resume.encode(), "resume.txt")
-            job_ids = []
-            for name in ("senior_backend_python", "data_engineer", "frontend_react"):
-                created = await post(
-                    client,
-                    "mutation ($t: String!) { createJob(input: {rawText: $t}) { id } }",
-                    {"t": (FIXTURES / "jobs" / f"{name}.txt").read_text()},
-                    auth,
-                )
-                job_ids.append(created["createJob"]["id"])
-            pair = {"r": resume_id, "j": job_ids[0]}
+    async with (
+        common.running(index_worker="false", llm_provider="local") as tailor,
+        httpx.AsyncClient(base_url=tailor.base, timeout=120) as client,
+    ):
+        token = await common.register(client)
+        auth = common.bearer(token)
+        resume = two_page_resume()
+        resume_id = await common.upload_resume(client, auth, resume.encode(), "resume.txt")
+        job_ids = await common.create_fixture_jobs(client, auth)
+        pair = {"r": resume_id, "j": job_ids[0]}
 
-            print(f"\nTailor improvement bench — resume of {len(resume.split())} words, {resume.count(chr(10))} lines")
-            print(f"{'operation':<52}{'p50 ms':>9}{'p95 ms':>9}{'p50 × floor':>11}")
+        print(f"\nTailor improvement bench — resume of {len(resume.split())} words, {resume.count(chr(10))} lines")
+        print(f"{'operation':<52}{'p50 ms':>9}{'p95 ms':>9}{'p50 × floor':>11}")
+        started = time.perf_counter()
+        await common.post(client, MUTATE, pair | {"a": True}, auth)
+        first_ever = (time.perf_counter() - started) * 1000
+
+        async def trivial() -> None:
+            await common.post(client, "{ __typename }", None, {})
+
+        await common.timed(50, trivial)
+        floor_samples = await common.timed(requests, trivial)
+        floor = common.percentile(floor_samples, 0.5)
+        stats("{ __typename } (floor)", floor_samples, floor)
+
+        async def cached() -> None:
+            await common.post(client, MUTATE, pair, auth)
+
+        await common.timed(20, cached)
+        stats("improveResume cached (mutation)", await common.timed(requests, cached), floor)
+
+        async def cold() -> None:
+            await common.post(client, MUTATE, pair | {"a": True}, auth)
+
+        cold_samples = await common.timed(max(5, requests // 20), cold)
+        stats("improveResume cold run, local provider (analyzeAgain)", cold_samples, floor)
+        print(f"{'  first run of the process (loads the embedding model)':<52}{first_ever:>9.0f}")
+
+        ws = await open_socket(tailor.address, token)
+        subscribe_samples = []
+        for i in range(requests):
             started = time.perf_counter()
-            await post(client, MUTATE, pair | {"a": True}, auth)
-            first_ever = (time.perf_counter() - started) * 1000
+            message = {"query": SUBSCRIBE, "variables": pair}
+            await ws.send(json.dumps({"id": str(i), "type": "subscribe", "payload": message}))
+            (event, _), *_ = await events_of(ws, str(i))
+            subscribe_samples.append((time.perf_counter() - started) * 1000)
+            assert event["cached"] and event["status"] == "COMPLETED"
+        await ws.close()
+        stats("subscribe → cached COMPLETED event (websocket)", subscribe_samples, floor)
 
-            async def trivial() -> None:
-                await post(client, "{ __typename }", None, {})
+        # Fan-out, twice: `subscribers` sockets on one fresh run (a job with nothing stored yet).
+        baseline = rss_mib(tailor.process.pid)
+        for round_number, job_id in enumerate(job_ids[1:], start=1):
+            sockets = [await open_socket(tailor.address, token) for _ in range(subscribers)]
+            fan_pair = {"r": resume_id, "j": job_id, "a": True}
+            for i, sock in enumerate(sockets):
+                payload = {"query": SUBSCRIBE, "variables": fan_pair}
+                await sock.send(json.dumps({"id": f"f{i}", "type": "subscribe", "payload": payload}))
+            during: list[float] = []
 
-            await timed(50, trivial)
-            floor_samples = await timed(requests, trivial)
-            floor = percentile(floor_samples, 0.5)
-            stats("{ __typename } (floor)", floor_samples, floor)
+            async def probe(into: list[float] = during) -> None:
+                await asyncio.sleep(0.02)
+                into.extend(await common.timed(20, trivial))
 
-            async def cached() -> None:
-                await post(client, MUTATE, pair, auth)
-
-            await timed(20, cached)
-            stats("improveResume cached (mutation)", await timed(requests, cached), floor)
-
-            async def cold() -> None:
-                await post(client, MUTATE, pair | {"a": True}, auth)
-
-            cold_samples = await timed(max(5, requests // 20), cold)
-            stats("improveResume cold run, local provider (analyzeAgain)", cold_samples, floor)
-            print(f"{'  first run of the process (loads the embedding model)':<52}{first_ever:>9.0f}")
-
-            ws = await open_socket(address, token)
-            subscribe_samples = []
-            for i in range(requests):
-                started = time.perf_counter()
-                message = {"query": SUBSCRIBE, "variables": pair}
-                await ws.send(json.dumps({"id": str(i), "type": "subscribe", "payload": message}))
-                (event, _), *_ = await events_of(ws, str(i))
-                subscribe_samples.append((time.perf_counter() - started) * 1000)
-                assert event["cached"] and event["status"] == "COMPLETED"
-            await ws.close()
-            stats("subscribe → cached COMPLETED event (websocket)", subscribe_samples, floor)
-
-            # Fan-out, twice: `subscribers` sockets on one fresh run (a job with nothing stored yet).
-            baseline = rss_mib(proc.pid)
-            for round_number, job_id in enumerate(job_ids[1:], start=1):
-                sockets = [await open_socket(address, token) for _ in range(subscribers)]
-                fan_pair = {"r": resume_id, "j": job_id, "a": True}
-                for i, sock in enumerate(sockets):
-                    payload = {"query": SUBSCRIBE, "variables": fan_pair}
-                    await sock.send(json.dumps({"id": f"f{i}", "type": "subscribe", "payload": payload}))
-                during: list[float] = []
-
-                async def probe(into: list[float] = during) -> None:
-                    await asyncio.sleep(0.02)
-                    into.extend(await timed(20, trivial))
-
-                received, _ = await asyncio.gather(
-                    asyncio.gather(*(events_of(sock, f"f{i}") for i, sock in enumerate(sockets))), probe()
-                )
-                peak = rss_mib(proc.pid)
-                lags = [
-                    (arrived - datetime.fromisoformat(event["at"]).astimezone(UTC).timestamp()) * 1000
-                    for events in received
-                    for event, arrived in events
-                ]
-                runs = {event["runId"] for events in received for event, _ in events}
-                complete = sum(1 for events in received if events and events[-1][0]["status"] == "COMPLETED")
-                stats(f"event latency, {subscribers} subscribers on one run (round {round_number})", lags, floor)
-                stats(f"  {{ __typename }} while they listen (round {round_number})", during, floor)
-                for sock in sockets:
-                    await sock.close()
-                await asyncio.sleep(1)
-                await post(client, "{ __typename }", None, {})
-                print(
-                    f"  {complete}/{subscribers} saw COMPLETED; runs started: {len(runs)}; "
-                    f"events per subscriber {statistics.mean(len(e) for e in received):.1f}; server RSS MiB "
-                    f"{baseline:.1f} before, {peak:.1f} with them, {rss_mib(proc.pid):.1f} after closing"
-                )
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-        shutil.rmtree(data_dir, ignore_errors=True)
+            received, _ = await asyncio.gather(
+                asyncio.gather(*(events_of(sock, f"f{i}") for i, sock in enumerate(sockets))), probe()
+            )
+            peak = rss_mib(tailor.process.pid)
+            lags = [
+                (arrived - datetime.fromisoformat(event["at"]).astimezone(UTC).timestamp()) * 1000
+                for events in received
+                for event, arrived in events
+            ]
+            runs = {event["runId"] for events in received for event, _ in events}
+            complete = sum(1 for events in received if events and events[-1][0]["status"] == "COMPLETED")
+            stats(f"event latency, {subscribers} subscribers on one run (round {round_number})", lags, floor)
+            stats(f"  {{ __typename }} while they listen (round {round_number})", during, floor)
+            for sock in sockets:
+                await sock.close()
+            await asyncio.sleep(1)
+            await common.post(client, "{ __typename }", None, {})
+            print(
+                f"  {complete}/{subscribers} saw COMPLETED; runs started: {len(runs)}; "
+                f"events per subscriber {statistics.mean(len(e) for e in received):.1f}; server RSS MiB "
+                f"{baseline:.1f} before, {peak:.1f} with them, {rss_mib(tailor.process.pid):.1f} after closing"
+            )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--requests", type=int, default=300)
-    parser.add_argument("--subscribers", type=int, default=200)
-    args = parser.parse_args()
+    args = common.options(__doc__, requests=300, subscribers=200)
     asyncio.run(run(args.requests, args.subscribers))
 
 

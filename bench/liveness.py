@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import sys
 import time
 import uuid
@@ -27,15 +26,14 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.common import FIXTURES, percentile, register, server, upload  # noqa: E402
 from bench.figures import record  # noqa: E402
-from bench.run import percentile, server  # noqa: E402
-from tests.documents import make_pdf, text_bomb_pdf  # noqa: E402
+from tests.support.documents import make_pdf, text_bomb_pdf  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
-RESUME = (ROOT / "tests" / "fixtures" / "resumes" / "maya_chen.txt").read_text()
-POSTING = (ROOT / "tests" / "fixtures" / "jobs" / "senior_backend_python.txt").read_text()
+RESUME = (FIXTURES / "resumes" / "maya_chen.txt").read_text()
+POSTING = (FIXTURES / "jobs" / "senior_backend_python.txt").read_text()
 PROBE = {"query": "{ __typename }"}
-UPLOAD = "mutation ($f: Upload!) { uploadResume(file: $f) { resume { id } } }"
+UPLOAD = "mutation ($file: Upload!) { uploadResume(file: $file) { resume { id } } }"
 CREATE_JOB = "mutation ($t: String!) { createJob(input: {rawText: $t}) { id } }"
 MATCH = "query ($r: ID!, $j: ID!) { match(resumeId: $r, jobId: $j, refresh: true) { result { matchPercentage } } }"
 IMPROVE = "mutation ($r: ID!, $j: ID!) { improveResume(resumeId: $r, jobId: $j, analyzeAgain: true) { improvedScore } }"
@@ -72,14 +70,7 @@ class Target:
         return dict(response.json())
 
     async def upload(self, content: bytes, filename: str) -> dict[str, Any]:
-        operations = {"query": UPLOAD, "variables": {"f": None}}
-        response = await self.client.post(
-            "/graphql",
-            data={"operations": json.dumps(operations), "map": json.dumps({"0": ["variables.f"]})},
-            files={"0": (filename, content, "application/octet-stream")},
-            headers={**self.auth, "Apollo-Require-Preflight": "true"},
-        )
-        return dict(response.json())
+        return dict((await upload(self.client, self.auth, UPLOAD, content, filename)).json())
 
 
 def outcome(body: dict[str, Any]) -> str:
@@ -245,15 +236,7 @@ async def probe_while(base: str, work: Awaitable[str] | None, interval: float, s
 
 async def prepare(client: httpx.AsyncClient, scale: Scale) -> Target:
     """An account with a resume and `scale.jobs` postings: what the attacks that need them use."""
-    email = f"red-{uuid.uuid4().hex[:8]}@example.com"
-    signup = await client.post(
-        "/graphql",
-        json={
-            "query": 'mutation ($e: String!) { register(email: $e, password: "liveness pass") { token } }',
-            "variables": {"e": email},
-        },
-    )
-    target = Target(client, signup.json()["data"]["register"]["token"], scale)
+    target = Target(client, await register(client, f"red-{uuid.uuid4().hex[:8]}@example.com"), scale)
     uploaded = await target.upload(RESUME.encode(), "maya.txt")
     target.resume_id = uploaded["data"]["uploadResume"]["resume"]["id"]
     semaphore = asyncio.Semaphore(4)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import random
 import shutil
 import subprocess
@@ -25,10 +24,10 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.common import FIXTURES, ROOT, bearer, environment, running, upload, upload_resume  # noqa: E402
 from bench.figures import record  # noqa: E402
-from bench.run import UNLIMITED, Figures, Operation, free_port, measure, wait_ready  # noqa: E402
+from bench.run import Figures, Operation, measure  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "bench" / "results" / "matching-data"
 EMAIL, PASSWORD = "bench-admin@example.com", "bench password 1"
 ROLES = {
@@ -47,7 +46,7 @@ LEVELS = ["Junior", "", "Senior", "Staff", "Lead"]
 CITIES = ["Austin, TX", "Seattle, WA", "Remote (US)", "Chicago, IL", "New York, NY", "Berlin, Germany", "London, UK"]
 COMPANIES = ["Acme", "Globex", "Initech", "Umbrella", "Hooli", "Vandelay", "Stark", "Wayne", "Wonka", "Tyrell"]
 PURPOSES = ["our platform", "customer products", "data systems"]
-RESUME = (ROOT / "tests" / "fixtures" / "resumes" / "maya_chen.txt").read_text()
+RESUME = (FIXTURES / "resumes" / "maya_chen.txt").read_text()
 TARGETS = {"compareResumeToJobs": ("p50 ≤ 500 ms", 500.0), "recommendedJobs": ("p50 ≤ 50 ms", 50.0)}  # matching issue
 
 
@@ -70,10 +69,6 @@ def posting(rng: random.Random, i: int) -> dict[str, str]:
     return {"rawText": text}
 
 
-def server(env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-m", "graph.server.cli", "serve"], cwd=ROOT, env=env)
-
-
 async def token(client: httpx.AsyncClient) -> str:
     for name in ("register", "login"):
         body = (
@@ -89,7 +84,7 @@ async def token(client: httpx.AsyncClient) -> str:
 
 async def load(base: str, env: dict[str, str], wanted: int) -> None:
     async with httpx.AsyncClient(base_url=base, timeout=600) as client:
-        auth = {"Authorization": f"Bearer {await token(client)}"}
+        auth = bearer(await token(client))
         subprocess.run(
             [sys.executable, "-m", "graph.server.cli", "set-role", EMAIL, "ADMIN"], cwd=ROOT, env=env, check=True
         )
@@ -104,15 +99,7 @@ async def load(base: str, env: dict[str, str], wanted: int) -> None:
         mutation = "mutation ($file: Upload!) { importJobs(file: $file) { imported errors { line message } } }"
         for start in range(have, wanted, 1000):
             lines = "\n".join(json.dumps(p) for p in postings[start : start + 1000]).encode()
-            response = await client.post(
-                "/graphql",
-                data={
-                    "operations": json.dumps({"query": mutation, "variables": {"file": None}}),
-                    "map": '{"0": ["variables.file"]}',
-                },
-                files={"0": ("jobs.jsonl", lines, "application/octet-stream")},
-                headers={**auth, "Apollo-Require-Preflight": "true"},
-            )
+            response = await upload(client, auth, mutation, lines, "jobs.jsonl")
             body = response.json()
             if body.get("errors"):
                 raise SystemExit(f"import failed: {body['errors']}")
@@ -120,17 +107,7 @@ async def load(base: str, env: dict[str, str], wanted: int) -> None:
 
 
 async def operations(client: httpx.AsyncClient, auth: dict[str, str]) -> list[tuple[Operation, int]]:
-    upload = "mutation ($file: Upload!) { uploadResume(file: $file) { resume { id } } }"
-    response = await client.post(
-        "/graphql",
-        data={
-            "operations": json.dumps({"query": upload, "variables": {"file": None}}),
-            "map": '{"0": ["variables.file"]}',
-        },
-        files={"0": ("maya.txt", RESUME.encode(), "text/plain")},
-        headers={**auth, "Apollo-Require-Preflight": "true"},
-    )
-    resume_id = response.json()["data"]["uploadResume"]["resume"]["id"]
+    resume_id = await upload_resume(client, auth, RESUME.encode(), "maya.txt")
     ids: list[str] = []
     after = None
     while len(ids) < 1000:
@@ -172,35 +149,23 @@ async def main() -> None:
     if args.fresh:
         shutil.rmtree(DATA, ignore_errors=True)
     DATA.mkdir(parents=True, exist_ok=True)
-    port = free_port()
-    inherited = {k: v for k, v in os.environ.items() if not k.startswith("TAILOR_")}
-    env = {**inherited, **UNLIMITED, "TAILOR_DATA_DIR": str(DATA), "TAILOR_PORT": str(port)}
-    env |= {"TAILOR_LOG_LEVEL": "WARNING", "TAILOR_INDEX_WORKER": "false"}
-    base = f"http://127.0.0.1:{port}"
     marker = DATA / f"indexed-{args.jobs}"
     if not marker.exists():
-        proc = server(env)
-        try:
-            await wait_ready(base, proc)
-            await load(base, env, args.jobs)
-        finally:
-            proc.terminate()
-            proc.wait(timeout=30)
+        async with running(DATA, index_worker="false") as tailor:
+            await load(tailor.base, tailor.env, args.jobs)
         print("indexing (embeds every posting the first time; minutes)...", flush=True)
+        env = environment(DATA, index_worker="false")
         subprocess.run([sys.executable, "-m", "graph.server.cli", "reindex"], cwd=ROOT, env=env, check=True)
         marker.touch()
-    proc = server(env)
-    try:
-        await wait_ready(base, proc)
-        async with httpx.AsyncClient(base_url=base, timeout=120) as client:
-            auth = {"Authorization": f"Bearer {await token(client)}"}
-            figures: list[Figures] = []
-            for op, requests in await operations(client, auth):
-                count = requests or args.requests
-                figures.append(await measure(client, op, auth if op.authenticated else {}, count, 4))
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+    async with (
+        running(DATA, index_worker="false") as tailor,
+        httpx.AsyncClient(base_url=tailor.base, timeout=120) as client,
+    ):
+        auth = bearer(await token(client))
+        figures: list[Figures] = []
+        for op, requests in await operations(client, auth):
+            count = requests or args.requests
+            figures.append(await measure(client, op, auth if op.authenticated else {}, count, 4))
     floor = figures[0]
     print(f"\nTailor matching bench — {args.jobs} PUBLIC jobs; sequential latency, then 4 concurrent clients\n")
     print(f"{'operation':<30}{'p50 ms':>9}{'p95 ms':>9}{'req/s':>9}{'p50 × floor':>13}")

@@ -8,19 +8,10 @@ the same run. Bounded: a fixed number of requests per operation. Never part of C
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import hashlib
-import json
-import os
-import shutil
-import socket
-import subprocess
 import sys
-import tempfile
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,9 +21,9 @@ from graphql import get_introspection_query
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.common import bearer, create_job, options, percentile, register, server  # noqa: E402
 from bench.figures import record  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
 TARGETS = {"generateResume (30 items)": ("p50 ≤ 25 ms", 25.0)}  # from the tailoring issue
 
 
@@ -51,106 +42,6 @@ class Figures:
     p50_ms: float
     p95_ms: float
     rps: float
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-async def wait_ready(base: str, proc: subprocess.Popen[bytes], within: float = 60) -> None:
-    deadline = time.monotonic() + within
-    async with httpx.AsyncClient(base_url=base) as client:
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                raise SystemExit("server exited during start-up")
-            try:
-                if (await client.get("/healthz")).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.1)
-    raise SystemExit("server did not become ready")
-
-
-# The bench measures speed, not the per-account budgets and quota (docs/api.md): one bench account makes
-# thousands of calls a minute, which a real account's limits would refuse. Every script's server lifts them.
-UNLIMITED = {
-    **{
-        f"TAILOR_{name}": "1000000000"
-        for name in (
-            "COMPARE_CALLS_PER_WINDOW",
-            "COMPARE_CONCURRENCY",
-            "IMPROVEMENT_CALLS_PER_WINDOW",
-            "IMPROVEMENT_CONCURRENCY",
-            "GENERATION_CALLS_PER_WINDOW",
-            "GENERATION_CONCURRENCY",
-            "LLM_CALLS_PER_WINDOW",
-            "LLM_CONCURRENCY",
-            "LLM_TOKENS_PER_HOUR",
-            "STORAGE_QUOTA_FILES",
-            "STORAGE_QUOTA_BYTES",
-        )
-    },
-}
-
-
-@asynccontextmanager
-async def server(**settings: str) -> AsyncIterator[str]:
-    """A real Tailor (`tailor serve`) on a free port with a data folder of its own; yields its address."""
-    data_dir = Path(tempfile.mkdtemp(prefix="tailor-bench-"))
-    port = free_port()
-    inherited = {k: v for k, v in os.environ.items() if not k.startswith("TAILOR_")}
-    env = {
-        **inherited,
-        "TAILOR_DATA_DIR": str(data_dir),
-        "TAILOR_PORT": str(port),
-        "TAILOR_LOG_LEVEL": "WARNING",
-        # the background indexer would embed the loaded data while we measure: bench/embeddings.py covers it
-        "TAILOR_INDEX_WORKER": "false",
-        **UNLIMITED,
-        **{f"TAILOR_{key.upper()}": value for key, value in settings.items()},
-    }
-    proc = subprocess.Popen([sys.executable, "-m", "graph.server.cli", "serve"], cwd=ROOT, env=env)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        await wait_ready(base, proc)
-        yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-        shutil.rmtree(data_dir, ignore_errors=True)
-
-
-async def post(client: httpx.AsyncClient, query: str, variables: dict[str, Any] | None, auth: dict[str, str]) -> Any:
-    """The `data` of a GraphQL call; the script stops on any error."""
-    response = await client.post("/graphql", json={"query": query, "variables": variables}, headers=auth)
-    body = response.json()
-    if response.status_code != 200 or body.get("errors"):
-        raise SystemExit(f"request failed: {response.status_code} {body}")
-    return body["data"]
-
-
-async def upload_resume(client: httpx.AsyncClient, auth: dict[str, str], content: bytes, filename: str) -> str:
-    """Upload a resume (GraphQL multipart) and return its id."""
-    operations = {
-        "query": "mutation ($f: Upload!) { uploadResume(file: $f) { resume { id } } }",
-        "variables": {"f": None},
-    }
-    response = await client.post(
-        "/graphql",
-        data={"operations": json.dumps(operations), "map": json.dumps({"0": ["variables.f"]})},
-        files={"0": (filename, content, "text/plain")},
-        headers={**auth, "Apollo-Require-Preflight": "true"},
-    )
-    resume_id: str = response.json()["data"]["uploadResume"]["resume"]["id"]
-    return resume_id
-
-
-def percentile(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 async def measure(
@@ -205,17 +96,15 @@ JOB_FIELDS = "id title company location level yearsRequired skills requirements 
 
 async def load_jobs(client: httpx.AsyncClient, auth: dict[str, str], count: int) -> str:
     """`count` saved jobs; returns the id of the first."""
-    mutation = "mutation ($input: CreateJobInput!) { createJob(input: $input) { id } }"
-    first = ""
-    for i in range(count):
-        text = POSTING.format(title=f"Backend Engineer {i}", company=f"Company {i}", city="Austin, TX", years=1 + i % 8)
-        response = await client.post(
-            "/graphql", json={"query": mutation, "variables": {"input": {"rawText": text}}}, headers=auth
+    ids = [
+        await create_job(
+            client,
+            auth,
+            POSTING.format(title=f"Backend Engineer {i}", company=f"Company {i}", city="Austin, TX", years=1 + i % 8),
         )
-        if response.json().get("errors"):
-            raise SystemExit(f"loading jobs failed: {response.json()}")
-        first = first or response.json()["data"]["createJob"]["id"]
-    return first
+        for i in range(count)
+    ]
+    return ids[0]
 
 
 PROFILE_ITEMS = {
@@ -294,14 +183,7 @@ async def run(requests: int, concurrency: int) -> list[Figures]:
     async with server() as base:
         limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
         async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
-            signup = await client.post(
-                "/graphql",
-                json={
-                    "query": 'mutation { register(email: "bench@example.com", password: "bench password") { token } }'
-                },
-            )
-            token = signup.json()["data"]["register"]["token"]
-            auth = {"Authorization": f"Bearer {token}"}
+            auth = bearer(await register(client))
             return [
                 await measure(client, op, auth if op.authenticated else {}, requests, concurrency)
                 for op in await operations(client, auth)
@@ -327,10 +209,7 @@ def report(figures: list[Figures], requests: int, concurrency: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--requests", type=int, default=500)
-    parser.add_argument("--concurrency", type=int, default=16)
-    args = parser.parse_args()
+    args = options(__doc__, requests=500, concurrency=16)
     figures = asyncio.run(run(args.requests, args.concurrency))
     report(figures, args.requests, args.concurrency)
 

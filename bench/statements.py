@@ -19,10 +19,11 @@ from sqlalchemy import event
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.common import UNLIMITED, bearer, register  # noqa: E402
 from bench.figures import record  # noqa: E402
 from bench.run import load_jobs, load_profile  # noqa: E402
-from domain.settings import Settings  # noqa: E402
 from graph.server.app import create_app  # noqa: E402
+from graph.server.settings import WebSettings  # noqa: E402
 
 RESUME = 'mutation { generateResume(input: {jobId: "%s"}) { id atsScore text } }'
 LETTER = 'mutation { generateCoverLetter(input: {jobId: "%s"}) { id atsScore text } }'
@@ -32,7 +33,8 @@ HISTORY = "{ generations(first: 100) { totalCount edges { node { id documentType
 
 async def main() -> None:
     data_dir = Path(tempfile.mkdtemp(prefix="tailor-statements-"))
-    settings = Settings(data_dir=data_dir, index_worker=False, log_level="WARNING", argon2_time_cost=1)
+    lifted = {name.removeprefix("TAILOR_").lower(): int(value) for name, value in UNLIMITED.items()}  # as the servers
+    settings = WebSettings(data_dir=data_dir, index_worker=False, log_level="WARNING", argon2_time_cost=1, **lifted)
     app = create_app(settings)
     statements: list[str] = []
 
@@ -43,11 +45,7 @@ async def main() -> None:
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://bench", timeout=60) as client:
-                signup = await client.post(
-                    "/graphql",
-                    json={"query": 'mutation { register(email: "b@example.com", password: "bench pw 1") { token } }'},
-                )
-                auth = {"Authorization": f"Bearer {signup.json()['data']['register']['token']}"}
+                auth = bearer(await register(client))
                 job_id = await load_jobs(client, auth, 3)
                 await load_profile(client, auth)
                 await client.post(

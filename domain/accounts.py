@@ -208,8 +208,8 @@ class AccountService:
         other session of the account (tokens and sockets, in every process within a second), and answers
         a fresh token for this one."""
         fresh = await self._user(user.id, GONE)  # a socket's row may predate another change
-        await self.confirm_password(fresh, current, client, field="currentPassword")
-        check_password(new, self._password_min_length, field="newPassword")
+        await self.confirm_password(fresh, current, client, field="current_password")
+        check_password(new, self._password_min_length, field="new_password")
         return self._session_for(await self._bump(fresh.id, await self._passwords.hash(new)))
 
     async def sign_out_everywhere(self, user: User) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import OrderedDict
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from domain import cpu
 from domain.ai.embeddings import Embedder
 from domain.clustering import kmeans, label
+from domain.documents.resume_parsing import ParsedResume
 from domain.errors import BadInput, NotFound
 from domain.indexing import job_document
 from domain.jobs import JobService, keyword_weights
@@ -31,11 +32,12 @@ from domain.pagination import Page, page_of
 from domain.profiles import ProfileService
 from domain.resume_compiler import bullets_of
 from domain.resume_views import ResumeView, match_many, read_for_matching, unmatched_terms
-from domain.resumes import ResumeService
+from domain.resumes import ResumeService, parsed_resume
 from domain.scoring import ResumeFacts, Role, ScoreReport, score_resume, years_of
 from domain.skills import Lexicon, SkillMatch
 from storage.accounts import User
 from storage.analyses import Analysis, AnalysisRepository, CachedScore, ScoreCacheRepository
+from storage.codec import decode, encode
 from storage.db import transaction, utcnow
 from storage.jobs import Job
 from storage.pagination import Keyset
@@ -115,7 +117,7 @@ class AnalysisService:
         try:
             return await self._resumes.get(user, resume_id)
         except NotFound as exc:
-            raise NotFound(exc.message, field="resumeId") from exc
+            raise NotFound(exc.message, field="resume_id") from exc
 
     async def _view(self, resume: Resume) -> tuple[ResumeView, dict[str, SkillMatch]]:
         """The resume read for matching (in the CPU pool), kept per content hash: one lexicon scan per
@@ -125,7 +127,7 @@ class AnalysisService:
             self._views.move_to_end(key)
             return self._views[key]
         entry = await cpu.run_sized(
-            len(resume.text), read_for_matching, resume.text, resume.parsed or {}, key, self._lexicon
+            len(resume.text), read_for_matching, resume.text, parsed_resume(resume), key, self._lexicon
         )
         self._views[key] = entry
         if len(self._views) > MAX_VIEWS:
@@ -150,11 +152,11 @@ class AnalysisService:
         async with self._sessions() as session:
             cached = await ScoreCacheRepository(session).fresh(user.id, subject, inputs, now)
         if cached is not None:
-            return ScoreOutcome(ScoreReport(**cached.result), True, cached)
+            return ScoreOutcome(decode(ScoreReport, cached.result), True, cached)
         report = await cpu.run_sized(facts.words * 7, score_resume, facts, self._lexicon, weights)  # ~7 chars a word
         values = {
             "inputs_hash": inputs,
-            "result": asdict(report),
+            "result": encode(report),
             "created_at": now,
             "expires_at": now + self._settings.score_ttl,
         }
@@ -223,7 +225,7 @@ class AnalysisService:
         try:
             job = await self._jobs.get(user, job_id)
         except NotFound as exc:
-            raise NotFound(exc.message, field="jobId") from exc
+            raise NotFound(exc.message, field="job_id") from exc
         inputs = self._match_inputs(resume, job)
         now = utcnow()
         if not refresh:
@@ -239,7 +241,7 @@ class AnalysisService:
             inputs_hash=inputs,
             match_percentage=report.percentage,
             recommendation_level=report.level,
-            result=report_dict(report),
+            result=encode(report),
             created_at=now,
             expires_at=now + self._settings.match_ttl,
         )
@@ -252,7 +254,7 @@ class AnalysisService:
         (report,) = await self._reports(*await self._view(resume), [job])
         return report
 
-    async def text_report(self, text: str, parsed: dict[str, Any], job: Job) -> MatchReport:
+    async def text_report(self, text: str, parsed: ParsedResume, job: Job) -> MatchReport:
         """The match of resume text that is not stored (e.g. an improved draft) and a job."""
         read = await cpu.run_sized(len(text), read_for_matching, text, parsed, _hash(text), self._lexicon)
         (report,) = await self._reports(*read, [job])
@@ -261,14 +263,14 @@ class AnalysisService:
     async def compare(self, user: User, resume_id: str, job_ids: list[str], limit: int) -> list[JobMatch]:
         """One resume against many jobs, best first: resume read once, embeddings batched and cached."""
         if not 1 <= len(job_ids) <= MAX_COMPARE:
-            raise BadInput(f"jobIds must name between 1 and {MAX_COMPARE} jobs", field="jobIds")
+            raise BadInput(f"job_ids must name between 1 and {MAX_COMPARE} jobs", field="job_ids")
         if not 1 <= limit <= MAX_COMPARE:
             raise BadInput(f"limit must be between 1 and {MAX_COMPARE}", field="limit")
         resume = await self._resume(user, resume_id)
         found = await self._jobs.many(user, job_ids)
         missing = [job_id for job_id in dict.fromkeys(job_ids) if job_id not in found]
         if missing:
-            raise NotFound(f"No such job: {missing[0]}", field="jobIds")
+            raise NotFound(f"No such job: {missing[0]}", field="job_ids")
         jobs = [found[job_id] for job_id in dict.fromkeys(job_ids)]  # ties keep the order asked for
         reports = await self._reports(*await self._view(resume), jobs)
         ranked = sorted(zip(jobs, reports, strict=True), key=lambda pair: -pair[1].percentage)
@@ -389,5 +391,6 @@ class AnalysisService:
         return reports
 
 
-def report_dict(report: MatchReport) -> dict[str, Any]:
-    return asdict(report)
+def analysis_report(analysis: Analysis) -> MatchReport:
+    """The match an analysis stored (rows of every version read)."""
+    return decode(MatchReport, analysis.result)

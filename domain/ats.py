@@ -24,7 +24,7 @@ ACTION_VERBS = frozenset(PAST.values()) | frozenset(
     simplified solved spearheaded standardized streamlined strengthened supervised tripled unified upgraded
     validated won wrote""".split()
 )
-RESUME_WEIGHTS = {"keywords": 0.40, "sections": 0.20, "quantified": 0.15, "actionVerbs": 0.15, "length": 0.10}
+RESUME_WEIGHTS = {"keywords": 0.40, "sections": 0.20, "quantified": 0.15, "action_verbs": 0.15, "length": 0.10}
 LETTER_WEIGHTS = {"keywords": 0.50, "length": 0.20, "structure": 0.15, "personalisation": 0.15}
 RESUME_SECTIONS = ("contact", "summary", "experience", "skills", "education")
 QUANTIFIED_TARGET = 0.5  # half the bullets stating a number is full marks
@@ -95,7 +95,7 @@ def resume_report(
         "keywords": coverage,
         "sections": 1 - len(absent) / len(expected_sections) if expected_sections else 1.0,
         "quantified": min(1.0, len(quantified) / len(bullets) / QUANTIFIED_TARGET) if bullets else 0.0,
-        "actionVerbs": min(1.0, len(led) / len(bullets) / VERB_TARGET) if bullets else 0.0,
+        "action_verbs": min(1.0, len(led) / len(bullets) / VERB_TARGET) if bullets else 0.0,
         "length": length_score(words, 350, 800),
     }
     feedback = []

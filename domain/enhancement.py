@@ -38,10 +38,10 @@ class EnhancementService:
     async def enhance_profile(self, user: User, custom_prompt: str | None) -> EnhanceOutcome:
         """Summary, every experience and every project in one batched call, in the style of the
         active cover-letter sample; results stored beside the originals, never over them."""
-        prompt = clean_text(custom_prompt, "customPrompt", max_length=MAX_CUSTOM_PROMPT)
+        prompt = clean_text(custom_prompt, "custom_prompt", max_length=MAX_CUSTOM_PROMPT)
         sample = await self._samples.active(user, "COVER_LETTER")
         if sample is None:
-            raise PreconditionFailed("Upload a cover letter sample first", field="customPrompt")
+            raise PreconditionFailed("Upload a cover letter sample first", field="custom_prompt")
         if sample.writing_style:
             style = WritingStyle(**sample.writing_style)
         else:

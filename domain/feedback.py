@@ -11,22 +11,27 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.ai.embeddings import Embedder
+from domain.analyses import analysis_report
 from domain.errors import BadInput
+from domain.generations.results import generation_results
 from domain.generations.text import item_text
+from domain.improvements.results import improvement_result
 from domain.indexing import Notify, feedback_collection, record_feedback
 from domain.ownership import owned_or_not_found
 from domain.pagination import Page, page_of
 from domain.profiles import ProfileService
+from domain.ranking.results import ranking_result
 from domain.validation import clean_text
 from storage.accounts import User
 from storage.analyses import AnalysisRepository
+from storage.codec import decode, encode
 from storage.db import transaction, utcnow
 from storage.feedback import Feedback, FeedbackRepository
 from storage.generations import GenerationRepository
@@ -38,7 +43,7 @@ from storage.resumes import ResumeRepository
 from storage.vectors import VectorIndex
 
 SUBJECT_TYPES = ("GENERATION", "IMPROVEMENT", "ANALYSIS", "RANKING")
-FIELD = "subjectId"  # the input field a missing subject is blamed on
+FIELD = "subject_id"  # the input field a missing subject is blamed on
 MAX_COMMENT = 2000
 MAX_TEXT = 50_000  # a query or a response
 MAX_SIMILAR = 50
@@ -91,20 +96,52 @@ class SimilarFeedback:
 
 
 @dataclass(frozen=True, slots=True)
+class FeedbackContext:
+    """What a trainer needs beside the answer, as it was when the feedback was given: the job, the resume
+    (or, for answers made from the profile, the profile's text) and the subject's own facts — its options,
+    scores, suggestions, match result or ranked items, snake_case like every stored result."""
+
+    VERSION: ClassVar[int] = 1
+    job_description: str | None = None
+    job_title: str | None = None
+    company: str | None = None
+    resume_text: str | None = None
+    profile_text: str | None = None
+    facts: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def from_resume(self) -> bool:
+        return self.resume_text is not None
+
+    @classmethod
+    def upgrade(cls, data: dict[str, Any], version: int) -> dict[str, Any]:
+        """Rows written before the codec kept the facts beside the job and text, in camelCase."""
+        known = {"jobDescription", "jobTitle", "company", "resumeText", "profileText"}
+        return {
+            **{k: v for k, v in data.items() if k in known},
+            "facts": {k: v for k, v in data.items() if k not in known},
+        }
+
+
+def feedback_context(row: Feedback) -> FeedbackContext:
+    return decode(FeedbackContext, row.context or {})
+
+
+@dataclass(frozen=True, slots=True)
 class _Subject:
     job_id: str | None
     query: str
     response: str
-    context: dict[str, Any]
+    context: FeedbackContext
 
 
 def training_record(row: Feedback) -> dict[str, Any]:
     """One chat-format fine-tuning record: the system rule, the request with its context, the answer."""
-    context = row.context or {}
+    context = feedback_context(row)
     parts = [row.query or ""]
-    if context.get("jobDescription"):
-        parts.append("Job description:\n" + context["jobDescription"])
-    source = context.get("resumeText") or context.get("profileText")
+    if context.job_description:
+        parts.append("Job description:\n" + context.job_description)
+    source = context.resume_text or context.profile_text
     if source:
         parts.append("Candidate:\n" + source)
     return {
@@ -156,7 +193,7 @@ class FeedbackService:
 
     async def submit(self, user: User, data: FeedbackInput) -> Feedback:
         if data.subject_type not in SUBJECT_TYPES:
-            raise BadInput(f"subjectType must be one of {', '.join(SUBJECT_TYPES)}", field="subjectType")
+            raise BadInput(f"subject_type must be one of {', '.join(SUBJECT_TYPES)}", field="subject_type")
         if isinstance(data.rating, bool) or not isinstance(data.rating, int) or not 1 <= data.rating <= 5:
             raise BadInput("rating must be a whole number from 1 to 5", field="rating")
         comment = clean_text(data.comment, "comment", max_length=MAX_COMMENT)
@@ -167,12 +204,12 @@ class FeedbackService:
             user_id=user.id,
             subject_type=data.subject_type,
             subject_id=data.subject_id,
-            job_id=subject.job_id if subject.context.get("jobDescription") is not None else None,
+            job_id=subject.job_id if subject.context.job_description is not None else None,
             rating=data.rating,
             comment=comment,
             query=query or subject.query,
             response=response or subject.response,
-            context=subject.context,
+            context=encode(subject.context),
             created_at=utcnow(),
         )
         async with transaction(self._sessions) as session:
@@ -194,8 +231,9 @@ class FeedbackService:
                 kind = "cover letter" if generation.document_type == "COVER_LETTER" else "resume"
                 query = f"Write a tailored {kind} for {generation.job_title or 'the job'}"
                 query += f" at {generation.company}" if generation.company else ""
-                prompt = (generation.options or {}).get("customPrompt")
-                facts = {"documentType": generation.document_type, "options": generation.options}
+                options = generation_results(generation).options
+                prompt = options.custom_prompt
+                facts = {"document_type": generation.document_type, "options": asdict(options)}
                 return _Subject(
                     generation.job_id,
                     f"{query}. {prompt}" if prompt else query,
@@ -208,15 +246,16 @@ class FeedbackService:
                 )
                 job = await self._job(session, user, improvement.job_id)
                 resume = await ResumeRepository(session).find_owned(user.id, improvement.resume_id)
+                improved = improvement_result(improvement)
                 facts = {
-                    "originalScore": improvement.original_score,
-                    "improvedScore": improvement.improved_score,
-                    "suggestions": improvement.result.get("suggestions", []),
+                    "original_score": improvement.original_score,
+                    "improved_score": improvement.improved_score,
+                    "suggestions": [asdict(s) for s in improved.suggestions],
                 }
                 return _Subject(
                     improvement.job_id,
                     f"Improve this resume for {job.title if job and job.title else 'the job'}",
-                    improvement.result.get("improvedResumeText", ""),
+                    improved.improved_resume_text,
                     await self._context(user, job, resume.text if resume else None, facts),
                 )
             if subject_type == "ANALYSIS":
@@ -225,11 +264,14 @@ class FeedbackService:
                 )
                 job = await self._job(session, user, analysis.job_id)
                 resume = await ResumeRepository(session).find_owned(user.id, analysis.resume_id)
-                result = analysis.result
+                report = analysis_report(analysis)
                 answer = json.dumps(
                     {
-                        key: result.get(key)
-                        for key in ("percentage", "level", "breakdown", "matched_skills", "missing_skills")
+                        "percentage": report.percentage,
+                        "level": report.level,
+                        "breakdown": report.breakdown,
+                        "matched_skills": report.matched_skills,
+                        "missing_skills": report.missing_skills,
                     },
                     ensure_ascii=False,
                 )
@@ -237,7 +279,7 @@ class FeedbackService:
                     analysis.job_id,
                     f"How well does this resume match {job.title if job and job.title else 'the job'}?",
                     answer,
-                    await self._context(user, job, resume.text if resume else None, {"result": result}),
+                    await self._context(user, job, resume.text if resume else None, {"result": asdict(report)}),
                 )
             ranking = await owned_or_not_found(RankingRepository(session), user, subject_id, FIELD, message=missing)
             job = await self._job(session, user, ranking.job_id)
@@ -246,7 +288,7 @@ class FeedbackService:
                 ranking.job_id,
                 f"{query}. {ranking.custom_prompt}" if ranking.custom_prompt else query,
                 ranking.rationale,
-                await self._context(user, job, None, {"items": ranking.items}),
+                await self._context(user, job, None, {"items": [asdict(i) for i in ranking_result(ranking).items]}),
             )
 
     @staticmethod
@@ -256,15 +298,16 @@ class FeedbackService:
 
     async def _context(
         self, user: User, job: Job | None, resume_text: str | None, facts: dict[str, Any]
-    ) -> dict[str, Any]:
-        context: dict[str, Any] = {"jobDescription": job.raw_text if job else None, **facts}
-        if job is not None:
-            context["jobTitle"], context["company"] = job.title, job.company
-        if resume_text is not None:
-            context["resumeText"] = resume_text
-        else:
-            context["profileText"] = await self._profile_text(user)
-        return context
+    ) -> FeedbackContext:
+        profile_text = await self._profile_text(user) if resume_text is None else None
+        return FeedbackContext(
+            job_description=job.raw_text if job else None,
+            job_title=job.title if job else None,
+            company=job.company if job else None,
+            resume_text=resume_text,
+            profile_text=profile_text,
+            facts=facts,
+        )
 
     async def _profile_text(self, user: User) -> str | None:
         profile = await self._profiles.profile(user)
@@ -326,7 +369,7 @@ class FeedbackService:
 
     async def high_quality(self, user: User, min_rating: int, limit: int) -> list[Feedback]:
         if not 1 <= min_rating <= 5:
-            raise BadInput("minRating must be from 1 to 5", field="minRating")
+            raise BadInput("min_rating must be from 1 to 5", field="min_rating")
         if not 1 <= limit <= MAX_HIGH_QUALITY:
             raise BadInput(f"limit must be between 1 and {MAX_HIGH_QUALITY}", field="limit")
         async with self._sessions() as session:
@@ -336,9 +379,9 @@ class FeedbackService:
         self, user: User, keys: Keyset, *, subject_type: str | None, min_rating: int | None
     ) -> Page[Feedback]:
         if subject_type is not None and subject_type not in SUBJECT_TYPES:
-            raise BadInput(f"subjectType must be one of {', '.join(SUBJECT_TYPES)}", field="subjectType")
+            raise BadInput(f"subject_type must be one of {', '.join(SUBJECT_TYPES)}", field="subject_type")
         if min_rating is not None and not 1 <= min_rating <= 5:
-            raise BadInput("minRating must be from 1 to 5", field="minRating")
+            raise BadInput("min_rating must be from 1 to 5", field="min_rating")
         async with self._sessions() as session:
             repo = FeedbackRepository(session)
             filters = {"min_rating": min_rating, "subject_type": subject_type}
@@ -350,7 +393,7 @@ class FeedbackService:
         """The caller's feedback, oldest first, read a page at a time (for streaming exports). The filters
         are checked now, before anything is streamed."""
         if min_rating is not None and not 1 <= min_rating <= 5:
-            raise BadInput("minRating must be from 1 to 5", field="minRating")
+            raise BadInput("min_rating must be from 1 to 5", field="min_rating")
         return self._rows(user, min_rating, since)
 
     async def _rows(self, user: User, min_rating: int | None, since: datetime | None) -> AsyncIterator[Feedback]:

@@ -236,7 +236,7 @@ def parse_job(raw_text: str, lexicon: Lexicon) -> ParsedJob:
     missing = [name for name, present in checks.items() if not present]
     if len(missing) == len(checks) or (not job.skills and not checks["requirements or responsibilities"]):
         raise JobParsingFailed(
-            "This does not look like a job posting: could not find " + ", ".join(missing), field="rawText"
+            "This does not look like a job posting: could not find " + ", ".join(missing), field="raw_text"
         )
     return job
 

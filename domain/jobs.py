@@ -51,9 +51,10 @@ class JobInput:
 
 @dataclass(frozen=True, slots=True)
 class LineError:
+    """A line of an import that was skipped, and the error that says why (its API words: graph/errors.py)."""
+
     line: int
-    code: str
-    message: str
+    error: DomainError
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +94,7 @@ class JobService:
         self._max_chars = max_chars  # a posting's text: pasted, imported or edited
 
     async def create(self, user: User, data: JobInput) -> Job:
-        raw_text = clean_text(data.raw_text, "rawText", max_length=self._max_chars, required=True)
+        raw_text = clean_text(data.raw_text, "raw_text", max_length=self._max_chars, required=True)
         assert raw_text is not None
         visibility = self._visibility(user, data.visibility)
         overrides = self._overrides(data)
@@ -132,7 +133,7 @@ class JobService:
                         raise outcome
                     jobs.append(self._job_from_line(user, *outcome))
                 except DomainError as exc:
-                    errors.append(LineError(number, exc.code, exc.message))
+                    errors.append(LineError(number, exc))
         if jobs:
             async with transaction(self._sessions) as session:
                 repo = JobRepository(session)
@@ -151,7 +152,7 @@ class JobService:
         return job
 
     async def update(self, user: User, job_id: str, data: JobInput) -> Job:
-        raw_text = clean_text(data.raw_text, "rawText", max_length=self._max_chars)
+        raw_text = clean_text(data.raw_text, "raw_text", max_length=self._max_chars)
         overrides = self._overrides(data)
         url = clean_url(data.url, "url")
         async with transaction(self._sessions) as session:
@@ -276,7 +277,7 @@ def _line_input(line: str, max_chars: int) -> JobInput:
         raise BadInput(f"Unknown fields: {', '.join(unknown)}")
     if not all(isinstance(value, str | None) for value in record.values()):
         raise BadInput("Every field must be a string")
-    raw_text = clean_text(record.get("rawText"), "rawText", max_length=max_chars, required=True)
+    raw_text = clean_text(record.get("rawText"), "raw_text", max_length=max_chars, required=True)
     return JobInput(
         raw_text=raw_text,
         title=record.get("title"),

@@ -56,7 +56,18 @@ class JobTerms:
 
 
 @dataclass(frozen=True, slots=True)
+class MatchParts:
+    """A match's three parts (0..100), by name: what `MatchReport.breakdown` holds."""
+
+    skills: float
+    experience: float
+    requirements: float
+
+
+@dataclass(frozen=True, slots=True)
 class MatchReport:
+    """A resume×job match; stored as an analysis's result (storage/codec.py)."""
+
     percentage: float
     level: str
     breakdown: dict[str, float]  # skills, experience, requirements
@@ -66,6 +77,11 @@ class MatchReport:
     evidence: list[Evidence]
     strengths: list[str] = field(default_factory=list)
     improvements: list[str] = field(default_factory=list)
+
+    @property
+    def parts(self) -> MatchParts:
+        b = self.breakdown
+        return MatchParts(skills=b["skills"], experience=b["experience"], requirements=b["requirements"])
 
 
 def skill_index(text: str, lexicon: Lexicon) -> dict[str, SkillMatch]:

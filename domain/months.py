@@ -42,7 +42,7 @@ def check_range(start: date | None, end: date | None, *, start_field: str, end_f
     if end is not None and end.year > today.year + MAX_YEARS_AHEAD:
         raise BadInput(f"{end_field} cannot be more than {MAX_YEARS_AHEAD} years ahead", field=end_field)
     if start is not None and end is not None and end < start:
-        raise BadInput(f"{end_field} cannot be before {start_field}", field=end_field)
+        raise BadInput(f"{end_field} cannot be before {start_field}", field=end_field, mentions=[start_field])
 
 
 def _index(month: date) -> int:

@@ -5,15 +5,28 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from domain.documents.resume_parsing import ParsedResume
+from domain.errors import BadInput
 from domain.skills import Lexicon
 from storage.profiles import Profile
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """What an import left out, and the rule's refusal that says why: an item of `section` (`item`
+    describes it), or a field of the profile itself (`section` "profile", `field` names it)."""
+
+    section: str
+    error: BadInput
+    item: str | None = None
+    field: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class ImportResult:
     profile: Profile
     added: int
-    skipped: list[str]
+    skipped: list[Skipped]
 
 
 def natural_key(section: str, values: dict[str, Any]) -> tuple[Any, ...]:
@@ -36,54 +49,46 @@ def describe(values: dict[str, Any]) -> str:
     return "an item"
 
 
-def resume_fields(parsed: dict[str, Any]) -> dict[str, Any]:
+def resume_fields(parsed: ParsedResume) -> dict[str, Any]:
     links = [
-        {"label": link.split("/")[0], "url": link if "://" in link else f"https://{link}"}
-        for link in parsed.get("links") or []
+        {"label": link.split("/")[0], "url": link if "://" in link else f"https://{link}"} for link in parsed.links
     ]
     fields = {
-        "full_name": parsed.get("name"),
-        "email": parsed.get("email"),
-        "phone": parsed.get("phone"),
-        "location": parsed.get("location"),
-        "summary": parsed.get("summary"),
+        "full_name": parsed.name,
+        "email": parsed.email,
+        "phone": parsed.phone,
+        "location": parsed.location,
+        "summary": parsed.summary,
         "links": links or None,
     }
     return {name: value for name, value in fields.items() if value}
 
 
-def resume_items(parsed: dict[str, Any], lexicon: Lexicon) -> dict[str, list[dict[str, Any]]]:
+def resume_items(parsed: ParsedResume, lexicon: Lexicon) -> dict[str, list[dict[str, Any]]]:
     """A parsed resume (see `domain/documents/resume_parsing.py`) as profile section values."""
     experiences = [
         {
-            "title": e.get("title"),
-            "company": e.get("company"),
-            "location": e.get("location"),
-            "start_month": e.get("start"),
-            "end_month": None if e.get("current") else e.get("end"),
-            "highlights": e.get("bullets") or [],
-            "skills": lexicon.skills_in(" ".join(e.get("bullets") or [])),
+            "title": e.title,
+            "company": e.company,
+            "location": e.location,
+            "start_month": e.start,
+            "end_month": None if e.current else e.end,
+            "highlights": list(e.bullets),
+            "skills": lexicon.skills_in(" ".join(e.bullets)),
         }
-        for e in parsed.get("experiences") or []
+        for e in parsed.experiences
     ]
     projects = [
-        {"name": p.get("name"), "description": p.get("description"), "technologies": p.get("technologies") or []}
-        for p in parsed.get("projects") or []
+        {"name": p.name, "description": p.description, "technologies": list(p.technologies)} for p in parsed.projects
     ]
     education = [
-        {
-            "institution": e.get("institution"),
-            "degree": e.get("degree"),
-            "field_of_study": e.get("field_of_study"),
-            "end_month": e.get("end"),
-        }
-        for e in parsed.get("education") or []
+        {"institution": e.institution, "degree": e.degree, "field_of_study": e.field_of_study, "end_month": e.end}
+        for e in parsed.education
     ]
     certifications = [
-        {"name": c.get("name"), "issued_month": f"{c['year']}-01" if c.get("year") else None}
-        for c in parsed.get("certifications") or []
+        {"name": c.name, "issued_month": f"{c.year}-01" if c.year else None} for c in parsed.certifications
     ]
-    skills = [{"name": name} for name in parsed.get("skills") or []]
+    skills = [{"name": name} for name in parsed.skills]
     return {
         "experiences": experiences,
         "projects": projects,

@@ -15,11 +15,12 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.accounts import normalise_email
+from domain.documents.resume_parsing import ParsedResume
 from domain.errors import BadInput, NotFound
 from domain.indexing import Notify, record_item
 from domain.months import check_range, parse_month, this_month
 from domain.ownership import owned_or_not_found
-from domain.profile_import import ImportResult, describe, natural_key, resume_fields, resume_items
+from domain.profile_import import ImportResult, Skipped, describe, natural_key, resume_fields, resume_items
 from domain.skills import Lexicon
 from domain.validation import clean_text, clean_url
 from storage.accounts import User
@@ -74,7 +75,7 @@ def level(value: Any, field: str) -> str | None:
     return str(value)
 
 
-# section → field → (rule, required on add). Field names are the API's (camelCase) in errors.
+# section → field → (rule, required on add). Errors name fields so (graph/errors.py spells them for the API).
 SECTION_RULES: dict[str, dict[str, tuple[Rule, bool]]] = {
     "experiences": {
         "title": (text(200), True),
@@ -123,11 +124,6 @@ def section_text(item: Any) -> str:
     """The text of an experience or project that enhancement rewrites: its description and bullets."""
     bullets = "\n".join(f"- {line}" for line in getattr(item, "highlights", []) or [])
     return "\n".join(part for part in (item.description or "", bullets) if part).strip()
-
-
-def camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
 
 
 def phone(value: Any, field: str) -> str | None:
@@ -217,7 +213,7 @@ class ProfileService:
 
     async def update_profile(self, user: User, values: dict[str, Any]) -> Profile:
         """Sets the given scalar fields (None or blank clears one); the rest stay as they are."""
-        cleaned = {name: PROFILE_RULES[name](value, camel(name)) for name, value in values.items()}
+        cleaned = {name: PROFILE_RULES[name](value, name) for name, value in values.items()}
 
         async def write(repo: ProfileRepository) -> Profile:
             profile = await repo.ensure(user.id)
@@ -233,7 +229,7 @@ class ProfileService:
         cleaned = self._clean(section, values)
         for name, (_, required) in SECTION_RULES[section].items():
             if required and cleaned.get(name) is None:
-                raise BadInput(f"{camel(name)} is required", field=camel(name))
+                raise BadInput(f"{name} is required", field=name)
         self._check_dates(section, cleaned)
         model = SECTION_MODELS[section]
 
@@ -253,7 +249,7 @@ class ProfileService:
         cleaned = self._clean(section, values)
         for name, (_, required) in SECTION_RULES[section].items():
             if required and name in cleaned and cleaned[name] is None:
-                raise BadInput(f"{camel(name)} cannot be cleared", field=camel(name))
+                raise BadInput(f"{name} cannot be cleared", field=name)
 
         async def write(repo: ProfileRepository) -> Any:
             item = await self._owned(repo, user, section, item_id)
@@ -299,12 +295,12 @@ class ProfileService:
 
         return await self._write(write)
 
-    async def import_resume(self, user: User, parsed: dict[str, Any], *, replace: bool) -> ImportResult:
+    async def import_resume(self, user: User, parsed: ParsedResume, *, replace: bool) -> ImportResult:
         """Fill the profile from a parsed resume in one transaction. MERGE adds what is missing (items
         matched by their natural key, empty fields filled); REPLACE empties the sections first and
         takes the resume's fields. Items the rules refuse are skipped and reported."""
         candidates = resume_items(parsed, self._lexicon)
-        skipped: list[str] = []
+        skipped: list[Skipped] = []
         cleaned: dict[str, list[dict[str, Any]]] = {section: [] for section in SECTIONS}
         for section, items in candidates.items():
             for values in items:
@@ -312,18 +308,18 @@ class ProfileService:
                     item = self._clean(section, values)
                     for name, (_, required) in SECTION_RULES[section].items():
                         if required and item.get(name) is None:
-                            raise BadInput(f"{camel(name)} is missing", field=camel(name))
+                            raise BadInput(f"{name} is missing", field=name)
                     self._check_dates(section, item)
                 except BadInput as exc:
-                    skipped.append(f"{section}: {describe(values)}: {exc.message}")
+                    skipped.append(Skipped(section, exc, item=describe(values)))
                     continue
                 cleaned[section].append(item)
         scalars: dict[str, Any] = {}
         for name, value in resume_fields(parsed).items():
             try:
-                scalars[name] = PROFILE_RULES[name](value, camel(name))
+                scalars[name] = PROFILE_RULES[name](value, name)
             except BadInput as exc:
-                skipped.append(f"profile {camel(name)}: {exc.message}")
+                skipped.append(Skipped("profile", exc, field=name))
 
         async def write(repo: ProfileRepository) -> tuple[Profile, int]:
             profile = await repo.ensure(user.id)
@@ -362,7 +358,7 @@ class ProfileService:
 
     def _clean(self, section: str, values: dict[str, Any]) -> dict[str, Any]:
         rules = SECTION_RULES[section]
-        cleaned = {name: rules[name][0](value, camel(name)) for name, value in values.items()}
+        cleaned = {name: rules[name][0](value, name) for name, value in values.items()}
         if section == "experiences" and cleaned.get("skills"):
             cleaned["skills"] = self._lexicon.normalise(cleaned["skills"])
         if section == "projects" and cleaned.get("technologies"):
@@ -377,13 +373,13 @@ class ProfileService:
     def _check_dates(section: str, values: dict[str, Any]) -> None:
         today = this_month()
         if section == "certifications":
-            check_range(values.get("issued_month"), None, start_field="issuedMonth", end_field="", today=today)
+            check_range(values.get("issued_month"), None, start_field="issued_month", end_field="", today=today)
         elif "start_month" in SECTION_RULES[section]:
             check_range(
                 values.get("start_month"),
                 values.get("end_month"),
-                start_field="startMonth",
-                end_field="endMonth",
+                start_field="start_month",
+                end_field="end_month",
                 today=today,
             )
 

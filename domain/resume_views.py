@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
+from domain.documents.resume_parsing import ParsedResume
 from domain.errors import BadInput
 from domain.matching import JobTerms, MatchReport, job_targets, locate, match, skill_index
 from domain.months import parse_month
@@ -46,30 +46,30 @@ def _month(text: str | None) -> date | None:
         return None
 
 
-def text_view(text: str, parsed: dict[str, Any], fingerprint: str, lexicon: Lexicon) -> ResumeView:
-    """Any resume text with its parsed structure (as `parse_resume` gives it, as a dict), read for matching."""
+def text_view(text: str, parsed: ParsedResume, fingerprint: str, lexicon: Lexicon) -> ResumeView:
+    """Any resume text with its parsed structure (as `parse_resume` gives it), read for matching."""
     roles = [
         Role(
-            title=e.get("title") or "",
-            company=e.get("company"),
-            start=_month(e.get("start")),
-            end=_month(e.get("end")),
-            current=bool(e.get("current")),
-            bullets=list(e.get("bullets") or []),
+            title=e.title or "",
+            company=e.company,
+            start=_month(e.start),
+            end=_month(e.end),
+            current=bool(e.current),
+            bullets=list(e.bullets),
         )
-        for e in parsed.get("experiences") or []
+        for e in parsed.experiences
     ]
-    skills = lexicon.normalise([*parsed.get("skills", []), *lexicon.skills_in(text)])
+    skills = lexicon.normalise([*parsed.skills, *lexicon.skills_in(text)])
     facts = ResumeFacts(
-        name=parsed.get("name"),
-        email=parsed.get("email"),
-        phone=parsed.get("phone"),
-        summary=parsed.get("summary"),
+        name=parsed.name,
+        email=parsed.email,
+        phone=parsed.phone,
+        summary=parsed.summary,
         roles=roles,
         skills=skills,
-        education=len(parsed.get("education") or []),
-        certifications=[c.get("name", "") for c in parsed.get("certifications") or [] if c.get("name")],
-        projects=len(parsed.get("projects") or []),
+        education=len(parsed.education),
+        certifications=[c.name for c in parsed.certifications if c.name],
+        projects=len(parsed.projects),
         words=len(text.split()),
         sections=frozenset(name for name, pattern in _SECTION_HEADINGS.items() if pattern.search(text)),
     )
@@ -78,7 +78,7 @@ def text_view(text: str, parsed: dict[str, Any], fingerprint: str, lexicon: Lexi
 
 
 def read_for_matching(
-    text: str, parsed: dict[str, Any], fingerprint: str, lexicon: Lexicon
+    text: str, parsed: ParsedResume, fingerprint: str, lexicon: Lexicon
 ) -> tuple[ResumeView, dict[str, SkillMatch]]:
     """Resume text read for matching, with where it names each skill (run in the CPU pool)."""
     view = text_view(text, parsed, fingerprint, lexicon)

@@ -3,14 +3,14 @@ structure (SQL). The same file from the same person is the same resume."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain import cpu
 from domain.documents.extract import DEFAULT_MAX_CHARS, extract_text, within_limit
-from domain.documents.resume_parsing import parse_resume
+from domain.documents.resume_parsing import ParsedResume, parse_resume
 from domain.ownership import owned_or_not_found
 from domain.pagination import Page, page_of
 from domain.skills import Lexicon
@@ -18,11 +18,17 @@ from domain.validation import clean_text, is_uuid
 from storage.accounts import User
 from storage.analyses import ScoreCacheRepository
 from storage.blobs import BlobStore, content_hash
+from storage.codec import decode, encode
 from storage.db import transaction
 from storage.pagination import Keyset
 from storage.resumes import Resume, ResumeRepository
 
 NO_SUCH_RESUME = "No such resume"
+
+
+def parsed_resume(resume: Resume) -> ParsedResume:
+    """The structure parsed from the resume's text, as stored (rows of every version read)."""
+    return decode(ParsedResume, resume.parsed or {})
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +69,7 @@ class ResumeService:
             media_type=extracted.kind.value,
             file_size=len(content),
             text=extracted.text,
-            parsed=asdict(parsed),
+            parsed=encode(parsed),
             candidate_name=parsed.name,
         )
         await self._blobs.put(content)  # before the row: a row never points at a missing blob

@@ -32,7 +32,7 @@ class SampleService:
 
     async def upload(self, user: User, document_type: str, filename: str | None, content: bytes) -> Sample:
         if document_type not in DOCUMENT_TYPES:
-            raise BadInput(f"documentType must be one of {', '.join(DOCUMENT_TYPES)}", field="documentType")
+            raise BadInput(f"document_type must be one of {', '.join(DOCUMENT_TYPES)}", field="document_type")
         name = clean_text(filename, "file", max_length=255) or "sample"
         # UNSUPPORTED_MEDIA_TYPE / UNPROCESSABLE_DOCUMENT; PAYLOAD_TOO_LARGE past the limit: nothing measured or stored
         extracted = await extract_text(content, max_chars=self._max_chars)

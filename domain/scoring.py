@@ -67,6 +67,8 @@ class ResumeFacts:
 
 @dataclass(frozen=True, slots=True)
 class ScoreReport:
+    """A resume's (or the profile's) score; stored as a cached score's result (storage/codec.py)."""
+
     overall: float
     grade: str
     breakdown: dict[str, float]

@@ -1,34 +1,31 @@
-"""The one settings object: every knob Tailor has, read once from `TAILOR_*` variables."""
+"""The domain's settings: the `TAILOR_*` knobs the services and storage read, read once at start.
+
+The web settings (where the server listens, CORS, GraphiQL, body and GraphQL limits, persisted queries,
+timeouts of requests and operations, logs) live at the edge, in `graph/server/settings.py`: its
+`WebSettings` extends this class, and the composition root builds one and hands it down as a `Settings`.
+Domain code cannot then grow a dependency on how it is served, and a setting's home says who reads it
+(tests/test_layers.py checks that domain and storage read no web field).
+"""
 
 from __future__ import annotations
 
-import json
 import os
-import re
 import secrets
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.scoring import DEFAULT_WEIGHTS as DEFAULT_SCORE_WEIGHTS
 
 MIN_SECRET_BYTES = 32
-ORIGIN = re.compile(r"^https?://(\[[0-9a-f:.]+\]|[^/\s:\[\]]+)(:\d{1,5})?$", re.IGNORECASE)
 SECRET_FILE = "jwt_secret"
 
 
 class Environment(StrEnum):
     DEVELOPMENT = "development"
     PRODUCTION = "production"
-
-
-class LogFormat(StrEnum):
-    AUTO = "auto"  # text when stderr is a terminal, JSON otherwise
-    TEXT = "text"
-    JSON = "json"
 
 
 class LLMProviderName(StrEnum):
@@ -50,19 +47,6 @@ class Settings(BaseSettings):
         Environment.DEVELOPMENT,
         description="`production` refuses to start without `TAILOR_JWT_SECRET` and never gets the development "
         "CORS default.",
-    )
-    host: str = Field(
-        "127.0.0.1",
-        description="Where `tailor serve` (and `make run`) listens; `--host` overrides it. In development a "
-        "loopback host lets local pages call the server while `TAILOR_CORS_ORIGINS` is unset.",
-    )
-    port: int = Field(8000, ge=0, le=65535, description="The port `tailor serve` listens on; `--port` overrides it.")
-    workers: int = Field(
-        1,
-        ge=1,
-        le=64,
-        description="uvicorn worker processes. More than one needs `TAILOR_CHROMA_URL`, and should have "
-        "`TAILOR_REDIS_URL` so throttles, session stamps and improvement events are shared.",
     )
     data_dir: Path = Field(
         Path("data"),
@@ -156,52 +140,9 @@ class Settings(BaseSettings):
         "reads the stamp there (at most once per `TAILOR_SESSION_CHECK_SECONDS`), and the database only when "
         "Redis has none.",
     )
-    request_header_timeout_seconds: float = Field(
-        10.0,
-        gt=0,
-        le=600,
-        description="A request's headers must arrive within this of the connection opening (or of its previous "
-        "response); else 408 `REQUEST_TIMEOUT` and the connection closes.",
-    )
-    request_read_timeout_seconds: float = Field(
-        30.0,
-        gt=0,
-        le=3600,
-        description="A request's body must arrive within this of its headers; else 408 `REQUEST_TIMEOUT` and "
-        "the connection closes.",
-    )
-    websocket_max_operations: int = Field(
-        100,
-        ge=1,
-        le=10_000,
-        description="Operations running at once on one websocket; one more gets an `error` frame with `RATE_LIMITED`.",
-    )
 
-    # HTTP edge
-    cors_origins: Annotated[list[str] | None, NoDecode] = Field(
-        None,
-        description="Browser origins allowed for CORS and websockets (`scheme://host[:port]`; `a,b` or a JSON "
-        "array). Unset: in development on a loopback host, `http://localhost:*` and `http://127.0.0.1:*`; "
-        "otherwise none. Set it (even empty) to replace that default.",
-    )
-    graphiql: bool = Field(True, description="Serve GraphiQL to browsers at `/graphql`.")
-    introspection: bool = Field(True, description="Allow introspection (off also hides field suggestions).")
-    legacy_graphql_ws: bool = Field(
-        False,
-        description="Also accept the legacy `graphql-ws` websocket protocol (a bad token there gets "
-        "`connection_error`).",
-    )
-    max_body_bytes: int = Field(
-        1024 * 1024, ge=1024, description="JSON request body limit (413 beyond), and the largest websocket message."
-    )
-    max_upload_bytes: int = Field(
-        5 * 1024 * 1024,
-        ge=1024,
-        description="Largest uploaded file: a resume, or a JSON Lines file for `importJobs` (multipart "
-        "requests get this plus form overhead).",
-    )
-    max_sample_bytes: int = Field(1024 * 1024, ge=1024, description="Largest uploaded writing sample.")
-    # Characters of text kept from an upload or a pasted posting (domain/documents/extract.py `within_limit`).
+    # Documents and worker processes. Characters of text kept from an upload or a pasted posting
+    # (domain/documents/extract.py `within_limit`).
     max_resume_chars: int = Field(
         100_000,
         ge=1_000,
@@ -221,44 +162,6 @@ class Settings(BaseSettings):
         le=2_000_000,
         description="Characters a posting's text may have; past it: `BAD_USER_INPUT` on `rawText`.",
     )
-    max_query_depth: int = Field(
-        12, ge=2, description="Field depth of ordinary fields (introspection has its own budget)."
-    )
-    max_query_tokens: int = Field(2000, ge=50, description="Tokens in a GraphQL document.")
-    max_query_aliases: int = Field(15, ge=0, description="Aliases in an operation, fragments expanded.")
-    max_query_chars: int = Field(20000, ge=100, description="Characters in a GraphQL document.")
-    # Introspection's own budget (graph/limits.py).
-    max_introspection_type_depth: int = Field(
-        9, ge=1, le=50, description="Introspection's `ofType` chain (graphql-js's `typeDepth` is 9 by default)."
-    )
-    max_introspection_fields: int = Field(
-        500,
-        ge=10,
-        description="Fields selected under `__schema`/`__type`, fragments expanded (the full standard "
-        "introspection query selects about 230).",
-    )
-    max_batch_operations: int = Field(10, ge=1, le=100, description="Operations in one batched request (a JSON array).")
-    persisted_query_chars: int = Field(
-        4_000_000,
-        ge=10_000,
-        description="Without Redis: characters of automatic persisted queries kept in process memory (least "
-        "recently used out). Documents over 16 KiB are never kept.",
-    )
-    persisted_query_entries: int = Field(
-        5_000, ge=10, description="With Redis: how many automatic persisted queries it keeps."
-    )
-    persisted_query_days: int = Field(30, ge=1, description="With Redis: how long it keeps each persisted query.")
-    trusted_documents: Path | None = Field(
-        None,
-        description="A manifest of trusted documents (Apollo's persisted query manifest, or a "
-        "`{sha256: document}` object): when set, only the operations it lists run.",
-    )
-    operation_timeout_seconds: float = Field(
-        120.0,
-        gt=0,
-        description="Queries and mutations (over HTTP or a websocket) running longer are stopped.",
-    )
-    shutdown_timeout_seconds: int = Field(10, ge=0, description="Grace period for open requests on SIGTERM.")
     cpu_workers: int = Field(
         2,
         ge=1,
@@ -272,21 +175,6 @@ class Settings(BaseSettings):
         le=64,
         description="PDF and DOCX files read at once per server process, each in a limited process "
         "(domain/documents/extract.py); more uploads wait their turn.",
-    )
-    log_level: str = Field(
-        "INFO",
-        description="Log level. Libraries' routine lines (fontTools, httpx, sentence-transformers, chromadb) "
-        "show from WARNING only.",
-    )
-    log_format: LogFormat = Field(
-        LogFormat.AUTO,
-        description="Logs on stderr: `text` (one readable line), `json` (one object a line), `auto` (text on "
-        "a terminal, else JSON).",
-    )
-    log_json: bool | None = Field(
-        None,
-        description="The older switch: `true` is `json`, `false` `text`; read only while `TAILOR_LOG_FORMAT` "
-        "is `auto`.",
     )
 
     # Quotas and budgets, per account (domain/quotas.py, domain/budgets.py).
@@ -344,7 +232,7 @@ class Settings(BaseSettings):
         "answers 429 `RATE_LIMITED` with `Retry-After`.",
     )
 
-    # AI and the scale-out services
+    # AI
     llm_provider: LLMProviderName = Field(
         LLMProviderName.AUTO,
         description="`auto` (groq when a Groq key is set, else local), `local` (offline, deterministic) or `groq`.",
@@ -382,7 +270,7 @@ class Settings(BaseSettings):
         description="Load the embedding model before serving: importing torch holds the GIL for seconds, which "
         "would stall every request on the first one that needs an embedding (tests turn it off to start faster).",
     )
-    # Scoring and matching (formulas in domain/scoring.py and domain/matching.py)
+    # Scoring, matching and improvement runs (formulas in domain/scoring.py and domain/matching.py)
     score_weights: dict[str, float] = Field(
         default_factory=lambda: dict(DEFAULT_SCORE_WEIGHTS),
         description="JSON object weighting the parts of `resumeScore`: a non-negative weight for each of "
@@ -419,6 +307,8 @@ class Settings(BaseSettings):
     improvement_run_timeout_seconds: float = Field(
         600.0, gt=0, description="A run still going after this fails (`INTERNAL`), freeing the pair."
     )
+
+    # Fonts, the vector index and Redis
     pdf_font_dir: Path | None = Field(
         None,
         description="A folder with `DejaVuSans.ttf` (and `-Bold`, `-Oblique`) for PDF downloads in any script "
@@ -449,31 +339,6 @@ class Settings(BaseSettings):
             )
         return value
 
-    @field_validator("cors_origins", mode="before")
-    @classmethod
-    def _split_origins(cls, value: object) -> object:
-        """Accept `a,b` as well as a JSON list from the environment."""
-        if isinstance(value, str):
-            text = value.strip()
-            if text.startswith("["):
-                return json.loads(text)
-            return [part.strip() for part in text.split(",") if part.strip()]
-        return value
-
-    @field_validator("cors_origins")
-    @classmethod
-    def _check_origins(cls, value: list[str] | None) -> list[str] | None:
-        """An origin is `scheme://host[:port]` as a browser sends it; a typo would silently match nothing."""
-        bad = [origin for origin in value or [] if origin != "*" and not ORIGIN.match(origin)]
-        if bad:
-            raise ValueError(f"cors_origins needs origins like https://app.example.com, not {', '.join(bad)}")
-        return value
-
-    @field_validator("log_level")
-    @classmethod
-    def _upper_level(cls, value: str) -> str:
-        return value.upper()
-
     @model_validator(mode="after")
     def _production_needs_secret(self) -> Settings:
         if self.env is Environment.PRODUCTION:
@@ -488,17 +353,6 @@ class Settings(BaseSettings):
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite+aiosqlite:///{(self.data_dir / 'tailor.db').resolve()}"
-
-    @property
-    def effective_log_format(self) -> LogFormat:
-        if self.log_format is LogFormat.AUTO and self.log_json is not None:
-            return LogFormat.JSON if self.log_json else LogFormat.TEXT
-        return self.log_format
-
-    @property
-    def single_process(self) -> bool:
-        """The embedded default (SQLite, embedded Chroma, one worker) admits no second process."""
-        return self.workers == 1 and self.chroma_url is None and self.resolved_database_url.startswith("sqlite")
 
     @property
     def effective_llm_provider(self) -> LLMProviderName:

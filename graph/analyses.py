@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
-from typing import Any
 
 import strawberry
 from strawberry.types import Info
 
 from domain.analyses import JobMatch as JobMatchValue
-from domain.analyses import ScoreOutcome, report_dict
+from domain.analyses import ScoreOutcome, analysis_report
 from domain.budgets import Operation
+from domain.matching import MatchParts, MatchReport
 from domain.pagination import window
 from graph.context import Context
 from graph.jobs import Job, JobLevel
@@ -93,6 +93,10 @@ class MatchBreakdown:
     experience_match: float
     requirements_match: float = strawberry.field(description="Shown for information; not in the total.")
 
+    @classmethod
+    def from_value(cls, parts: MatchParts) -> MatchBreakdown:
+        return cls(skills_match=parts.skills, experience_match=parts.experience, requirements_match=parts.requirements)
+
 
 @strawberry.type
 class MatchResult:
@@ -107,30 +111,19 @@ class MatchResult:
     evidence: list[SkillEvidence]
 
     @classmethod
-    def from_value(cls, result: dict[str, Any]) -> MatchResult:
-        breakdown = result["breakdown"]
+    def from_value(cls, report: MatchReport) -> MatchResult:
         return cls(
-            match_percentage=result["percentage"],
-            recommendation_level=RecommendationLevel(result["level"]),
-            breakdown=MatchBreakdown(
-                skills_match=breakdown["skills"],
-                experience_match=breakdown["experience"],
-                requirements_match=breakdown["requirements"],
-            ),
-            matched_skills=result["matched_skills"],
-            semantic_skills=result["semantic_skills"],
-            missing_skills=result["missing_skills"],
-            strengths=result["strengths"],
-            improvements=result["improvements"],
+            match_percentage=report.percentage,
+            recommendation_level=RecommendationLevel(report.level),
+            breakdown=MatchBreakdown.from_value(report.parts),
+            matched_skills=report.matched_skills,
+            semantic_skills=report.semantic_skills,
+            missing_skills=report.missing_skills,
+            strengths=report.strengths,
+            improvements=report.improvements,
             evidence=[
-                SkillEvidence(
-                    skill=e["skill"],
-                    how=MatchKind(e["how"]),
-                    found_as=e["found_as"],
-                    section=e["section"],
-                    line=e["line"],
-                )
-                for e in result["evidence"]
+                SkillEvidence(skill=e.skill, how=MatchKind(e.how), found_as=e.found_as, section=e.section, line=e.line)
+                for e in report.evidence
             ],
         )
 
@@ -162,7 +155,7 @@ class Analysis:
             id=strawberry.ID(row.id),
             resume_id=strawberry.ID(row.resume_id),
             job_id=strawberry.ID(row.job_id),
-            result=MatchResult.from_value(row.result),
+            result=MatchResult.from_value(analysis_report(row)),
             cached=cached,
             created_at=row.created_at,
             expires_at=row.expires_at,
@@ -176,7 +169,7 @@ class JobMatch:
 
     @classmethod
     def from_value(cls, value: JobMatchValue, user_id: str) -> JobMatch:
-        return cls(job=Job.from_row(value.job, user_id), result=MatchResult.from_value(report_dict(value.report)))
+        return cls(job=Job.from_row(value.job, user_id), result=MatchResult.from_value(value.report))
 
 
 @strawberry.input

@@ -34,7 +34,7 @@ from domain.ranking.service import RankingService
 from domain.resumes import ResumeService
 from domain.samples import SampleService
 from domain.security import TokenClaims
-from domain.settings import Settings
+from graph.server.settings import WebSettings
 from storage.accounts import User
 
 
@@ -42,7 +42,7 @@ from storage.accounts import User
 class Services:
     """Everything the composition root builds once per process and hands down."""
 
-    settings: Settings
+    settings: WebSettings
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     accounts: AccountService

@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import json
 import logging
+import re
 import socket
 from collections.abc import Iterator
 from typing import Any
@@ -16,8 +17,9 @@ from sqlalchemy import exc as sql
 from starlette.responses import JSONResponse
 from strawberry.exceptions import MissingQueryError
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.utils.str_converters import to_camel_case
 
-from domain.errors import DomainError, ServiceUnavailable
+from domain.errors import DomainError, NextStep, ServiceUnavailable
 from graph.logs import request_id
 
 log = logging.getLogger("tailor.errors")
@@ -56,6 +58,34 @@ BACKEND_MODULES = {
     "sqlalchemy": "database",
     "redis": "Redis",
 }
+
+
+# The operation that performs each next step a domain error can ask for (domain/errors.py).
+NEXT_STEP_OPERATIONS: dict[NextStep, str] = {NextStep.RANK: "rankContent", NextStep.IMPROVE: "improveResume"}
+
+
+def api_field(path: str) -> str:
+    """A domain field path as the API names the argument: each segment in camelCase, the way Strawberry
+    names arguments and input fields (`custom_prompt` → `customPrompt`, `links.0.url` unchanged)."""
+    return ".".join(to_camel_case(segment) for segment in path.split("."))
+
+
+def api_message(error: DomainError) -> str:
+    """The error's message as the API says it: the fields it names (the segments of `field` and of
+    `mentions`) in the API's spelling, and its next step as the operation to run."""
+    names = {
+        segment: to_camel_case(segment)
+        for path in (error.field or "", *error.mentions)
+        for segment in path.split(".")
+        if to_camel_case(segment) != segment
+    }
+    message = error.message
+    if names:
+        pattern = r"(?<!\w)(" + "|".join(map(re.escape, sorted(names, key=len, reverse=True))) + r")(?!\w)"
+        message = re.sub(pattern, lambda match: names[match.group(1)], message)
+    if error.next_step is not None:
+        message = f"{message}: run {NEXT_STEP_OPERATIONS[error.next_step]}"
+    return message
 
 
 def coded_error(message: str, code: str, **extensions: Any) -> GraphQLError:
@@ -200,9 +230,9 @@ def to_api_error(error: GraphQLError, request_code: str = "BAD_USER_INPUT") -> G
     if isinstance(original, DomainError):
         extensions: dict[str, Any] = {"code": original.code}
         if original.field:
-            extensions["field"] = original.field
+            extensions["field"] = api_field(original.field)
         extensions.update(original.details)
-        message = original.message
+        message = api_message(original)
     elif error.extensions and "code" in error.extensions:
         return error
     elif (unavailable := outage(original)) is not None:

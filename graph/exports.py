@@ -21,7 +21,7 @@ from domain.errors import BadInput, DomainError, ServiceUnavailable, Unauthentic
 from domain.exports import export, file_name
 from domain.feedback import CSV_COLUMNS, csv_row, training_record
 from graph.context import Services, bearer_token
-from graph.errors import error_response, log_outage, outage, unavailable_response
+from graph.errors import api_message, error_response, log_outage, outage, unavailable_response
 from graph.logs import request_id
 from storage.accounts import User
 
@@ -56,7 +56,7 @@ async def generation_reader(services: Services, request: Request) -> User:
 def failure(exc: DomainError) -> Response:
     if isinstance(exc, ServiceUnavailable):
         return unavailable_response(exc)
-    response = error_response(HTTP_STATUS.get(exc.code, 400), exc.message, exc.code)
+    response = error_response(HTTP_STATUS.get(exc.code, 400), api_message(exc), exc.code)
     if exc.code == "UNAUTHENTICATED":
         response.headers["www-authenticate"] = "Bearer"
     return response

@@ -11,7 +11,7 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from domain.feedback import FeedbackInput
+from domain.feedback import FeedbackInput, feedback_context
 from domain.feedback import FeedbackStats as StatsValue
 from domain.pagination import window
 from graph.context import Context
@@ -19,6 +19,7 @@ from graph.jobs import Job
 from graph.loaders import JobsByIdLoader
 from graph.pagination import Connection, connection_of
 from graph.permissions import IsAuthenticated
+from graph.shared_types import camel_case_keys
 from storage.feedback import Feedback as FeedbackRow
 
 AUTH = [IsAuthenticated]
@@ -148,17 +149,23 @@ class TrainingSample:
 
     @classmethod
     def from_row(cls, row: FeedbackRow) -> TrainingSample:
-        context: dict[str, Any] = dict(row.context or {})
-        resume = context.get("resumeText")
+        context = feedback_context(row)
+        shown: dict[str, Any] = {"jobDescription": context.job_description}
+        if context.job_description is not None:
+            shown |= {"jobTitle": context.job_title, "company": context.company}
+        if context.from_resume:
+            shown["resumeText"] = context.resume_text
+        else:
+            shown["profileText"] = context.profile_text
         return cls(
             feedback=Feedback.from_row(row),
-            job_description=context.get("jobDescription"),
-            source_text=resume if resume is not None else context.get("profileText"),
-            source_kind="RESUME" if resume is not None else "PROFILE",
+            job_description=context.job_description,
+            source_text=context.resume_text if context.from_resume else context.profile_text,
+            source_kind="RESUME" if context.from_resume else "PROFILE",
             query=row.query,
             response=row.response,
             rating=row.rating,
-            context=context,
+            context=shown | camel_case_keys(context.facts),
         )
 
 

@@ -9,10 +9,12 @@ from typing import Any
 
 import strawberry
 from strawberry.types import Info
+from strawberry.utils.str_converters import to_camel_case
 
 from domain.ats import LETTER_WEIGHTS, RESUME_WEIGHTS
 from domain.budgets import Operation
-from domain.generations.service import LetterOptions, ResumeOptions
+from domain.generations.results import ContentUsed as ContentUsedValue
+from domain.generations.results import LetterOptions, ResumeOptions, generation_results
 from domain.pagination import window
 from graph.context import Context
 from graph.exports import generation_path
@@ -64,6 +66,24 @@ class ContentUsed:
     writing_style_applied: bool
     sample_id: strawberry.ID | None
 
+    @classmethod
+    def from_value(cls, used: ContentUsedValue) -> ContentUsed:
+        return cls(
+            experience_ids=[strawberry.ID(i) for i in used.experience_ids],
+            project_ids=[strawberry.ID(i) for i in used.project_ids],
+            experiences_count=used.experiences_count,
+            projects_count=used.projects_count,
+            skills_count=used.skills_count,
+            education_count=used.education_count,
+            certifications_count=used.certifications_count,
+            summary_included=used.summary_included,
+            summary_enhanced=used.summary_enhanced,
+            enhanced_items=used.enhanced_items,
+            skills_highlighted=list(used.skills_highlighted),
+            writing_style_applied=used.writing_style_applied,
+            sample_id=strawberry.ID(used.sample_id) if used.sample_id else None,
+        )
+
 
 @strawberry.type(description="The options the document was generated with.")
 class GenerationOptions:
@@ -75,6 +95,23 @@ class GenerationOptions:
     max_paragraphs: int | None = None
     custom_prompt: str | None = None
     format: DocumentFormat = DocumentFormat.TEXT
+
+    @classmethod
+    def from_value(cls, options: ResumeOptions | LetterOptions) -> GenerationOptions:
+        if isinstance(options, ResumeOptions):
+            return cls(
+                max_experiences=options.max_experiences,
+                max_projects=options.max_projects,
+                include_summary=options.include_summary,
+                custom_prompt=options.custom_prompt,
+                format=DocumentFormat(options.format),
+            )
+        return cls(
+            company_name=options.company_name,
+            hiring_manager_name=options.hiring_manager_name,
+            max_paragraphs=options.max_paragraphs,
+            custom_prompt=options.custom_prompt,
+        )
 
 
 @strawberry.type(description="Paths to download the document (GET with your bearer token; see `signedDownloads`).")
@@ -98,11 +135,11 @@ class SignedDownloads:
     expires_at: datetime
 
 
-def _parts(row: GenerationRow) -> list[AtsPart]:
-    weights = RESUME_WEIGHTS if row.document_type == "RESUME" else LETTER_WEIGHTS
+def _parts(document_type: str, breakdown: dict[str, float]) -> list[AtsPart]:
+    weights = RESUME_WEIGHTS if document_type == "RESUME" else LETTER_WEIGHTS
     return [
-        AtsPart(name=name, score=score, weight=weights.get(name, 0.0))
-        for name, score in row.ats_feedback["breakdown"].items()
+        AtsPart(name=to_camel_case(name), score=score, weight=weights.get(name, 0.0))
+        for name, score in breakdown.items()
     ]
 
 
@@ -165,10 +202,8 @@ class Generation:
 
     @classmethod
     def from_row(cls, row: GenerationRow) -> Generation:
-        feedback = row.ats_feedback
-        used = row.content_used
-        options = dict(row.options)
-        options["format"] = DocumentFormat(options.get("format", "TEXT"))
+        results = generation_results(row)
+        feedback = results.ats_feedback
         return cls(
             id=strawberry.ID(row.id),
             document_type=DocumentType(row.document_type),
@@ -181,36 +216,18 @@ class Generation:
             markdown=row.content_markdown,
             ats_score=row.ats_score,
             ats_feedback=AtsFeedback(
-                parts=_parts(row),
-                matched_keywords=feedback["matchedKeywords"],
-                missing_keywords=feedback["missingKeywords"],
-                notes=feedback["notes"],
+                parts=_parts(row.document_type, feedback.breakdown),
+                matched_keywords=list(feedback.matched_keywords),
+                missing_keywords=list(feedback.missing_keywords),
+                notes=list(feedback.notes),
             ),
-            content_used=ContentUsed(
-                experience_ids=[strawberry.ID(i) for i in used["experienceIds"]],
-                project_ids=[strawberry.ID(i) for i in used["projectIds"]],
-                experiences_count=used["experiencesCount"],
-                projects_count=used["projectsCount"],
-                skills_count=used.get("skillsCount"),
-                education_count=used.get("educationCount"),
-                certifications_count=used.get("certificationsCount"),
-                summary_included=used["summaryIncluded"],
-                summary_enhanced=used["summaryEnhanced"],
-                enhanced_items=used["enhancedItems"],
-                skills_highlighted=used["skillsHighlighted"],
-                writing_style_applied=used["writingStyleApplied"],
-                sample_id=strawberry.ID(used["sampleId"]) if used.get("sampleId") else None,
-            ),
-            options=GenerationOptions(**{_snake(k): v for k, v in options.items()}),
-            llm_metadata=LLMMetadata(**row.llm_metadata),
+            content_used=ContentUsed.from_value(results.content_used),
+            options=GenerationOptions.from_value(results.options),
+            llm_metadata=LLMMetadata.from_value(results.llm_metadata),
             warnings=row.warnings,
             downloads=Downloads(**{ext: generation_path(row.id, ext) for ext in EXPORT_FORMATS}),
             created_at=row.created_at,
         )
-
-
-def _snake(name: str) -> str:
-    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
 
 
 async def _job(info: Info[Context, None], job_id: strawberry.ID | None) -> Any:
@@ -276,7 +293,6 @@ class GenerationMutation:
     async def generate_resume(self, info: Info[Context, None], input: GenerateResumeInput) -> Generation:
         user = await info.context.require_user()
         options = ResumeOptions(
-            job_id=str(input.job_id),
             max_experiences=input.max_experiences,
             max_projects=input.max_projects,
             include_summary=input.include_summary,
@@ -285,7 +301,7 @@ class GenerationMutation:
         )
         services = info.context.services
         async with services.budgets.spend(user.id, Operation.GENERATION):  # RATE_LIMITED past the budget
-            row = await services.generations.generate_resume(user, options)
+            row = await services.generations.generate_resume(user, str(input.job_id), options)
         return Generation.from_row(row)
 
     @strawberry.mutation(
@@ -296,7 +312,6 @@ class GenerationMutation:
     async def generate_cover_letter(self, info: Info[Context, None], input: GenerateCoverLetterInput) -> Generation:
         user = await info.context.require_user()
         options = LetterOptions(
-            job_id=str(input.job_id),
             company_name=input.company_name,
             hiring_manager_name=input.hiring_manager_name,
             max_paragraphs=input.max_paragraphs,
@@ -304,9 +319,10 @@ class GenerationMutation:
         )
         services = info.context.services
         async with services.budgets.spend(user.id, Operation.GENERATION, Operation.LLM) as spend:
-            row = await services.generations.generate_cover_letter(user, options)
-            await spend.tokens((row.llm_metadata or {}).get("total_tokens", 0))
-        return Generation.from_row(row)
+            row = await services.generations.generate_cover_letter(user, str(input.job_id), options)
+            generation = Generation.from_row(row)
+            await spend.tokens(generation.llm_metadata.total_tokens)
+        return generation
 
     @strawberry.mutation(permission_classes=AUTH, description="Delete one of your generated documents.")
     async def delete_generation(self, info: Info[Context, None], id: strawberry.ID) -> strawberry.ID:

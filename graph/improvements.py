@@ -7,7 +7,6 @@ from collections.abc import AsyncGenerator
 from contextlib import aclosing, suppress
 from datetime import UTC, datetime, timedelta
 from enum import Enum
-from typing import Any
 
 import strawberry
 from strawberry.types import Info
@@ -15,6 +14,8 @@ from strawberry.types import Info
 from domain.budgets import Operation
 from domain.errors import NotFound
 from domain.improvements.events import ImprovementEvent as EventValue
+from domain.improvements.results import ImprovementResult, ScoreParts, improvement_result
+from domain.improvements.results import SectionDiff as SectionDiffValue
 from domain.pagination import window
 from graph.analyses import MatchBreakdown
 from graph.context import Context
@@ -39,7 +40,7 @@ def pair(resume_id: strawberry.ID, job_id: strawberry.ID) -> str:
 
 def run_tokens(row: ImprovementRow) -> int:
     """The tokens a run's model calls spent, summed (its llmMetadata)."""
-    return int((row.result.get("llmMetadata") or {}).get("total_tokens", 0))
+    return improvement_result(row).llm_metadata.total_tokens
 
 
 @strawberry.enum(description="The pipeline's stages, in order; DONE ends a completed run.")
@@ -91,10 +92,23 @@ class SectionDiff:
     removed: list[str] = strawberry.field(description="Lines only in the original section.")
     notes: list[str] = strawberry.field(description="What the rewrite could not do honestly.")
 
+    @classmethod
+    def from_value(cls, value: SectionDiffValue) -> SectionDiff:
+        return cls(
+            section=value.section,
+            heading=value.heading,
+            original=value.original,
+            improved=value.improved,
+            changed=value.changed,
+            added=value.added,
+            removed=value.removed,
+            notes=value.notes,
+        )
 
-def _breakdown(parts: dict[str, float]) -> MatchBreakdown:
+
+def _breakdown(parts: ScoreParts) -> MatchBreakdown:
     return MatchBreakdown(
-        skills_match=parts["skills"], experience_match=parts["experience"], requirements_match=parts["requirements"]
+        skills_match=parts.skills, experience_match=parts.experience, requirements_match=parts.requirements
     )
 
 
@@ -137,34 +151,34 @@ class Improvement:
 
     @classmethod
     def from_row(cls, row: ImprovementRow) -> Improvement:
-        result: dict[str, Any] = row.result
+        result: ImprovementResult = improvement_result(row)
         return cls(
             id=strawberry.ID(row.id),
             resume_id=strawberry.ID(row.resume_id),
             job_id=strawberry.ID(row.job_id),
             original_score=row.original_score,
             improved_score=row.improved_score,
-            original_ats_score=result["originalAtsScore"],
-            improved_ats_score=result["improvedAtsScore"],
-            original_breakdown=_breakdown(result["original"]),
-            improved_breakdown=_breakdown(result["improved"]),
-            matched_keywords=result["matchedKeywords"],
-            semantic_keywords=result["semanticKeywords"],
-            missing_keywords=result["missingKeywords"],
+            original_ats_score=result.original_ats_score,
+            improved_ats_score=result.improved_ats_score,
+            original_breakdown=_breakdown(result.original),
+            improved_breakdown=_breakdown(result.improved),
+            matched_keywords=result.matched_keywords,
+            semantic_keywords=result.semantic_keywords,
+            missing_keywords=result.missing_keywords,
             suggestions=[
                 ImprovementSuggestion(
-                    text=s["text"],
-                    reasoning=s["reasoning"],
-                    priority=_priority(s["priority"]),
-                    expected_impact=s["expected_impact"],
-                    section=s["section"],
+                    text=s.text,
+                    reasoning=s.reasoning,
+                    priority=_priority(s.priority),
+                    expected_impact=s.expected_impact,
+                    section=s.section,
                 )
-                for s in result["suggestions"]
+                for s in result.suggestions
             ],
-            improved_resume_text=result["improvedResumeText"],
-            diff=[SectionDiff(**d) for d in result["diff"]],
-            warnings=result["warnings"],
-            llm_metadata=LLMMetadata(**result["llmMetadata"]),
+            improved_resume_text=result.improved_resume_text,
+            diff=[SectionDiff.from_value(d) for d in result.diff],
+            warnings=result.warnings,
+            llm_metadata=LLMMetadata.from_value(result.llm_metadata),
             created_at=row.created_at,
             updated_at=row.updated_at,
         )

@@ -13,6 +13,7 @@ from strawberry.types import Info
 from domain.jobs import JobInput
 from domain.pagination import window
 from graph.context import Context
+from graph.errors import api_message
 from graph.http.uploads import read_upload
 from graph.loaders import AnalysisCountsByJobIdLoader
 from graph.pagination import Connection, connection_of
@@ -189,7 +190,9 @@ class JobMutation:
         return ImportJobsResult(
             imported=len(result.jobs),
             jobs=[Job.from_row(row, user.id) for row in result.jobs],
-            errors=[ImportLineError(line=e.line, code=e.code, message=e.message) for e in result.errors],
+            errors=[
+                ImportLineError(line=e.line, code=e.error.code, message=api_message(e.error)) for e in result.errors
+            ],
         )
 
     @strawberry.mutation(permission_classes=[IsAuthenticated], description="Save a posting, parsed from its text.")

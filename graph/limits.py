@@ -35,7 +35,7 @@ from strawberry.extensions import (
     ValidationCache,
 )
 
-from domain.settings import Settings
+from graph.server.settings import WebSettings
 
 CACHE_SIZE = 1000
 
@@ -276,7 +276,7 @@ class LimitRules(AddValidationRules):
 CODED_INTROSPECTION_DEPTH = coded(MaxIntrospectionDepthRule)
 
 
-def schema_extensions(settings: Settings) -> list[type[SchemaExtension] | Any]:
+def schema_extensions(settings: WebSettings) -> list[type[SchemaExtension] | Any]:
     """Caches first (validation is the costly part of a small query), then limits."""
     # Built once: the validation cache keys on the rule classes, so new classes would never hit.
     budget = IntrospectionBudget(settings.max_introspection_type_depth, settings.max_introspection_fields)

@@ -15,7 +15,7 @@ from strawberry.types import Info
 from domain.errors import DomainError, RateLimited
 from domain.personal_data import Archive
 from graph.context import Context, Services
-from graph.errors import AsciiJSONResponse
+from graph.errors import AsciiJSONResponse, api_message
 from graph.exports import failure, unexpected
 from graph.permissions import IsAuthenticated
 
@@ -73,7 +73,7 @@ class ArchiveResponse(StreamingResponse):
 def refusal(exc: DomainError) -> Response:
     """RATE_LIMITED is a 429 with `Retry-After` and `extensions.retryAfter`; the rest as other downloads."""
     if isinstance(exc, RateLimited):
-        body = {"errors": [{"message": exc.message, "extensions": {"code": exc.code, **exc.details}}]}
+        body = {"errors": [{"message": api_message(exc), "extensions": {"code": exc.code, **exc.details}}]}
         return AsciiJSONResponse(body, 429, headers={"retry-after": str(exc.retry_after)})
     return failure(exc)
 

@@ -9,7 +9,10 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
+from domain.profile_import import Skipped
+from domain.resumes import parsed_resume
 from graph.context import Context
+from graph.errors import api_field, api_message
 from graph.permissions import IsAuthenticated
 from graph.profile_types import (
     Certification,
@@ -28,6 +31,15 @@ from graph.profile_types import (
 )
 
 AUTH = [IsAuthenticated]
+
+
+def skipped_text(skipped: Skipped) -> str:
+    """`experiences: 'Engineer': endMonth cannot be before startMonth`, `profile fullName: ...`."""
+    if skipped.field is not None:
+        return f"{skipped.section} {api_field(skipped.field)}: {api_message(skipped.error)}"
+    return f"{skipped.section}: {skipped.item}: {api_message(skipped.error)}"
+
+
 Ctx = Info[Context, None]
 
 
@@ -86,8 +98,13 @@ class ProfileMutation:
         user = await info.context.require_user()
         services = info.context.services
         resume = await services.resumes.get(user, str(resume_id))
-        result = await services.profiles.import_resume(user, resume.parsed, replace=mode is ImportMode.REPLACE)
-        return ImportProfileResult(profile=Profile.from_row(result.profile), added=result.added, skipped=result.skipped)
+        parsed = parsed_resume(resume)
+        result = await services.profiles.import_resume(user, parsed, replace=mode is ImportMode.REPLACE)
+        return ImportProfileResult(
+            profile=Profile.from_row(result.profile),
+            added=result.added,
+            skipped=[skipped_text(skipped) for skipped in result.skipped],
+        )
 
     @strawberry.mutation(permission_classes=AUTH, description="Set the profile's own fields (creates it if need be).")
     async def update_profile(self, info: Ctx, input: ProfileInput) -> Profile:

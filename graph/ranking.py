@@ -8,6 +8,7 @@ import strawberry
 from strawberry.types import Info
 
 from domain.budgets import Operation
+from domain.ranking.results import RankingResult, ranking_result
 from graph.context import Context
 from graph.permissions import IsAuthenticated
 from graph.profile_types import Experience, Project
@@ -51,25 +52,26 @@ class Ranking:
     created_at: datetime
 
 
-async def ranking_of(info: Info[Context, None], row: RankingRow, cached: bool) -> Ranking:
+async def ranking_of(
+    info: Info[Context, None], row: RankingRow, cached: bool, result: RankingResult | None = None
+) -> Ranking:
     user = await info.context.require_user()
     profiles = info.context.services.profiles
-    ids = {kind: [i["id"] for i in row.items if i["kind"] == kind] for kind in ("experience", "project")}
+    result = result or ranking_result(row)
+    ids = {kind: [i.id for i in result.items if i.kind == kind] for kind in ("experience", "project")}
     experiences = await profiles.items_by_ids(user, "experiences", ids["experience"])
     projects = await profiles.items_by_ids(user, "projects", ids["project"])
     ranked_experiences = [
         RankedExperience(
-            item=Experience.from_row(experiences[i["id"]]), relevance_score=i["score"], matched_keywords=i["matched"]
+            item=Experience.from_row(experiences[i.id]), relevance_score=i.score, matched_keywords=i.matched
         )
-        for i in row.items
-        if i["id"] in experiences
+        for i in result.items
+        if i.id in experiences
     ]
     ranked_projects = [
-        RankedProject(
-            item=Project.from_row(projects[i["id"]]), relevance_score=i["score"], matched_keywords=i["matched"]
-        )
-        for i in row.items
-        if i["id"] in projects
+        RankedProject(item=Project.from_row(projects[i.id]), relevance_score=i.score, matched_keywords=i.matched)
+        for i in result.items
+        if i.id in projects
     ]
     return Ranking(
         id=strawberry.ID(row.id),
@@ -78,9 +80,9 @@ async def ranking_of(info: Info[Context, None], row: RankingRow, cached: bool) -
         ranked_projects=ranked_projects,
         rationale=row.rationale,
         keyword_matches=[
-            KeywordMatch(skill=k, count=v) for k, v in sorted(row.keyword_matches.items(), key=lambda kv: -kv[1])
+            KeywordMatch(skill=k, count=v) for k, v in sorted(result.keyword_matches.items(), key=lambda kv: -kv[1])
         ],
-        llm_metadata=LLMMetadata(**row.llm_metadata),
+        llm_metadata=LLMMetadata.from_value(result.llm_metadata),
         status=row.status,
         cached=cached,
         created_at=row.created_at,
@@ -115,5 +117,5 @@ class RankingMutation:
         async with services.budgets.spend(user.id, Operation.LLM) as spend:  # RATE_LIMITED past the budget
             outcome = await services.ranking.rank(user, str(input.job_id), input.custom_prompt, input.force)
             if not outcome.cached:
-                await spend.tokens((outcome.ranking.llm_metadata or {}).get("total_tokens", 0))
-        return await ranking_of(info, outcome.ranking, outcome.cached)
+                await spend.tokens(outcome.result.llm_metadata.total_tokens)
+        return await ranking_of(info, outcome.ranking, outcome.cached, outcome.result)

@@ -8,11 +8,13 @@ from typing import Any
 
 import strawberry
 from strawberry.file_uploads import Upload
-from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from domain.documents.resume_parsing import ParsedResume as ParsedValue
+from domain.documents.resume_parsing import ResumeCertification, ResumeEducation, ResumeExperience, ResumeProject
 from domain.pagination import window
 from domain.quotas import UploadKind
+from domain.resumes import parsed_resume
 from graph.context import Context
 from graph.http.uploads import read_upload
 from graph.pagination import Connection, connection_of
@@ -20,6 +22,95 @@ from graph.permissions import IsAuthenticated
 from storage.resumes import Resume as ResumeRow
 
 AUTH = [IsAuthenticated]
+
+
+@strawberry.type(description="A role the resume lists.")
+class ParsedExperience:
+    title: str
+    company: str | None
+    location: str | None
+    start: str | None = strawberry.field(description="YYYY-MM")
+    end: str | None = strawberry.field(description="YYYY-MM; null while current.")
+    current: bool
+    bullets: list[str]
+
+    @classmethod
+    def from_value(cls, value: ResumeExperience) -> ParsedExperience:
+        return cls(
+            title=value.title,
+            company=value.company,
+            location=value.location,
+            start=value.start,
+            end=value.end,
+            current=value.current,
+            bullets=value.bullets,
+        )
+
+
+@strawberry.type
+class ParsedProject:
+    name: str
+    description: str | None
+    technologies: list[str]
+
+    @classmethod
+    def from_value(cls, value: ResumeProject) -> ParsedProject:
+        return cls(name=value.name, description=value.description, technologies=value.technologies)
+
+
+@strawberry.type
+class ParsedEducation:
+    institution: str | None
+    degree: str | None
+    field_of_study: str | None
+    end: str | None = strawberry.field(description="YYYY-MM")
+
+    @classmethod
+    def from_value(cls, value: ResumeEducation) -> ParsedEducation:
+        return cls(
+            institution=value.institution, degree=value.degree, field_of_study=value.field_of_study, end=value.end
+        )
+
+
+@strawberry.type
+class ParsedCertification:
+    name: str
+    year: int | None
+
+    @classmethod
+    def from_value(cls, value: ResumeCertification) -> ParsedCertification:
+        return cls(name=value.name, year=value.year)
+
+
+@strawberry.type(description="What Tailor read from a resume's text: contact, summary and sections.")
+class ParsedResume:
+    name: str | None
+    email: str | None
+    phone: str | None
+    location: str | None
+    links: list[str]
+    summary: str | None
+    experiences: list[ParsedExperience]
+    projects: list[ParsedProject]
+    skills: list[str]
+    education: list[ParsedEducation]
+    certifications: list[ParsedCertification]
+
+    @classmethod
+    def from_value(cls, value: ParsedValue) -> ParsedResume:
+        return cls(
+            name=value.name,
+            email=value.email,
+            phone=value.phone,
+            location=value.location,
+            links=value.links,
+            summary=value.summary,
+            experiences=[ParsedExperience.from_value(e) for e in value.experiences],
+            projects=[ParsedProject.from_value(p) for p in value.projects],
+            skills=value.skills,
+            education=[ParsedEducation.from_value(e) for e in value.education],
+            certifications=[ParsedCertification.from_value(c) for c in value.certifications],
+        )
 
 
 @strawberry.type
@@ -31,10 +122,11 @@ class Resume:
     candidate_name: str | None
     uploaded_at: datetime
     text: str
-    parsed: JSON = strawberry.field(
-        description="contact (name, email, phone, location, links), summary, experiences (title, company, "
-        "location, start, end, current, bullets), projects, skills, education, certifications."
-    )
+    _row: strawberry.Private[ResumeRow]
+
+    @strawberry.field(description="What Tailor read from the text when the resume was uploaded.")
+    def parsed(self) -> ParsedResume:
+        return ParsedResume.from_value(parsed_resume(self._row))
 
     @classmethod
     def from_row(cls, row: ResumeRow) -> Resume:
@@ -46,7 +138,7 @@ class Resume:
             candidate_name=row.candidate_name,
             uploaded_at=row.created_at,
             text=row.text,
-            parsed=row.parsed,
+            _row=row,
         )
 
 

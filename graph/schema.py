@@ -15,7 +15,6 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.execution import PreExecutionError
 
-from domain.settings import Settings
 from graph.accounts import AccountMutation, AccountQuery
 from graph.analyses import AnalysisQuery
 from graph.enhancement import EnhancementMutation
@@ -34,6 +33,7 @@ from graph.profiles import ProfileMutation, ProfileQuery
 from graph.ranking import RankingMutation, RankingQuery
 from graph.resumes import ResumeMutation, ResumeQuery
 from graph.samples import SampleMutation, SampleQuery
+from graph.server.settings import WebSettings
 
 Query = merge_types(
     "Query",
@@ -78,7 +78,7 @@ class TailorSchema(strawberry.Schema):
     every error, whichever stage raised it (an extension's `on_operation` misses parse errors);
     checks before execution; and a time limit on queries and mutations."""
 
-    def __init__(self, settings: Settings, persisted: PersistedQueries | None = None, **kwargs: Any) -> None:
+    def __init__(self, settings: WebSettings, persisted: PersistedQueries | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.persisted = persisted or PersistedQueries(None, max_chars=settings.max_query_chars)
         self.operation_timeout = settings.operation_timeout_seconds
@@ -205,7 +205,7 @@ def request_error_code(query: str | None, max_tokens: int, result: Any) -> str:
     return "GRAPHQL_VALIDATION_FAILED" if parses(query, max_tokens) else "GRAPHQL_PARSE_FAILED"
 
 
-def build_schema(settings: Settings, persisted: PersistedQueries | None = None) -> TailorSchema:
+def build_schema(settings: WebSettings, persisted: PersistedQueries | None = None) -> TailorSchema:
     return TailorSchema(
         settings,
         persisted,
@@ -222,4 +222,4 @@ def build_schema(settings: Settings, persisted: PersistedQueries | None = None) 
 
 def export_sdl() -> str:
     """The SDL committed as `schema.graphql` (settings do not change the types)."""
-    return build_schema(Settings()).as_str() + "\n"
+    return build_schema(WebSettings()).as_str() + "\n"

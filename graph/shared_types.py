@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from enum import Enum
+from typing import Any
 
 import strawberry
+from strawberry.utils.str_converters import to_camel_case
 
 from domain.ai.llm import LLMMetadata as LLMMetadataValue
 from domain.pagination import DEFAULT_PAGE, MAX_PAGE
@@ -42,3 +44,12 @@ class PageInfo:
     has_previous_page: bool
     start_cursor: str | None
     end_cursor: str | None
+
+
+def camel_case_keys(value: Any) -> Any:
+    """A stored value's object keys in the API's casing, at every depth (for fields typed `JSON`)."""
+    if isinstance(value, dict):
+        return {to_camel_case(str(key)): camel_case_keys(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [camel_case_keys(item) for item in value]
+    return value

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -17,25 +15,11 @@ from websockets.asyncio.client import connect
 
 from graph.schema import export_sdl
 from graph.server.cli import settings_markdown
-from tests.conftest import TEST_SECRET, free_port
+from tests.support.cli import TAILOR, cli_env
+from tests.support.servers import free_port
+from tests.support.settings import TEST_SECRET
 
 ROOT = Path(__file__).resolve().parents[1]
-TAILOR = [sys.executable, "-m", "graph.server.cli"]
-
-
-def cli_env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TAILOR_")}
-    env.update(
-        {
-            "TAILOR_DATA_DIR": str(tmp_path / "data"),
-            "TAILOR_ARGON2_TIME_COST": "1",
-            "TAILOR_ARGON2_MEMORY_COST_KIB": "64",
-            "TAILOR_ARGON2_PARALLELISM": "1",
-            "TAILOR_EMBEDDING_PRELOAD": "true",  # as in make_settings: the model loads when first used
-            **extra,
-        }
-    )
-    return env
 
 
 def test_committed_schema_matches_the_code() -> None:
@@ -52,9 +36,23 @@ def test_settings_doc_prints_every_setting(tmp_path: Path) -> None:
     out = subprocess.run([*TAILOR, "settings-doc"], capture_output=True, text=True, env=cli_env(tmp_path), check=True)
     assert out.stdout == settings_markdown()
     from domain.settings import Settings
+    from graph.server.settings import WebSettings
 
     rows = [line for line in out.stdout.splitlines() if line.startswith("| `")]
-    assert len(rows) == len(Settings.model_fields)
+    assert len(rows) == len(WebSettings.model_fields)
+
+    def variables(text: str) -> list[str]:  # each row's first variable
+        return [
+            line.split(" | ")[0].removeprefix("| `").split("`")[0]
+            for line in text.splitlines()
+            if line.startswith("| `")
+        ]
+
+    server, domain = out.stdout.split("\n## The domain (`domain/settings.py`)\n")
+    assert "\n## The server (`graph/server/settings.py`)\n" in server
+    web_only = [name for name in WebSettings.model_fields if name not in Settings.model_fields]
+    assert sorted(variables(server)) == sorted(f"TAILOR_{name.upper()}" for name in web_only)
+    assert sorted(variables(domain)) == sorted(f"TAILOR_{name.upper()}" for name in Settings.model_fields)
     assert all(not line.endswith("|  |") for line in rows), "every setting needs a description"
     assert "| `TAILOR_GROQ_API_KEY` or `GROQ_API_KEY` |" in out.stdout
 
@@ -184,10 +182,12 @@ def test_set_role_makes_an_admin(tmp_path: Path) -> None:
     assert missing.returncode != 0 and "No account for nobody@example.com" in missing.stderr
 
     async def make_user() -> None:
-        from domain.settings import Settings
         from graph.server.app import build_services
+        from graph.server.settings import WebSettings
 
-        services = build_services(Settings(data_dir=tmp_path / "data", argon2_time_cost=1, argon2_memory_cost_kib=64))
+        services = build_services(
+            WebSettings(data_dir=tmp_path / "data", argon2_time_cost=1, argon2_memory_cost_kib=64)
+        )
         await services.accounts.register("boss@example.com", "correct horse", "cli-test")
         await services.aclose()
 

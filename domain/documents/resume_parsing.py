@@ -120,6 +120,8 @@ class ResumeCertification:
 
 @dataclass
 class ParsedResume:
+    """What the parser reads from a resume; kept with the resume (storage/codec.py) and shown as `parsed`."""
+
     name: str | None = None
     email: str | None = None
     phone: str | None = None

@@ -8,7 +8,7 @@ items, in the style of the active cover-letter sample. Both are stored with what
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -18,6 +18,7 @@ from domain.ai.llm import LetterRequest, LLMMetadata, LLMProvider, RankCandidate
 from domain.ai.style import NEUTRAL_STYLE, WritingStyle
 from domain.ats import AtsReport, letter_report, resume_report
 from domain.errors import BadInput, NotFound
+from domain.generations.results import AtsFeedback, ContentUsed, GenerationInputs, LetterOptions, ResumeOptions
 from domain.generations.text import (
     ats_terms,
     item_bullets,
@@ -41,6 +42,7 @@ from domain.samples import SampleService
 from domain.skills import Lexicon
 from domain.validation import MAX_CUSTOM_PROMPT, clean_text, is_uuid
 from storage.accounts import User
+from storage.codec import encode
 from storage.db import transaction
 from storage.generations import Generation, GenerationRepository
 from storage.jobs import Job
@@ -52,25 +54,6 @@ FORMATS = ("TEXT", "MARKDOWN")
 MAX_COMPANY = 200
 NO_LLM = LLMMetadata(provider="none", model="none")
 NO_SUCH_GENERATION = "No such generation"
-
-
-@dataclass(frozen=True, slots=True)
-class ResumeOptions:
-    job_id: str
-    max_experiences: int = 5
-    max_projects: int = 3
-    include_summary: bool = True
-    custom_prompt: str | None = None
-    format: str = "TEXT"
-
-
-@dataclass(frozen=True, slots=True)
-class LetterOptions:
-    job_id: str
-    company_name: str | None = None
-    hiring_manager_name: str | None = None
-    max_paragraphs: int = 4
-    custom_prompt: str | None = None
 
 
 def _in_range(value: int, low: int, high: int, field: str) -> None:
@@ -95,14 +78,14 @@ class GenerationService:
         self._llm = llm
         self._lexicon = lexicon
 
-    async def generate_resume(self, user: User, options: ResumeOptions) -> Generation:
+    async def generate_resume(self, user: User, job_id: str, options: ResumeOptions) -> Generation:
         """Pure logic over the ranking: no model call of its own."""
-        _in_range(options.max_experiences, 1, 10, "maxExperiences")
-        _in_range(options.max_projects, 0, 5, "maxProjects")
+        _in_range(options.max_experiences, 1, 10, "max_experiences")
+        _in_range(options.max_projects, 0, 5, "max_projects")
         if options.format not in FORMATS:
             raise BadInput(f"format must be one of {', '.join(FORMATS)}", field="format")
-        prompt = clean_text(options.custom_prompt, "customPrompt", max_length=MAX_CUSTOM_PROMPT)
-        outcome = await self._ranking.for_generation(user, options.job_id)
+        prompt = clean_text(options.custom_prompt, "custom_prompt", max_length=MAX_CUSTOM_PROMPT)
+        outcome = await self._ranking.for_generation(user, job_id)
         job, profile = outcome.job, outcome.profile
         weights = keyword_weights(job)
         boosted = emphasised(weights, prompt, self._lexicon)
@@ -170,46 +153,40 @@ class GenerationService:
             content.chars, compiled_resume, content, expected, ats_terms(job), weights, self._lexicon
         )
         warnings = self._resume_warnings(options, outcome, len(experiences), len(projects), summary, profile)
-        content_used = {
-            "experienceIds": [e.id for e in experiences],
-            "projectIds": [p.id for p in projects],
-            "experiencesCount": len(experiences),
-            "projectsCount": len(projects),
-            "skillsCount": len(skills),
-            "educationCount": len(education),
-            "certificationsCount": len(certifications),
-            "summaryIncluded": bool(summary),
-            "summaryEnhanced": bool(summary and profile.enhanced_summary),
-            "enhancedItems": sum(bool(i.enhanced_description) for i in [*experiences, *projects]),
-            "skillsHighlighted": [s for s in skills if s.lower() in {j.lower() for j in job.skills}],
-            "writingStyleApplied": False,
-            "sampleId": None,
-        }
+        content_used = ContentUsed(
+            experience_ids=tuple(e.id for e in experiences),
+            project_ids=tuple(p.id for p in projects),
+            experiences_count=len(experiences),
+            projects_count=len(projects),
+            skills_count=len(skills),
+            education_count=len(education),
+            certifications_count=len(certifications),
+            summary_included=bool(summary),
+            summary_enhanced=bool(summary and profile.enhanced_summary),
+            enhanced_items=sum(bool(i.enhanced_description) for i in [*experiences, *projects]),
+            skills_highlighted=tuple(s for s in skills if s.lower() in {j.lower() for j in job.skills}),
+            writing_style_applied=False,
+            sample_id=None,
+        )
         return await self._store(
             user,
             outcome,
             "RESUME",
             compiled,
             report,
-            options={
-                "maxExperiences": options.max_experiences,
-                "maxProjects": options.max_projects,
-                "includeSummary": options.include_summary,
-                "customPrompt": prompt,
-                "format": options.format,
-            },
+            options=replace(options, custom_prompt=prompt),
             content_used=content_used,
             metadata=NO_LLM,
             warnings=warnings,
-            extra_inputs={"promptTerms": terms},
+            prompt_terms=terms,
         )
 
-    async def generate_cover_letter(self, user: User, options: LetterOptions) -> Generation:
-        _in_range(options.max_paragraphs, 3, 6, "maxParagraphs")
-        prompt = clean_text(options.custom_prompt, "customPrompt", max_length=MAX_CUSTOM_PROMPT)
-        company = single_line(options.company_name, "companyName", MAX_COMPANY)
-        manager = person_name(options.hiring_manager_name, "hiringManagerName")
-        outcome = await self._ranking.for_generation(user, options.job_id)
+    async def generate_cover_letter(self, user: User, job_id: str, options: LetterOptions) -> Generation:
+        _in_range(options.max_paragraphs, 3, 6, "max_paragraphs")
+        prompt = clean_text(options.custom_prompt, "custom_prompt", max_length=MAX_CUSTOM_PROMPT)
+        company = single_line(options.company_name, "company_name", MAX_COMPANY)
+        manager = person_name(options.hiring_manager_name, "hiring_manager_name")
+        outcome = await self._ranking.for_generation(user, job_id)
         job, profile = outcome.job, outcome.profile
         sample = await self._samples.active(user, "COVER_LETTER")
         warnings: list[str] = []
@@ -247,18 +224,18 @@ class GenerationService:
             company=brief.company,
             lexicon=self._lexicon,
         )
-        content_used = {
-            "experienceIds": [c.id for c in candidates if c.kind == "experience"],
-            "projectIds": [c.id for c in candidates if c.kind == "project"],
-            "experiencesCount": sum(c.kind == "experience" for c in candidates),
-            "projectsCount": sum(c.kind == "project" for c in candidates),
-            "skillsHighlighted": [s for s in report.matched_keywords if s in matched_skills],
-            "writingStyleApplied": sample is not None,
-            "sampleId": sample.id if sample else None,
-            "summaryIncluded": False,
-            "summaryEnhanced": False,
-            "enhancedItems": sum(bool(outcome.items[c.id].enhanced_description) for c in candidates),
-        }
+        content_used = ContentUsed(
+            experience_ids=tuple(c.id for c in candidates if c.kind == "experience"),
+            project_ids=tuple(c.id for c in candidates if c.kind == "project"),
+            experiences_count=sum(c.kind == "experience" for c in candidates),
+            projects_count=sum(c.kind == "project" for c in candidates),
+            skills_highlighted=tuple(s for s in report.matched_keywords if s in matched_skills),
+            writing_style_applied=sample is not None,
+            sample_id=sample.id if sample else None,
+            summary_included=False,
+            summary_enhanced=False,
+            enhanced_items=sum(bool(outcome.items[c.id].enhanced_description) for c in candidates),
+        )
         compiled = CompiledResume(text, paragraphs_markdown(text.strip()), [], set())
         return await self._store(
             user,
@@ -266,17 +243,12 @@ class GenerationService:
             "COVER_LETTER",
             compiled,
             report,
-            options={
-                "companyName": company,
-                "hiringManagerName": manager,
-                "maxParagraphs": options.max_paragraphs,
-                "customPrompt": prompt,
-                "format": "TEXT",
-            },
+            options=replace(options, company_name=company, hiring_manager_name=manager, custom_prompt=prompt),
             content_used=content_used,
             metadata=result.metadata,
             warnings=warnings + result.warnings,
-            extra_inputs={"sampleId": sample.id if sample else None, "company": brief.company},
+            sample_id=sample.id if sample else None,
+            company=brief.company,
         )
 
     async def get(self, user: User, generation_id: str) -> Generation:
@@ -288,7 +260,7 @@ class GenerationService:
         self, user: User, keys: Keyset, *, document_type: str | None, job_id: str | None
     ) -> Page[Generation]:
         if document_type is not None and document_type not in DOCUMENT_TYPES:
-            raise BadInput(f"documentType must be one of {', '.join(DOCUMENT_TYPES)}", field="documentType")
+            raise BadInput(f"document_type must be one of {', '.join(DOCUMENT_TYPES)}", field="document_type")
         if job_id is not None and not is_uuid(job_id):
             return Page.empty()  # no generation can name it
         async with self._sessions() as session:
@@ -308,9 +280,7 @@ class GenerationService:
     def _chosen(outcome: RankOutcome, kind: str, limit: int, terms: list[str]) -> list[Any]:
         """The top `limit` items of a kind in ranking order; items showing more of what the person's prompt
         names come before those showing less."""
-        ranked = [
-            (i["id"], i["score"]) for i in outcome.ranking.items if i["kind"] == kind and i["id"] in outcome.items
-        ]
+        ranked = [(i.id, i.score) for i in outcome.result.items if i.kind == kind and i.id in outcome.items]
 
         def named_first(entry: tuple[str, float]) -> tuple[int, float]:
             text = item_text(outcome.items[entry[0]])
@@ -324,16 +294,16 @@ class GenerationService:
         """The top three experiences and the top project, best first, with the text the resume would use."""
         picked: list[RankCandidate] = []
         quota = {"experience": 3, "project": 1}
-        for entry in outcome.ranking.items:
-            item = outcome.items.get(entry["id"])
-            if item is None or quota.get(entry["kind"], 0) == 0:
+        for entry in outcome.result.items:
+            item = outcome.items.get(entry.id)
+            if item is None or quota.get(entry.kind, 0) == 0:
                 continue
             title = f"{item.title} at {item.company}" if isinstance(item, Experience) else item.name
             text = item.enhanced_description or section_text(item)
             if not text.strip():
                 continue  # nothing to say about it: it does not go into the letter
-            quota[entry["kind"]] -= 1
-            picked.append(RankCandidate(item.id, entry["kind"], title, text, entry["score"], entry["matched"]))
+            quota[entry.kind] -= 1
+            picked.append(RankCandidate(item.id, entry.kind, title, text, entry.score, entry.matched))
         return picked
 
     @staticmethod
@@ -364,41 +334,41 @@ class GenerationService:
         compiled: CompiledResume,
         report: AtsReport,
         *,
-        options: dict[str, Any],
-        content_used: dict[str, Any],
+        options: ResumeOptions | LetterOptions,
+        content_used: ContentUsed,
         metadata: LLMMetadata,
         warnings: list[str],
-        extra_inputs: dict[str, Any],
+        prompt_terms: list[str] | None = None,
+        sample_id: str | None = None,
+        company: str | None = None,
     ) -> Generation:
         job: Job = outcome.job
+        inputs = GenerationInputs(
+            ranking_inputs_hash=outcome.ranking.inputs_hash,
+            ranking_cached=outcome.cached,
+            ranked_ids=tuple(i.id for i in outcome.result.items),
+            job_content_hash=job.content_hash,
+            profile_updated_at=outcome.profile.updated_at,
+            prompt_terms=tuple(prompt_terms or ()),
+            sample_id=sample_id,
+            company=company,
+        )
         generation = Generation(
             user_id=user.id,
             job_id=job.id,
             job_title=job.title,
-            company=extra_inputs.get("company") or job.company,
+            company=company or job.company,
             ranking_id=outcome.ranking.id,
             document_type=document_type,
             status="COMPLETED",
             content_text=compiled.text,
             content_markdown=compiled.markdown,
-            options=options,
-            inputs={
-                "rankingInputsHash": outcome.ranking.inputs_hash,
-                "rankingCached": outcome.cached,
-                "rankedIds": [i["id"] for i in outcome.ranking.items],
-                "jobContentHash": job.content_hash,
-                "profileUpdatedAt": str(outcome.profile.updated_at),
-                **extra_inputs,
-            },
-            content_used=content_used,
+            options=encode(options),
+            inputs=encode(inputs),
+            content_used=encode(content_used),
             ats_score=report.score,
-            ats_feedback={
-                "breakdown": report.breakdown,
-                "matchedKeywords": report.matched_keywords,
-                "missingKeywords": report.missing_keywords,
-                "notes": report.feedback,
-            },
-            llm_metadata=asdict(metadata),
+            ats_feedback=encode(AtsFeedback.from_report(report)),
+            llm_metadata=encode(metadata),
             warnings=warnings,
         )
         async with transaction(self._sessions) as session:

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import dataclass
 
 from domain import cpu
 from domain.ai.llm import LLMProvider
@@ -20,9 +19,9 @@ from domain.analyses import AnalysisService
 from domain.errors import KeywordExtractionFailed
 from domain.generations.text import ats_terms
 from domain.improvements import text
+from domain.improvements.results import ImprovementResult, ScoreParts
 from domain.improvements.text import JobTerms
 from domain.jobs import job_brief, keyword_weights
-from domain.matching import MatchReport
 from domain.skills import Lexicon
 from storage.jobs import Job
 from storage.resumes import Resume
@@ -47,11 +46,7 @@ Emit = Callable[[str], Awaitable[None]]
 class PipelineResult:
     original_score: float
     improved_score: float
-    result: dict[str, Any]  # what the API shows, as stored
-
-
-def _score_parts(report: MatchReport) -> dict[str, float]:
-    return {"percentage": report.percentage, **report.breakdown}
+    result: ImprovementResult
 
 
 def job_terms(job: Job) -> JobTerms:
@@ -79,11 +74,11 @@ async def run_pipeline(
     if not reading.has_keywords:
         raise KeywordExtractionFailed(
             "No keywords could be extracted from the resume: it names no skill or tool Tailor knows",
-            field="resumeId",
+            field="resume_id",
         )
     await emit("JOB_KEYWORDS")
     if not terms.has_keywords:
-        raise KeywordExtractionFailed("No keywords could be extracted from the job posting", field="jobId")
+        raise KeywordExtractionFailed("No keywords could be extracted from the job posting", field="job_id")
 
     await emit("SCORE_BEFORE")
     before = await analyses.resume_report(resume, job)
@@ -109,24 +104,24 @@ async def run_pipeline(
         lexicon,
         checker,
     )
-    after = await analyses.text_report(assembled.text, asdict(assembled.parsed), job)
+    after = await analyses.text_report(assembled.text, assembled.parsed, job)
 
     suggestions = text.keyword_suggestions(suggested.suggestions, before.missing_skills, brief)
     return PipelineResult(
         original_score=before.percentage,
         improved_score=after.percentage,
-        result={
-            "matchedKeywords": before.matched_skills,
-            "semanticKeywords": before.semantic_skills,
-            "missingKeywords": before.missing_skills,
-            "original": _score_parts(before),
-            "improved": _score_parts(after),
-            "originalAtsScore": reading.ats_score,
-            "improvedAtsScore": assembled.ats_score,
-            "suggestions": [asdict(s) for s in suggestions],
-            "improvedResumeText": assembled.text,
-            "diff": assembled.diff,
-            "warnings": assembled.warnings,
-            "llmMetadata": text.combined([suggested.metadata, *(r.metadata for r in assembled.rewrites)]),
-        },
+        result=ImprovementResult(
+            matched_keywords=before.matched_skills,
+            semantic_keywords=before.semantic_skills,
+            missing_keywords=before.missing_skills,
+            original=ScoreParts.from_report(before),
+            improved=ScoreParts.from_report(after),
+            original_ats_score=reading.ats_score,
+            improved_ats_score=assembled.ats_score,
+            suggestions=suggestions,
+            improved_resume_text=assembled.text,
+            diff=assembled.diff,
+            warnings=assembled.warnings,
+            llm_metadata=text.combined([suggested.metadata, *(r.metadata for r in assembled.rewrites)]),
+        ),
     )

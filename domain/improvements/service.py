@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from domain.ai.llm import LLMProvider
 from domain.ai.truthfulness import TruthChecker
 from domain.analyses import AnalysisService
-from domain.errors import DomainError, NotFound
+from domain.errors import DomainError, NextStep, NotFound
 from domain.improvements.events import (
     INTERRUPTED_MESSAGE,
     ORDER,
@@ -46,6 +46,7 @@ from domain.resumes import ResumeService
 from domain.skills import Lexicon
 from domain.validation import is_uuid
 from storage.accounts import User
+from storage.codec import encode
 from storage.db import transaction, utcnow
 from storage.improvements import (
     COMPLETED,
@@ -166,13 +167,13 @@ class ImprovementService:
         try:
             await self._resumes.get(user, resume_id)
         except NotFound as exc:
-            raise NotFound(exc.message, field="resumeId") from exc
-        raise NotFound(f"No such job: {job_id}", field="jobId")
+            raise NotFound(exc.message, field="resume_id") from exc
+        raise NotFound(f"No such job: {job_id}", field="job_id")
 
     async def get(self, user: User, resume_id: str, job_id: str) -> Improvement:
         _, _, stored = await self.lookup(user, resume_id, job_id)
         if stored is None:
-            raise NotFound("No improvement yet for this resume and job: run improveResume", field="jobId")
+            raise NotFound("No improvement yet for this resume and job", field="job_id", next_step=NextStep.IMPROVE)
         return stored
 
     async def latest_run(self, user: User, resume_id: str, job_id: str) -> ImprovementRun:
@@ -180,7 +181,7 @@ class ImprovementService:
         async with self._sessions() as session:
             run = await RunRepository(session).latest(user.id, resume.id, job.id)
         if run is None:
-            raise NotFound("This resume has not been improved for this job yet", field="jobId")
+            raise NotFound("This resume has not been improved for this job yet", field="job_id")
         return run
 
     async def page(self, user: User, keys: Keyset, *, resume_id: str | None, job_id: str | None) -> Page[Improvement]:
@@ -216,7 +217,7 @@ class ImprovementService:
             return kept
         async with self._sessions() as session:
             improvement = await owned_or_not_found(
-                ImprovementRepository(session), user, event.improvement_id, "jobId", message=DELETED_WITH_ITS_INPUTS
+                ImprovementRepository(session), user, event.improvement_id, "job_id", message=DELETED_WITH_ITS_INPUTS
             )
         self._keep(key, improvement)
         return improvement
@@ -395,7 +396,7 @@ class ImprovementService:
                 "inputs_hash": inputs_hash(resume, job),
                 "original_score": outcome.original_score,
                 "improved_score": outcome.improved_score,
-                "result": outcome.result,
+                "result": encode(outcome.result),
             }
             try:
                 async with transaction(self._sessions) as session:

@@ -8,13 +8,13 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, replace
-from typing import Any
 
 from domain.ai.llm import JobBrief, LLMMetadata, Suggestion, TextResult
 from domain.ai.truthfulness import TruthChecker
 from domain.ats import RESUME_SECTIONS, resume_report
 from domain.documents.resume_parsing import ParsedResume, ResumeSection, parse_resume, split_sections
 from domain.errors import JobParsingFailed, ResumeParsingFailed
+from domain.improvements.results import SectionDiff
 from domain.job_parsing import parse_job
 from domain.skills import Lexicon
 
@@ -85,21 +85,21 @@ def ats_score(text: str, parsed: ParsedResume, terms: JobTerms, lexicon: Lexicon
     return report.score
 
 
-def section_diff(before: ResumeSection, after: ResumeSection, notes: list[str]) -> dict[str, Any]:
+def section_diff(before: ResumeSection, after: ResumeSection, notes: list[str]) -> SectionDiff:
     """What changed, line by line: lines the improved text has that the original lacks (`added`) and
     the reverse (`removed`), each in its text's order, counted as multisets (linear, where a line
     diff's matching is quadratic on a long section)."""
     original, improved = _body(before), _body(after)
-    return {
-        "section": before.kind,
-        "heading": before.heading,
-        "original": original,
-        "improved": improved,
-        "changed": original != improved,
-        "added": _only_in(improved.splitlines(), original.splitlines()),
-        "removed": _only_in(original.splitlines(), improved.splitlines()),
-        "notes": notes,
-    }
+    return SectionDiff(
+        section=before.kind,
+        heading=before.heading,
+        original=original,
+        improved=improved,
+        changed=original != improved,
+        added=_only_in(improved.splitlines(), original.splitlines()),
+        removed=_only_in(original.splitlines(), improved.splitlines()),
+        notes=notes,
+    )
 
 
 def _only_in(lines: list[str], other: list[str]) -> list[str]:
@@ -144,16 +144,16 @@ def honest_notes(notes: list[str], job_skills: list[str], missing: list[str]) ->
     return kept
 
 
-def combined(metadata: list[LLMMetadata]) -> dict[str, Any]:
+def combined(metadata: list[LLMMetadata]) -> LLMMetadata:
     """One record for the several calls a run makes: tokens and latency summed."""
-    return {
-        "provider": metadata[0].provider,
-        "model": ", ".join(dict.fromkeys(m.model for m in metadata)),
-        "prompt_tokens": sum(m.prompt_tokens for m in metadata),
-        "completion_tokens": sum(m.completion_tokens for m in metadata),
-        "total_tokens": sum(m.total_tokens for m in metadata),
-        "latency_ms": round(sum(m.latency_ms for m in metadata), 3),
-    }
+    return LLMMetadata(
+        provider=metadata[0].provider,
+        model=", ".join(dict.fromkeys(m.model for m in metadata)),
+        prompt_tokens=sum(m.prompt_tokens for m in metadata),
+        completion_tokens=sum(m.completion_tokens for m in metadata),
+        total_tokens=sum(m.total_tokens for m in metadata),
+        latency_ms=round(sum(m.latency_ms for m in metadata), 3),
+    )
 
 
 def resume_facts_only(result: TextResult, resume_text: str, checker: TruthChecker) -> TextResult:
@@ -187,7 +187,7 @@ class Assembled:
     text: str
     parsed: ParsedResume
     ats_score: float
-    diff: list[dict[str, Any]]
+    diff: list[SectionDiff]
     warnings: list[str]
     rewrites: list[TextResult]
 
@@ -197,11 +197,11 @@ def read(resume_text: str, job: JobTerms, lexicon: Lexicon) -> Reading:
     try:
         parsed = parse_resume(resume_text, lexicon)
     except ResumeParsingFailed as exc:
-        raise ResumeParsingFailed(f"The resume could not be read: {exc.message}", field="resumeId") from exc
+        raise ResumeParsingFailed(f"The resume could not be read: {exc.message}", field="resume_id") from exc
     try:
         parse_job(job.raw_text, lexicon)
     except JobParsingFailed as exc:
-        raise JobParsingFailed(f"The job could not be read: {exc.message}", field="jobId") from exc
+        raise JobParsingFailed(f"The job could not be read: {exc.message}", field="job_id") from exc
     has_keywords = bool(lexicon.normalise([*parsed.skills, *lexicon.skills_in(resume_text)]))
     return Reading(parsed, split_sections(resume_text), has_keywords, ats_score(resume_text, parsed, job, lexicon))
 

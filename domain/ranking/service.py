@@ -4,7 +4,7 @@ while the inputs are unchanged; the formulas live in `domain.ranking.relevance`.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -12,15 +12,17 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from domain import cpu
 from domain.ai.embeddings import Embedder
 from domain.ai.llm import LLMMetadata, LLMProvider, RankCandidate
-from domain.errors import NotFound, PreconditionFailed
+from domain.errors import NextStep, NotFound, PreconditionFailed
 from domain.indexing import item_document, job_document
 from domain.jobs import JobService, job_brief, keyword_weights
 from domain.profiles import ProfileService
 from domain.ranking.relevance import emphasised, keyword_overlaps, recency, relevance
+from domain.ranking.results import RankedItem, RankingResult, ranking_result
 from domain.skills import Lexicon
 from domain.validation import MAX_CUSTOM_PROMPT, clean_text
 from domain.wording import rank_rationale
 from storage.accounts import User
+from storage.codec import encode
 from storage.db import transaction
 from storage.jobs import Job
 from storage.profiles import Experience, Profile
@@ -36,6 +38,7 @@ class RankOutcome:
     job: Job
     profile: Profile
     items: dict[str, Any]  # experiences and projects by id
+    result: RankingResult  # the ranking's stored results, read
 
 
 class RankingService:
@@ -61,7 +64,7 @@ class RankingService:
     async def rank(self, user: User, job_id: str, custom_prompt: str | None, force: bool) -> RankOutcome:
         """The stored ranking while the profile items, the job and the prompt are unchanged (unless
         `force`); else a fresh one, which the LLM may re-order and explain."""
-        prompt = clean_text(custom_prompt, "customPrompt", max_length=MAX_CUSTOM_PROMPT)
+        prompt = clean_text(custom_prompt, "custom_prompt", max_length=MAX_CUSTOM_PROMPT)
         return await self._ranked(user, job_id, prompt, force=force, any_prompt=False, use_llm=True)
 
     async def for_generation(self, user: User, job_id: str) -> RankOutcome:
@@ -91,7 +94,7 @@ class RankingService:
             async with self._sessions() as session:
                 cached = await RankingRepository(session).for_job(user.id, job.id)
             if cached is not None and cached.inputs_hash == inputs and (any_prompt or cached.custom_prompt == prompt):
-                return RankOutcome(cached, True, job, profile, by_id)
+                return RankOutcome(cached, True, job, profile, by_id, ranking_result(cached))
         weights = emphasised(keyword_weights(job), prompt, self._lexicon)
         vectors = await self._embedder.encode([job_document(job), *documents])
         job_vector, item_vectors = vectors[0], vectors[1:]
@@ -121,23 +124,25 @@ class RankingService:
             for term in candidate.matched:
                 if term in job.skills:
                     keyword_matches[term] = keyword_matches.get(term, 0) + 1
+        ranked = [RankedItem(c.id, c.kind, c.score, c.matched) for c in ordered]
+        stored = RankingResult(ranked, keyword_matches, metadata)
         values = {
             "inputs_hash": inputs,
             "custom_prompt": prompt,
-            "items": [{"id": c.id, "kind": c.kind, "score": c.score, "matched": c.matched} for c in ordered],
+            "items": encode(stored.items),
             "rationale": rationale,
-            "keyword_matches": keyword_matches,
-            "llm_metadata": asdict(metadata),
+            "keyword_matches": encode(stored.keyword_matches),
+            "llm_metadata": encode(stored.llm_metadata),
             "status": "COMPLETED",
         }
         async with transaction(self._sessions) as session:
             ranking = await RankingRepository(session).save(user.id, job.id, values)
-        return RankOutcome(ranking, False, job, profile, by_id)
+        return RankOutcome(ranking, False, job, profile, by_id, stored)
 
     async def get(self, user: User, job_id: str) -> Ranking:
         job = await self._jobs.get(user, job_id)
         async with self._sessions() as session:
             ranking = await RankingRepository(session).for_job(user.id, job.id)
         if ranking is None:
-            raise NotFound("This job has not been ranked yet: run rankContent", field="jobId")
+            raise NotFound("This job has not been ranked yet", field="job_id", next_step=NextStep.RANK)
         return ranking

@@ -11,9 +11,10 @@ from starlette.responses import Response
 from starlette.types import ASGIApp
 from strawberry.http.websocket_origin import normalize_origin
 
-from domain.settings import Environment, Settings
+from domain.settings import Environment
 from graph.errors import error_response
 from graph.http.uploads import PREFLIGHT_HEADERS
+from graph.server.settings import WebSettings
 
 # Pages a developer runs on this machine (Vite, webpack, Next: any port), allowed by default in development
 # when Tailor itself serves on loopback and TAILOR_CORS_ORIGINS is not set.
@@ -36,7 +37,7 @@ class OriginPolicy:
     """The configured origins, or, with none configured, the development ones when TAILOR_ENV is
     development and the server listens on loopback (production never gets a default)."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: WebSettings) -> None:
         self.origins = [o for o in (normalize_origin(origin) for origin in settings.cors_origins or []) if o]
         if "*" in (settings.cors_origins or []):
             self.origins.append("*")

@@ -26,7 +26,7 @@ from strawberry.types.unset import UnsetType
 
 from domain.errors import DomainError, ServiceUnavailable
 from graph.context import Context, Services
-from graph.errors import coded_error, error_response, log_outage, outage, unavailable_response
+from graph.errors import api_message, coded_error, error_response, log_outage, outage, unavailable_response
 from graph.http.cors import OriginPolicy, refusal
 from graph.http.media import (
     GRAPHQL_RESPONSE,
@@ -120,7 +120,7 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             for operation_id in list(self.operations):  # running subscriptions stop before the close
                 await self.cleanup_operation(operation_id)
             with suppress(Exception):  # the client may have gone already
-                await self.websocket.close(code=4403, reason=close_reason(exc.message))
+                await self.websocket.close(code=4403, reason=close_reason(api_message(exc)))
             return False
         except Exception as exc:  # noqa: BLE001 - e.g. the database is down: the operation reports it, coded
             if outage(exc) is not None:
@@ -182,7 +182,7 @@ class TailorGraphQL(GraphQL[Context, None]):
         except ServiceUnavailable as exc:
             response = unavailable_response(exc)
         except DomainError as exc:
-            response = error_response(400, exc.message, exc.code)
+            response = error_response(400, api_message(exc), exc.code)
         except BodyTooLarge:
             raise  # BodyLimitMiddleware answers 413
         except Exception as exc:  # noqa: BLE001 - last resort: a coded, logged error instead of a bare 500
@@ -282,5 +282,5 @@ class TailorGraphQL(GraphQL[Context, None]):
         try:
             user = await context.current_user()
         except DomainError as exc:
-            raise ConnectionRejectionError({"code": exc.code, "message": exc.message}) from exc
+            raise ConnectionRejectionError({"code": exc.code, "message": api_message(exc)}) from exc
         return {"userId": user.id if user else None}

@@ -51,6 +51,7 @@ from graph.logs import configure_logging
 from graph.persisted import PersistedQueries, QueryStore, load_trusted_documents
 from graph.personal_data import archive_endpoint
 from graph.schema import build_schema
+from graph.server.settings import WebSettings
 from storage import migrate
 from storage.blobs import BlobStore
 from storage.broker import MemoryBroker, RedisBroker
@@ -83,7 +84,7 @@ def _provider(settings: Settings) -> LLMProvider:
     return LocalProvider()
 
 
-def build_services(settings: Settings) -> Services:
+def build_services(settings: WebSettings) -> Services:
     """Everything long-lived, built once; nothing connects until first used."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
@@ -199,7 +200,7 @@ def build_services(settings: Settings) -> Services:
     )
 
 
-def persisted_queries(settings: Settings, redis: Redis | None) -> PersistedQueries:
+def persisted_queries(settings: WebSettings, redis: Redis | None) -> PersistedQueries:
     """APQ's store, shared by every worker through Redis when configured; trusted documents when listed."""
     store: QueryStore = (
         RedisQueryStore(
@@ -225,7 +226,7 @@ def health_checks(services: Services) -> dict[str, HealthCheck]:
 
 def serve_app() -> Starlette:
     """The factory `tailor serve` hands uvicorn: each worker process configures its own logging."""
-    settings = Settings()
+    settings = WebSettings()
     configure_logging(settings.log_level, settings.effective_log_format)
     if settings.workers > 1 and settings.redis_url is None:
         log.warning(
@@ -235,8 +236,8 @@ def serve_app() -> Starlette:
     return create_app(settings)
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
-    settings = settings or Settings()
+def create_app(settings: WebSettings | None = None) -> Starlette:
+    settings = settings or WebSettings()
     services = build_services(settings)
     origins = OriginPolicy(settings)
     graphql = TailorGraphQL(build_schema(settings, persisted_queries(settings, services.redis)), services, origins)

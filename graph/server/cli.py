@@ -18,14 +18,15 @@ from pydantic.fields import FieldInfo
 
 from domain.settings import Settings
 from graph.logs import configure_logging
+from graph.server.settings import WebSettings
 
 if TYPE_CHECKING:  # the services import the whole stack: commands load it only when they run
     from graph.context import Services
 
 
-def _settings() -> Settings:
+def _settings() -> WebSettings:
     try:
-        return Settings()
+        return WebSettings()
     except ValidationError as exc:
         problems = "; ".join(str(err["msg"]).removeprefix("Value error, ") for err in exc.errors())
         sys.exit(f"tailor: invalid settings: {problems}")
@@ -179,15 +180,30 @@ def export_schema(_: argparse.Namespace) -> None:
 SETTINGS_DOC_HEAD = """# Settings
 
 Every setting is an environment variable with the prefix `TAILOR_`, read once at start into one
-pydantic-settings object (`domain/settings.py`). Lists take `a,b` or a JSON array; `TAILOR_SCORE_WEIGHTS`
-takes a JSON object. A value that does not fit stops the server at start with a one-line message.
+pydantic-settings object. Lists take `a,b` or a JSON array; `TAILOR_SCORE_WEIGHTS` takes a JSON object. A
+value that does not fit stops the server at start with a one-line message.
 
-This page is generated from the settings class by `tailor settings-doc` (`make docs` writes it); a test
-fails when it is stale, so edit the descriptions in `domain/settings.py`, not here.
-
-| variable | type | default | description |
-|---|---|---|---|
+The settings live with the code that reads them: the server's web settings in `graph/server/settings.py`
+(`WebSettings`), the rest in `domain/settings.py` (`Settings`, which `WebSettings` extends). This page is
+generated from both classes by `tailor settings-doc` (`make docs` writes it); a test fails when it is
+stale, so edit the descriptions in those files, not here.
 """
+SETTINGS_TABLE_HEAD = "| variable | type | default | description |\n|---|---|---|---|\n"
+WEB_SECTIONS = {  # first field of each section → its heading, in the order the class declares them
+    "host": "Listening, processes and deadlines",
+    "cors_origins": "HTTP and websockets",
+    "introspection": "GraphQL documents and operations",
+    "log_level": "Logs",
+}
+DOMAIN_SECTIONS = {
+    "env": "Environment and database",
+    "jwt_secret": "Accounts",
+    "max_resume_chars": "Documents and worker processes",
+    "storage_quota_bytes": "Quotas and budgets",
+    "llm_provider": "AI",
+    "score_weights": "Scoring, matching and improvement runs",
+    "pdf_font_dir": "Fonts, the vector index and Redis",
+}
 
 
 def _type_name(annotation: Any) -> str:
@@ -232,19 +248,44 @@ def _default(field: FieldInfo) -> str:
     return f"`{value}`"
 
 
+def _row(name: str, field: FieldInfo) -> str:
+    alias = field.validation_alias
+    names = alias.choices if isinstance(alias, AliasChoices) else [f"TAILOR_{name.upper()}"]
+    variable = " or ".join(f"`{choice}`" for choice in names)
+    kind = _type_name(field.annotation)
+    if bounds := _bounds(field):
+        kind = f"{kind}, {bounds}"
+    cells = [variable, kind, _default(field), field.description or ""]
+    return "| " + " | ".join(cell.replace("|", "\\|").replace("\n", " ") for cell in cells) + " |\n"
+
+
+def _sections(fields: dict[str, FieldInfo], headings: dict[str, str]) -> str:
+    """One table per section, each starting at the field `headings` names; a heading naming no field, or
+    a first field without a heading, is a mistake in the code, not something to print."""
+    if unknown := set(headings) - set(fields):
+        raise ValueError(f"settings sections start at unknown fields: {', '.join(sorted(unknown))}")
+    if next(iter(fields)) not in headings:
+        raise ValueError(f"the first setting, {next(iter(fields))}, needs a section heading")
+    text = ""
+    for name, field in fields.items():
+        if name in headings:
+            text += f"\n### {headings[name]}\n\n{SETTINGS_TABLE_HEAD}"
+        text += _row(name, field)
+    return text
+
+
 def settings_markdown() -> str:
-    """docs/settings.md: one row per setting, from the settings class itself."""
-    rows = []
-    for name, field in Settings.model_fields.items():
-        alias = field.validation_alias
-        names = alias.choices if isinstance(alias, AliasChoices) else [f"TAILOR_{name.upper()}"]
-        variable = " or ".join(f"`{choice}`" for choice in names)
-        kind = _type_name(field.annotation)
-        if bounds := _bounds(field):
-            kind = f"{kind}, {bounds}"
-        cells = [variable, kind, _default(field), field.description or ""]
-        rows.append("| " + " | ".join(cell.replace("|", "\\|").replace("\n", " ") for cell in cells) + " |")
-    return SETTINGS_DOC_HEAD + "\n".join(rows) + "\n"
+    """docs/settings.md: one row per setting, from the settings classes themselves: the server's web
+    settings (those `WebSettings` adds), then the domain's."""
+    web = {name: field for name, field in WebSettings.model_fields.items() if name not in Settings.model_fields}
+    server = _sections(web, WEB_SECTIONS)
+    domain = _sections(dict(Settings.model_fields), DOMAIN_SECTIONS)
+    return (
+        f"{SETTINGS_DOC_HEAD}\n## The server (`graph/server/settings.py`)\n\nRead only by the HTTP edge: the "
+        f"composition root, the GraphQL view, its middleware and limits.\n{server}"
+        f"\n## The domain (`domain/settings.py`)\n\nRead by the services and storage (the composition root "
+        f"hands them the values).\n{domain}"
+    )
 
 
 def settings_doc(_: argparse.Namespace) -> None:

@@ -82,7 +82,7 @@ def test_resume_ats_parts_and_advice() -> None:
     assert report.matched_keywords == ["Python", "Airflow"] and report.missing_keywords == ["Apache Kafka"]
     assert report.breakdown["keywords"] == pytest.approx(100 * 1.8 / 2.7, abs=0.1)
     assert report.breakdown["sections"] == 100 and report.breakdown["quantified"] == 100
-    assert report.breakdown["actionVerbs"] == pytest.approx(100 * (2 / 3) / 0.8, abs=0.1)
+    assert report.breakdown["action_verbs"] == pytest.approx(100 * (2 / 3) / 0.8, abs=0.1)
     assert report.breakdown["length"] == 0  # far too short
     assert any("Apache Kafka" in note for note in report.feedback) and any("words" in n for n in report.feedback)
     assert 0 <= report.score <= 100

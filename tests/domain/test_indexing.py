@@ -14,7 +14,7 @@ from graph.context import Services
 from graph.server.app import build_services
 from storage.db import transaction
 from storage.outbox import OutboxRepository
-from tests.conftest import make_settings
+from tests.support.settings import make_settings
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "jobs"
 
@@ -109,7 +109,7 @@ async def test_a_failed_index_write_keeps_the_tasks(services: Services, monkeypa
 async def test_a_crash_before_indexing_heals_on_the_next_start(tmp_path: Path, database_url: str) -> None:
     from domain.jobs import JobInput
     from graph.server.app import create_app
-    from tests.conftest import running
+    from tests.support.servers import running
 
     settings = make_settings(tmp_path, database_url, index_worker=False)
     first = build_services(settings)

@@ -101,7 +101,7 @@ def test_nothing_recognisable_fails_and_says_what_was_missing() -> None:
         with pytest.raises(JobParsingFailed) as error:
             parse(text)
         assert "job title" in error.value.message and "skill" in error.value.message
-        assert error.value.field == "rawText"
+        assert error.value.field == "raw_text"
 
 
 @pytest.mark.parametrize(
@@ -150,7 +150,7 @@ def test_hostile_postings_parse_or_fail_cleanly(text: str) -> None:
     try:
         job = parse("Backend Engineer\n" + text)
     except JobParsingFailed as error:
-        assert error.field == "rawText"
+        assert error.field == "raw_text"
     else:
         assert job.title == "Backend Engineer"
 

@@ -19,28 +19,28 @@ def m(text: str) -> date:
 
 
 def test_parse_and_format() -> None:
-    assert parse_month("2021-03", "startMonth") == date(2021, 3, 1)
-    assert parse_month("  ", "startMonth") is None
+    assert parse_month("2021-03", "start_month") == date(2021, 3, 1)
+    assert parse_month("  ", "start_month") is None
     assert format_month(date(2021, 3, 1)) == "2021-03"
     for bad in ["2021-13", "2021-3", "March 2021", "1899-01", "2021-03-01", "21-03"]:
         with pytest.raises(BadInput) as error:
-            parse_month(bad, "startMonth")
-        assert error.value.field == "startMonth"
+            parse_month(bad, "start_month")
+        assert error.value.field == "start_month"
 
 
 def test_ranges() -> None:
     check_range(m("2020-01"), m("2020-01"), start_field="s", end_field="e", today=TODAY)
     check_range(m("2026-11"), None, start_field="s", end_field="e", today=TODAY)
     with pytest.raises(BadInput, match="future") as future:
-        check_range(m("2026-12"), None, start_field="startMonth", end_field="endMonth", today=TODAY)
-    assert future.value.field == "startMonth"
+        check_range(m("2026-12"), None, start_field="start_month", end_field="end_month", today=TODAY)
+    assert future.value.field == "start_month"
     with pytest.raises(BadInput, match="before") as backwards:
-        check_range(m("2021-05"), m("2021-04"), start_field="startMonth", end_field="endMonth", today=TODAY)
-    assert backwards.value.field == "endMonth"
+        check_range(m("2021-05"), m("2021-04"), start_field="start_month", end_field="end_month", today=TODAY)
+    assert backwards.value.field == "end_month"
     check_range(m("2024-09"), m("2030-06"), start_field="s", end_field="e", today=TODAY)  # expected graduation
     with pytest.raises(BadInput, match="years ahead") as far:
-        check_range(m("2020-01"), m("9999-12"), start_field="startMonth", end_field="endMonth", today=TODAY)
-    assert far.value.field == "endMonth"
+        check_range(m("2020-01"), m("9999-12"), start_field="start_month", end_field="end_month", today=TODAY)
+    assert far.value.field == "end_month"
 
 
 @pytest.mark.parametrize(

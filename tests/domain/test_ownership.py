@@ -40,8 +40,8 @@ async def test_the_owners_row_is_returned() -> None:
 async def test_a_malformed_id_is_not_found_without_a_read(bad: str) -> None:
     rows = Rows()
     with pytest.raises(NotFound) as raised:
-        await owned_or_not_found(rows, ADA, bad, "resumeId", message="No such resume")
-    assert (raised.value.message, raised.value.field, rows.reads) == ("No such resume", "resumeId", [])
+        await owned_or_not_found(rows, ADA, bad, "resume_id", message="No such resume")
+    assert (raised.value.message, raised.value.field, rows.reads) == ("No such resume", "resume_id", [])
 
 
 async def test_someone_elses_row_reads_as_missing() -> None:

@@ -11,7 +11,10 @@ from sqlalchemy import func, select
 
 from domain.security import Tokens
 from storage.accounts import User
-from tests.conftest import REGISTER, TEST_SECRET, GraphQL, error_codes, register
+from tests.support.client import GraphQL, error_codes
+from tests.support.operations import REGISTER
+from tests.support.people import register
+from tests.support.settings import TEST_SECRET
 
 LOGIN = """
 mutation Login($email: String!, $password: String!) {
@@ -116,7 +119,8 @@ async def test_concurrent_guesses_cannot_outrun_the_limit(gql: GraphQL, settings
 
 async def test_registrations_per_address_are_limited(tmp_path, database_url) -> None:  # type: ignore[no-untyped-def]
     from graph.server.app import create_app
-    from tests.conftest import http_client, make_settings, running
+    from tests.support.servers import http_client, running
+    from tests.support.settings import make_settings
 
     settings = make_settings(tmp_path, database_url, register_max_per_window=3)
     async with running(create_app(settings)) as app, http_client(app) as client:
@@ -175,7 +179,9 @@ async def test_login_throttle_is_shared_through_redis(tmp_path, database_url) ->
     import secrets
 
     from graph.server.app import create_app
-    from tests.conftest import REDIS_URL, http_client, make_settings, running
+    from tests.support.databases import REDIS_URL
+    from tests.support.servers import http_client, running
+    from tests.support.settings import make_settings
 
     prefix = f"tailor-test:{secrets.token_hex(6)}:"  # this run's keys only
     settings = make_settings(tmp_path, database_url, redis_url=REDIS_URL, login_max_attempts=4, redis_key_prefix=prefix)

@@ -8,22 +8,17 @@ place fails it, so its owner check gets looked at."""
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from graphql import (
-    GraphQLEnumType,
     GraphQLField,
-    GraphQLInputObjectType,
-    GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLSchema,
     Undefined,
-    build_schema,
     get_named_type,
 )
 from sqlalchemy import func, select
@@ -31,28 +26,17 @@ from starlette.applications import Starlette
 
 from graph.server.app import create_app
 from storage.models import metadata
-from tests.conftest import GraphQL, live_server, make_settings, register
-from tests.graph.test_feedback import SUBMIT, subjects, submit
-from tests.graph.test_improvements import collect, socket
-from tests.graph.test_samples import LETTER
-from tests.graph.test_samples import upload as upload_sample
-
-SCHEMA = build_schema((Path(__file__).resolve().parents[2] / "schema.graphql").read_text())
-KIND_IN_FIELD = re.compile(r"(job|resume|sample|generation|experience|project|skill|education|certification)", re.I)
-KIND_OF_ARG = {"jobId": "job", "jobIds": "job", "resumeId": "resume", "sampleId": "sample", "subjectId": "generation"}
-VALUES = {"startMonth": "2020-01", "endMonth": "2021-01", "issuedMonth": "2021-01", "rawText": "Title: Engineer\n- Go"}
-PROFILE = """{ profile { experiences { id } projects { id } skills { id } education { id } certifications { id } } }"""
-
-
-def _takes_id(type_: Any, depth: int = 0) -> bool:
-    named = get_named_type(type_)
-    if named.name == "ID":
-        return True
-    return (
-        isinstance(named, GraphQLInputObjectType)
-        and depth < 3
-        and any(_takes_id(f.type, depth + 1) for f in named.fields.values())
-    )
+from tests.support.client import GraphQL
+from tests.support.improvements import collect
+from tests.support.operations import PROFILE_IDS, SUBMIT, submit
+from tests.support.people import register, subjects
+from tests.support.schema import SCHEMA, literal
+from tests.support.schema import takes_id as _takes_id
+from tests.support.servers import live_server
+from tests.support.settings import make_settings
+from tests.support.texts import LETTER
+from tests.support.uploads import upload_sample
+from tests.support.websockets import socket
 
 
 def operations(schema: GraphQLSchema) -> list[tuple[str, str, GraphQLField]]:
@@ -62,45 +46,6 @@ def operations(schema: GraphQLSchema) -> list[tuple[str, str, GraphQLField]]:
             if any(_takes_id(arg.type) for arg in field.args.values()):
                 found.append((root, name, field))
     return found
-
-
-def id_kind(field_name: str, arg_name: str) -> str:
-    if arg_name in KIND_OF_ARG:
-        return KIND_OF_ARG[arg_name]
-    if arg_name in ("id", "ids"):
-        match = KIND_IN_FIELD.search(field_name)
-        if match:
-            return match.group(1).lower()
-    raise AssertionError(f"{field_name}: the matrix does not know what kind of id `{arg_name}` is; teach it")
-
-
-def literal(type_: Any, name: str, field_name: str, ids: dict[str, str], *, required_only: bool = True) -> Any:
-    """A GraphQL literal for an argument: the first user's id for ids, plausible values for the rest."""
-    nullable = not isinstance(type_, GraphQLNonNull)
-    inner = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
-    if isinstance(inner, GraphQLList):
-        item = literal(inner.of_type, name, field_name, ids, required_only=required_only)
-        return None if item is None else f"[{item}]"
-    named = get_named_type(inner)
-    if named.name == "ID":
-        return json.dumps(ids[id_kind(field_name, name)])
-    if nullable and required_only:
-        return None
-    if isinstance(named, GraphQLInputObjectType):
-        parts = []
-        for key, sub in named.fields.items():
-            needed = isinstance(sub.type, GraphQLNonNull) and sub.default_value is Undefined or _takes_id(sub.type)
-            if not needed:
-                continue
-            value = literal(sub.type, key, field_name, ids, required_only=False)
-            if value is not None:
-                parts.append(f"{key}: {value}")
-        return "{" + ", ".join(parts) + "}"
-    if isinstance(named, GraphQLEnumType):
-        return next(iter(named.values))
-    if name in VALUES:
-        return json.dumps(VALUES[name])
-    return {"String": '"Sample text"', "Int": "5", "Float": "3.5", "Boolean": "false"}.get(named.name, '"x"')
 
 
 def operation(root: str, name: str, field: GraphQLField, ids: dict[str, str]) -> tuple[str, bool]:
@@ -151,7 +96,7 @@ async def test_no_id_of_one_user_reaches_another_or_anyone_anonymous(tmp_path: P
         sample = await upload_sample(maya, LETTER.encode())
         feedback = (await maya(SUBMIT, submit("GENERATION", subject_ids["GENERATION"], 4)))["data"]
         assert feedback["submitFeedback"]["id"]
-        profile = (await maya(PROFILE))["data"]["profile"]
+        profile = (await maya(PROFILE_IDS))["data"]["profile"]
         resumes = (await maya("{ resumes { edges { node { id } } } }"))["data"]["resumes"]["edges"]
         ids = {
             "job": job_id,

@@ -18,8 +18,11 @@ from domain.documents.extract import DEFAULT_MAX_CHARS, READERS, Extracted, extr
 from domain.jobs import MAX_RAW_TEXT
 from domain.settings import Settings
 from graph.server.app import create_app
-from tests.conftest import GraphQL, error_codes, http_client, make_settings, register, running
-from tests.documents import make_docx, make_pdf, text_bomb_pdf
+from tests.support.client import GraphQL, error_codes
+from tests.support.documents import make_docx, make_pdf, text_bomb_pdf
+from tests.support.people import register
+from tests.support.servers import http_client, running
+from tests.support.settings import make_settings
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 MAYA = (FIXTURES / "resumes" / "maya_chen.txt").read_text()

@@ -16,7 +16,10 @@ from domain.budgets import Budgets, BudgetSettings, Limit, Operation
 from domain.errors import RateLimited
 from graph.server.app import create_app
 from storage.counters import MemoryCounters
-from tests.conftest import GraphQL, error_codes, http_client, make_settings, register, running
+from tests.support.client import GraphQL, error_codes
+from tests.support.people import register
+from tests.support.servers import http_client, running
+from tests.support.settings import make_settings
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 MAYA = (FIXTURES / "resumes" / "maya_chen.txt").read_bytes()

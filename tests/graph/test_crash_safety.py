@@ -13,11 +13,10 @@ from typing import Any
 import httpx
 
 from storage.vectors import VectorIndex
-from tests.conftest import GraphQL
-from tests.graph.test_generations import RESUME
-from tests.graph.test_improvement_processes import serve
-from tests.graph.test_improvements import UPLOAD, WEAK_RESUME
-from tests.graph.test_ranking import FIXTURES
+from tests.support.cli import serve
+from tests.support.client import GraphQL
+from tests.support.operations import RESUME, UPLOAD
+from tests.support.texts import FIXTURES, WEAK_RESUME
 
 JOB = (FIXTURES / "jobs" / "senior_backend_python.txt").read_text()
 

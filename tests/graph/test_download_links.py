@@ -6,34 +6,19 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 from starlette.applications import Starlette
 
 from graph.server.app import create_app
-from tests.conftest import GraphQL, error_codes, http_client, make_settings, register, running
-from tests.graph.test_generations import DATA_ENGINEER
+from tests.support.client import GraphQL, error_codes
+from tests.support.operations import SIGNED_RESUME
+from tests.support.people import PASSWORD, person_with_resume
+from tests.support.servers import http_client, running
+from tests.support.settings import make_settings
 
-PASSWORD = "correct horse"
-RESUME = """mutation ($job: ID!) { generateResume(input: {jobId: $job}) {
-  id text downloads { txt md docx pdf } signedDownloads { txt md docx pdf expiresAt }
-} }"""
 SIGNED = "query ($id: ID!) { generation(id: $id) { signedDownloads { pdf txt expiresAt } } }"
-
-
-async def person_with_resume(gql: GraphQL, email: str) -> tuple[GraphQL, dict[str, Any]]:
-    person = gql.as_user((await register(gql, email, PASSWORD))["token"])
-    await person('mutation { updateProfile(input: {fullName: "Ada Lovelace"}) { id } }')
-    await person(
-        "mutation ($input: ExperienceInput!) { addExperience(input: $input) { id } }",
-        {"input": {"title": "Data Engineer", "company": "Analytical", "startMonth": "2020-01", "description": "Built"}},
-    )
-    created = await person("mutation ($t: String!) { createJob(input: {rawText: $t}) { id } }", {"t": DATA_ENGINEER})
-    body = await person(RESUME, {"job": created["data"]["createJob"]["id"]})
-    assert "errors" not in body, body
-    return person, body["data"]["generateResume"]
 
 
 def token_of(link: str) -> str:
@@ -85,7 +70,7 @@ async def test_a_link_opens_its_one_file_for_its_one_person(gql: GraphQL, app: S
     generation = resume["id"]
     assert refused(await gql.client.get(f"/generations/{generation}.txt?token={pdf_token}")) == "UNAUTHENTICATED"
     assert refused(await gql.client.get(f"/generations/{generation}.docx?token={pdf_token}")) == "UNAUTHENTICATED"
-    other = (await ada(RESUME, {"job": await first_job(ada)}))["data"]["generateResume"]
+    other = (await ada(SIGNED_RESUME, {"job": await first_job(ada)}))["data"]["generateResume"]
     assert refused(await gql.client.get(f"/generations/{other['id']}.pdf?token={pdf_token}")) == "UNAUTHENTICATED"
 
     bob, bobs = await person_with_resume(gql, "bob@example.com")

@@ -8,16 +8,15 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 
 from graph.server.app import create_app
-from tests.conftest import GraphQL, error_codes, http_client, live_server, make_settings, register, running
-from tests.domain.ai.test_providers import Stub
-from tests.graph.test_samples import LETTER, upload
+from tests.support.client import GraphQL, error_codes
+from tests.support.llm_stub import Stub
+from tests.support.operations import ENHANCE
+from tests.support.people import register
+from tests.support.servers import http_client, live_server, running
+from tests.support.settings import make_settings
+from tests.support.texts import LETTER
+from tests.support.uploads import upload_sample as upload
 
-ENHANCE = """mutation ($input: EnhanceProfileInput) {
-  enhanceProfile(input: $input) {
-    sectionsRequested sectionsEnhanced successRate sampleId warnings
-    writingStyleUsed { tone formality } llmMetadata { provider model totalTokens latencyMs }
-  }
-}"""
 PROFILE = """{ profile { summary enhancedSummary
   experiences { id description enhancedDescription } projects { description enhancedDescription } } }"""
 

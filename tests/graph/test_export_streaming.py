@@ -18,7 +18,10 @@ from graph.server.app import create_app
 from storage.blobs import content_hash
 from storage.db import transaction
 from storage.resumes import Resume, ResumeRepository
-from tests.conftest import GraphQL, http_client, make_settings, register, running
+from tests.support.client import GraphQL
+from tests.support.people import register
+from tests.support.servers import http_client, running
+from tests.support.settings import make_settings
 
 EXPORT = "mutation { exportMyData { url } }"
 BLOB_BYTES = 3 * 1024 * 1024

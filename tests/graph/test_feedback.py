@@ -9,7 +9,6 @@ import json
 import tracemalloc
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -18,16 +17,13 @@ from starlette.applications import Starlette
 from graph.server.app import create_app
 from storage.db import transaction
 from storage.feedback import Feedback
-from tests.conftest import GraphQL, error_codes, live_server, make_settings, register
-from tests.graph.test_generations import RESUME
-from tests.graph.test_improvements import MUTATE as IMPROVE
-from tests.graph.test_improvements import UPLOAD, WEAK_RESUME
-from tests.graph.test_matching import MATCH
-from tests.graph.test_ranking import RANK, job, person_with_profile
+from tests.support.client import GraphQL, error_codes
+from tests.support.operations import MATCH, SUBMIT, UPLOAD, submit
+from tests.support.people import register, subjects
+from tests.support.servers import live_server
+from tests.support.settings import make_settings
+from tests.support.texts import JOB_TEXT, WEAK_RESUME
 
-SUBMIT = """mutation ($input: SubmitFeedbackInput!) {
-  submitFeedback(input: $input) {
-    id subjectType subjectId jobId rating comment query response createdAt job { id } } }"""
 STATS = """{ feedbackStats { total averageRating distribution { rating count }
   bySubjectType { subjectType count averageRating } last30Days { day count averageRating } } }"""
 LIST = """query ($type: FeedbackSubject, $min: Int, $first: Int, $after: String) {
@@ -37,26 +33,6 @@ SIMILAR = """query ($q: String!, $limit: Int) { similarFeedback(query: $q, limit
   similarity feedback { id comment } } }"""
 QUALITY = """query ($min: Int, $limit: Int) { highQualityFeedback(minRating: $min, limit: $limit) {
   rating query response jobDescription sourceText sourceKind context feedback { id subjectType } } }"""
-JOB_TEXT = (Path(__file__).resolve().parents[1] / "fixtures" / "jobs" / "senior_backend_python.txt").read_text()
-
-
-async def subjects(gql: GraphQL) -> tuple[GraphQL, str, dict[str, str]]:
-    """Maya with one of each subject for the backend job: (her client, the job id, subject type → id)."""
-    maya = await person_with_profile(gql)
-    job_id = await job(maya, "senior_backend_python")
-    rank_with_id = RANK.replace("jobId cached", "id jobId cached")
-    ranking = (await maya(rank_with_id, {"input": {"jobId": job_id}}))["data"]["rankContent"]["id"]
-    generation = (await maya(RESUME, {"input": {"jobId": job_id}}))["data"]["generateResume"]["id"]
-    uploaded = (await maya.upload(UPLOAD, {}, WEAK_RESUME.encode(), "weak.txt")).json()
-    resume_id = uploaded["data"]["uploadResume"]["resume"]["id"]
-    analysis = (await maya(MATCH, {"resume": resume_id, "job": job_id}))["data"]["match"]["id"]
-    improvement = (await maya(IMPROVE, {"r": resume_id, "j": job_id}))["data"]["improveResume"]["id"]
-    ids = {"GENERATION": generation, "RANKING": ranking, "ANALYSIS": analysis, "IMPROVEMENT": improvement}
-    return maya, job_id, ids
-
-
-def submit(subject_type: str, subject_id: str, rating: Any, **extra: Any) -> dict[str, Any]:
-    return {"input": {"subjectType": subject_type, "subjectId": subject_id, "rating": rating, **extra}}
 
 
 async def test_feedback_on_each_subject_with_stats_list_and_training_samples(gql: GraphQL) -> None:

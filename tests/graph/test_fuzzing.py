@@ -21,7 +21,7 @@ from hypothesis_graphql import strategies as gql_st
 
 from domain.errors import ERROR_CODES
 from graph.server.app import create_app
-from tests.conftest import make_settings
+from tests.support.settings import make_settings
 
 SCHEMA = build_schema((Path(__file__).resolve().parents[2] / "schema.graphql").read_text())
 EXAMPLES = int(os.environ.get("TAILOR_FUZZ_EXAMPLES", "60"))

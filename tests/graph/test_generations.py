@@ -16,26 +16,16 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 
 from graph.server.app import create_app
-from tests.conftest import GraphQL, error_codes, http_client, live_server, make_settings, register, running
-from tests.conftest import statements as recorded
-from tests.domain.ai.test_providers import Stub
-from tests.graph.test_enhancement import ENHANCE
-from tests.graph.test_ranking import RANK, job, person_with_profile
-from tests.graph.test_samples import LETTER, upload
+from tests.support.client import GraphQL, error_codes
+from tests.support.llm_stub import Stub
+from tests.support.operations import ENHANCE, LETTER_MUTATION, RANK, RESUME
+from tests.support.people import job, person_with_profile, register
+from tests.support.servers import http_client, live_server, running
+from tests.support.settings import make_settings
+from tests.support.statements import statements as recorded
+from tests.support.texts import DATA_ENGINEER, LETTER
+from tests.support.uploads import upload_sample as upload
 
-GENERATION = """
-  id documentType status jobId jobTitle company text markdown content atsScore warnings createdAt
-  atsFeedback { parts { name score weight } matchedKeywords missingKeywords notes }
-  contentUsed { experienceIds projectIds experiencesCount projectsCount skillsCount educationCount
-                summaryIncluded summaryEnhanced enhancedItems skillsHighlighted writingStyleApplied sampleId }
-  options { maxExperiences maxProjects includeSummary companyName hiringManagerName maxParagraphs format }
-  llmMetadata { provider model totalTokens }
-  downloads { txt md docx pdf }
-"""
-RESUME = f"mutation ($input: GenerateResumeInput!) {{ generateResume(input: $input) {{ {GENERATION} }} }}"
-LETTER_MUTATION = (
-    f"mutation ($input: GenerateCoverLetterInput!) {{ generateCoverLetter(input: $input) {{ {GENERATION} }} }}"
-)
 HISTORY = """query ($type: DocumentType, $job: ID, $first: Int, $after: String) {
   generations(documentType: $type, jobId: $job, first: $first, after: $after) {
     totalCount pageInfo { hasNextPage endCursor }
@@ -279,7 +269,6 @@ async def test_history_reads_in_constant_statements(gql: GraphQL, app: Any, rows
     assert len(selects) == 4, selects  # the caller, the count, the page, the jobs
 
 
-DATA_ENGINEER = (Path(__file__).resolve().parents[1] / "fixtures" / "jobs" / "data_engineer.txt").read_text()
 NUMBERS = re.compile(r"\d+(?:[.,]\d+)*")
 
 

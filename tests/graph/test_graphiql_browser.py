@@ -28,8 +28,13 @@ from domain.ai.embeddings import load_model
 from graph import ide
 from graph.ide import missing_assets
 from graph.server.app import create_app
-from tests.conftest import GraphQL, http_client, live_server, make_settings, register, running
-from tests.graph.test_improvements import CREATE_JOB, JOB_TEXT, STAGES, UPLOAD, WEAK_RESUME
+from tests.support.client import GraphQL
+from tests.support.improvements import STAGES
+from tests.support.operations import CREATE_JOB, UPLOAD
+from tests.support.people import register
+from tests.support.servers import http_client, live_server, running
+from tests.support.settings import make_settings
+from tests.support.texts import JOB_TEXT, WEAK_RESUME
 
 CHROMIUM = os.environ.get("TAILOR_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [

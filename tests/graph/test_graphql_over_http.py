@@ -15,7 +15,10 @@ from graphql import get_introspection_query
 from graph.persisted import MAX_STORED_CHARS, TrustedDocumentsError, load_trusted_documents
 from graph.schema import build_schema
 from graph.server.app import create_app
-from tests.conftest import GraphQL, error_codes, http_client, make_settings, register, running
+from tests.support.client import GraphQL, error_codes
+from tests.support.people import register
+from tests.support.servers import http_client, running
+from tests.support.settings import make_settings
 
 SQLITE = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 

@@ -15,13 +15,16 @@ from graphql import GraphQLField, GraphQLInputObjectType, GraphQLNonNull, get_na
 
 from domain.errors import ERROR_CODES
 from graph.server.app import create_app
-from tests.conftest import GraphQL, live_server, make_settings
-from tests.graph.test_authorization_matrix import PROFILE, SCHEMA, literal
-from tests.graph.test_feedback import subjects
-from tests.graph.test_improvements import MUTATE as IMPROVE
-from tests.graph.test_improvements import UPLOAD, WEAK_RESUME, Model, groq_settings, groq_stub, person
-from tests.graph.test_samples import LETTER
-from tests.graph.test_samples import upload as upload_sample
+from tests.support.client import GraphQL
+from tests.support.improvements import MUTATE as IMPROVE
+from tests.support.llm_stub import Model, groq_settings, groq_stub
+from tests.support.operations import PROFILE_IDS, UPLOAD
+from tests.support.people import person, subjects
+from tests.support.schema import SCHEMA, literal
+from tests.support.servers import live_server
+from tests.support.settings import make_settings
+from tests.support.texts import LETTER, WEAK_RESUME
+from tests.support.uploads import upload_sample
 
 HOSTILE = {
     "nul": "before\x00after",
@@ -79,7 +82,7 @@ def mutation_with(name: str, field: GraphQLField, path: list[str], type_name: st
 async def test_hostile_text_in_every_text_input(gql: GraphQL, client: httpx.AsyncClient) -> None:
     maya, job_id, subject_ids = await subjects(gql)
     sample = (await upload_sample(maya, LETTER.encode()))["data"]["uploadSample"]["id"]
-    profile = (await maya(PROFILE))["data"]["profile"]
+    profile = (await maya(PROFILE_IDS))["data"]["profile"]
     resumes = (await maya("{ resumes { edges { node { id } } } }"))["data"]["resumes"]["edges"]
     ids = {
         "job": job_id,
@@ -106,7 +109,11 @@ async def test_hostile_text_in_every_text_input(gql: GraphQL, client: httpx.Asyn
                 assert codes, (name, path)  # never accepted: past every text limit or the body limit
             answered[f"{name}.{'.'.join(path)}"] = answered.get(f"{name}.{'.'.join(path)}", 0) + 1
     # Whatever was stored reads back cleanly.
-    for read in (PROFILE, "{ jobs { totalCount edges { node { title rawText } } } }", "{ feedbackStats { total } }"):
+    for read in (
+        PROFILE_IDS,
+        "{ jobs { totalCount edges { node { title rawText } } } }",
+        "{ feedbackStats { total } }",
+    ):
         assert "errors" not in await maya(read), read
     assert len(answered) == len(targets)
 

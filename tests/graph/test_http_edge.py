@@ -14,7 +14,10 @@ from graphql import build_client_schema, get_introspection_query
 
 from domain.errors import ERROR_CODES
 from graph.server.app import create_app
-from tests.conftest import GraphQL, error_codes, http_client, make_settings, register, running
+from tests.support.client import GraphQL, error_codes
+from tests.support.people import register
+from tests.support.servers import http_client, running
+from tests.support.settings import make_settings
 
 JSON = {"content-type": "application/json"}
 STANDARD_OPTIONS = [
@@ -314,7 +317,7 @@ async def test_healthz_checks_the_database(client: httpx.AsyncClient, app: Any) 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 async def test_healthz_checks_redis_when_configured(tmp_path: Path, database_url: str) -> None:
-    from tests.conftest import REDIS_URL
+    from tests.support.databases import REDIS_URL
 
     for redis_url, expected in [(REDIS_URL, 200), ("redis://127.0.0.1:1/0", 503)]:
         app = create_app(make_settings(tmp_path, database_url, redis_url=redis_url))

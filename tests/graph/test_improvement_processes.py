@@ -5,10 +5,9 @@ PostgreSQL and Redis keep one run per pair and stream every event to subscribers
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
-import subprocess
-import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -18,49 +17,43 @@ from typing import Any
 
 import httpx
 import pytest
+from redis.asyncio import Redis
 
-from tests.conftest import REDIS_URL, TEST_SECRET, GraphQL, free_port
-from tests.graph.test_improvements import (
-    MUTATE,
-    RUN,
-    STAGES,
-    STORED,
-    Model,
-    check_run,
-    collect,
-    groq_stub,
-    person,
-    socket,
-    subscribe,
-)
-from tests.test_cli import TAILOR, cli_env
+from tests.support.cli import serve
+from tests.support.client import GraphQL
+from tests.support.databases import REDIS_URL
+from tests.support.improvements import MUTATE, RUN, STAGES, STORED, check_run, collect, subscribe
+from tests.support.llm_stub import Model, groq_stub
+from tests.support.people import person
+from tests.support.waiting import wait_until
+from tests.support.websockets import socket
 
 
 @asynccontextmanager
-async def serve(tmp_path: Path, name: str, **env: str) -> AsyncIterator[tuple[subprocess.Popen[str], str]]:
-    """`tailor serve` in its own process on a free port, its output in a file; yields (process, host:port)."""
-    port = free_port()
-    log = (tmp_path / f"{name}.log").open("a")  # noqa: SIM115 - closed below, after the process
-    environment = cli_env(tmp_path / name, TAILOR_PORT=str(port), TAILOR_JWT_SECRET=TEST_SECRET, **env)
-    proc = subprocess.Popen([*TAILOR, "serve"], env=environment, stdout=log, stderr=subprocess.STDOUT, text=True)
-    address = f"127.0.0.1:{port}"
+async def reads_of(prefix: str) -> AsyncIterator[list[str]]:
+    """The keys starting with `prefix` that Redis is asked to GET while the block runs (seen through
+    MONITOR, so whichever process asks). A caller that joins a run reads the run's latest event first
+    (`<key prefix>last:<channel>`) once it listens: each such GET is one more follower of the run."""
+    client = Redis.from_url(REDIS_URL)
+    seen: list[str] = []
     try:
-        async with httpx.AsyncClient(base_url=f"http://{address}", timeout=60) as client:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    if (await client.get("/healthz")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert time.monotonic() < deadline and proc.poll() is None, (tmp_path / f"{name}.log").read_text()
-                await asyncio.sleep(0.1)
-        yield proc, address
+        async with client.monitor() as monitor:
+
+            async def read() -> None:
+                async for command in monitor.listen():
+                    words = command["command"].split(" ")
+                    if len(words) == 2 and words[0].upper() == "GET" and words[1].startswith(prefix):
+                        seen.append(words[1])
+
+            reader = asyncio.create_task(read())
+            try:
+                yield seen
+            finally:
+                reader.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await reader
     finally:
-        if proc.poll() is None:
-            proc.terminate()
-            proc.wait(timeout=30)
-        log.close()
+        await client.aclose()
 
 
 def groq_env(base_url: str) -> dict[str, str]:
@@ -98,12 +91,14 @@ async def test_a_killed_process_leaves_no_half_written_improvement(tmp_path: Pat
 @pytest.mark.parametrize("backend", ["postgres"], indirect=True)
 async def test_two_processes_share_runs_through_redis_and_postgresql(tmp_path: Path, database_url: str) -> None:
     model = Model(hold=asyncio.Event())  # runs wait at their first model call until released
+    key_prefix = f"test-{uuid.uuid4().hex}:"
+    latest_event = f"{key_prefix}last:"  # the key a joiner reads its first event from, per pair
     async with groq_stub(model) as base_url:
         shared = {
             **groq_env(base_url),
             "TAILOR_DATABASE_URL": database_url,
             "TAILOR_REDIS_URL": REDIS_URL,
-            "TAILOR_REDIS_KEY_PREFIX": f"test-{uuid.uuid4().hex}:",
+            "TAILOR_REDIS_KEY_PREFIX": key_prefix,
         }
         async with serve(tmp_path, "a", **shared) as (_, a), serve(tmp_path, "b", **shared) as (_, b):
             async with (
@@ -115,9 +110,11 @@ async def test_two_processes_share_runs_through_redis_and_postgresql(tmp_path: P
                 async with socket(a, sam.token) as ws_a, socket(b, sam.token) as ws_b:
                     await subscribe(ws_a, sam.pair())
                     started, _ = await collect(ws_a, until="SUGGEST")
-                    await subscribe(ws_b, sam.pair())
-                    mutation = asyncio.create_task(sam_on_b(MUTATE, sam.pair(again=True)))
-                    await asyncio.sleep(1.5)  # B's subscriber and mutation join while the run waits
+                    async with reads_of(latest_event) as joiners:
+                        await subscribe(ws_b, sam.pair())
+                        mutation = asyncio.create_task(sam_on_b(MUTATE, sam.pair(again=True)))
+                        # B's subscriber and mutation join while the run waits: each reads its latest event.
+                        await wait_until(lambda: len(joiners) >= 2, 30, what="B's subscriber and mutation to join")
                     model.hold.set()
                     on_b_events, errors = await collect(ws_b)
                     rest, _ = await collect(ws_a)
@@ -133,8 +130,10 @@ async def test_two_processes_share_runs_through_redis_and_postgresql(tmp_path: P
                 # Both processes asked at once: still one run.
                 model.prompts.clear()
                 model.hold = asyncio.Event()
-                both = asyncio.gather(sam.gql(MUTATE, sam.pair(again=True)), sam_on_b(MUTATE, sam.pair(again=True)))
-                await asyncio.sleep(1.5)
+                async with reads_of(latest_event) as joiners:
+                    both = asyncio.gather(sam.gql(MUTATE, sam.pair(again=True)), sam_on_b(MUTATE, sam.pair(again=True)))
+                    # One starts the run (held at its first model call), the other joins it.
+                    await wait_until(lambda: len(joiners) >= 1, 30, what="the second caller to join the run")
                 model.hold.set()
                 first, second = await both
                 assert first["data"]["improveResume"] == second["data"]["improveResume"]

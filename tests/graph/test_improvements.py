@@ -6,11 +6,7 @@ Processes killed mid-run and two processes sharing PostgreSQL and Redis are in t
 from __future__ import annotations
 
 import asyncio
-import json
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -18,229 +14,33 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import select, text
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
-from websockets.asyncio.client import ClientConnection, connect
 
 from domain.ai.truthfulness import TruthChecker
 from domain.skills import default_lexicon
 from graph.server.app import create_app
 from storage.db import create_engine, transaction, utcnow
 from storage.improvements import ImprovementRun
-from tests.conftest import GraphQL, live_server, make_settings, register
+from tests.support.client import GraphQL
+from tests.support.improvements import MUTATE, RUN, STAGES, STORED, check_run, collect, subscribe
+from tests.support.llm_stub import Model, groq_settings, groq_stub
+from tests.support.operations import CREATE_JOB, UPLOAD
+from tests.support.people import person
+from tests.support.servers import live_server
+from tests.support.settings import make_settings
+from tests.support.texts import FIXTURES, JOB_TEXT, WEAK_RESUME
+from tests.support.waiting import wait_until
+from tests.support.websockets import socket
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
-JOB_TEXT = (FIXTURES / "jobs" / "senior_backend_python.txt").read_text()
-WEAK_RESUME = """Sam Rivera
-sam.rivera@example.com | +1 555 010 2020
-
-Summary
-I think I am basically a backend developer who really likes Python.
-
-Experience
-Backend Developer | Quillstack | Denver, CO
-Jan 2021 - Present
-- Responsible for building REST APIs in Python and Django for 30 customers.
-- Worked on the PostgreSQL schema in order to speed up reports.
-
-Junior Developer | Pinecrest Labs | Boulder, CO
-Jun 2018 - Dec 2020
-- Responsible for maintaining internal tools in Python.
-- Helped the team with Docker deployments.
-
-Skills
-Docker, Git, Python, Django, PostgreSQL
-
-Education
-B.S. Computer Science, Colorado State University, 2018
-"""
-STAGES = [
-    "LOAD",
-    "PARSE",
-    "RESUME_KEYWORDS",
-    "JOB_KEYWORDS",
-    "SCORE_BEFORE",
-    "SUGGEST",
-    "REWRITE",
-    "SCORE_AFTER",
-    "SAVE",
-    "DONE",
-]
-IMPROVEMENT = """id resumeId jobId originalScore improvedScore originalAtsScore improvedAtsScore
-  originalBreakdown { skillsMatch experienceMatch requirementsMatch } improvedBreakdown { skillsMatch }
-  matchedKeywords semanticKeywords missingKeywords
-  suggestions { text reasoning priority expectedImpact section }
-  improvedResumeText diff { section heading original improved changed added removed notes } warnings
-  llmMetadata { provider model totalTokens latencyMs } createdAt updatedAt resume { id } job { id title }"""
-EVENT = f"""runId sequence status stage progress message cached at error {{ code message }}
-  improvement {{ {IMPROVEMENT} }}"""
-SUBSCRIBE = f"""subscription ($r: ID!, $j: ID!, $a: Boolean) {{
-  improveResume(resumeId: $r, jobId: $j, analyzeAgain: $a) {{ {EVENT} }} }}"""
-MUTATE = f"""mutation ($r: ID!, $j: ID!, $a: Boolean) {{
-  improveResume(resumeId: $r, jobId: $j, analyzeAgain: $a) {{ {IMPROVEMENT} }} }}"""
-STORED = f"query ($r: ID!, $j: ID!) {{ improvement(resumeId: $r, jobId: $j) {{ {IMPROVEMENT} }} }}"
-RUN = """query ($r: ID!, $j: ID!) { improvementRun(resumeId: $r, jobId: $j) {
-  id status stage progress analyzeAgain error { code message } improvementId startedAt finishedAt } }"""
 LIST = """query ($r: ID, $j: ID, $first: Int, $after: String) {
   improvements(resumeId: $r, jobId: $j, first: $first, after: $after) {
     totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id resumeId jobId updatedAt } } } }"""
-UPLOAD = "mutation ($file: Upload!) { uploadResume(file: $file) { resume { id } } }"
-CREATE_JOB = "mutation ($text: String!) { createJob(input: {rawText: $text}) { id } }"
 
 
-# --- A stub Groq endpoint that answers by what it is asked ------------------------------------------
-
-
-@dataclass
-class Model:
-    """Suggestions and rewrites (each rewrite echoes its section reworded, plus one invented claim the
-    truthfulness check must remove), after `delay` seconds; or an HTTP `status` failure."""
-
-    delay: float = 0.0
-    status: int | None = None
-    hold: asyncio.Event | None = None  # when set, every request waits for it
-    prompts: list[str] = field(default_factory=list)
-
-    async def completions(self, request: Request) -> Response:
-        body = await request.json()
-        prompt: str = body["messages"][-1]["content"]
-        self.prompts.append(prompt)
-        if self.hold is not None:
-            await self.hold.wait()
-        await asyncio.sleep(self.delay)
-        if self.status is not None:
-            return JSONResponse({"error": {"message": "stub", "type": "stub"}}, self.status, {"retry-after": "0"})
-        if prompt.startswith("Rewrite this"):
-            section = prompt.rsplit("<<<DATA\n", 1)[1].rsplit("\nDATA>>>", 1)[0]
-            reworded = section.replace("Responsible for building", "Built").replace("Worked on", "Improved")
-            reply: dict[str, Any] = {  # an invented employer and number, and a skill taken from the posting
-                "text": reworded + "\n- Led a team of 50 engineers at Google.\n- Ran Kubernetes clusters daily.",
-                "notes": ["Kubernetes was not added: the section does not show it."],
-            }
-        else:
-            reply = {
-                "suggestions": [
-                    {
-                        "text": f"Suggestion {i}: quantify the reporting speed-up.",
-                        "reasoning": "Numbers show impact.",
-                        "priority": ["HIGH", "MEDIUM", "LOW"][i % 3],
-                        "expected_impact": "Clearer impact.",
-                        "section": "experience",
-                    }
-                    for i in range(5)
-                ]
-            }
-        return JSONResponse(
-            {
-                "id": "stub",
-                "object": "chat.completion",
-                "created": 0,
-                "model": body["model"],
-                "choices": [
-                    {
-                        "index": 0,
-                        "finish_reason": "stop",
-                        "message": {"role": "assistant", "content": json.dumps(reply)},
-                    }
-                ],
-                "usage": {"prompt_tokens": 11, "completion_tokens": 7, "total_tokens": 18},
-            }
-        )
-
-
-@asynccontextmanager
-async def groq_stub(model: Model) -> AsyncIterator[str]:
-    app = Starlette(routes=[Route("/openai/v1/chat/completions", model.completions, methods=["POST"])])
-    async with live_server(app) as address:
-        yield f"http://{address}"
-
-
-def groq_settings(base_url: str, **extra: Any) -> dict[str, Any]:
-    return {"groq_api_key": "gsk_test", "groq_base_url": base_url, "groq_max_attempts": 1, **extra}
-
-
-# --- Websocket and HTTP helpers ---------------------------------------------------------------------
-
-
-@dataclass
-class Person:
-    gql: GraphQL
-    token: str
-    resume_id: str
-    job_id: str
-
-    def pair(self, again: bool = False) -> dict[str, Any]:
-        return {"r": self.resume_id, "j": self.job_id, "a": again}
-
-
-async def person(
-    client: httpx.AsyncClient, email: str = "sam@example.com", resume: str = WEAK_RESUME, job: str = JOB_TEXT
-) -> Person:
-    token = (await register(GraphQL(client), email))["token"]
-    gql = GraphQL(client, token)
-    uploaded = (await gql.upload(UPLOAD, {}, resume.encode(), "resume.txt")).json()
-    assert "errors" not in uploaded, uploaded
-    created = await gql(CREATE_JOB, {"text": job})
-    assert "errors" not in created, created
-    return Person(gql, token, uploaded["data"]["uploadResume"]["resume"]["id"], created["data"]["createJob"]["id"])
-
-
-@asynccontextmanager
-async def socket(address: str, token: str | None) -> AsyncIterator[ClientConnection]:
-    async with connect(f"ws://{address}/graphql", subprotocols=["graphql-transport-ws"]) as ws:  # type: ignore[list-item]
-        payload = {"authorization": f"Bearer {token}"} if token else {}
-        await ws.send(json.dumps({"type": "connection_init", "payload": payload}))
-        assert json.loads(await ws.recv())["type"] == "connection_ack"
-        yield ws
-
-
-async def subscribe(ws: ClientConnection, variables: dict[str, Any], op: str = "1") -> None:
-    await ws.send(json.dumps({"id": op, "type": "subscribe", "payload": {"query": SUBSCRIBE, "variables": variables}}))
-
-
-async def collect(ws: ClientConnection, op: str = "1", until: str | None = None) -> tuple[list[dict[str, Any]], list]:
-    """The events of one subscription until it completes (or until the stage `until` arrives), and any
-    GraphQL errors it answered instead."""
-    events: list[dict[str, Any]] = []
-    errors: list[dict[str, Any]] = []
-    while True:
-        message = json.loads(await asyncio.wait_for(ws.recv(), 60))
-        if message.get("id") != op:
-            continue
-        if message["type"] == "complete":
-            return events, errors
-        if message["type"] == "error":
-            return events, message["payload"]
-        payload = message["payload"]
-        errors += payload.get("errors") or []
-        if payload.get("data") and payload["data"].get("improveResume"):
-            events.append(payload["data"]["improveResume"])
-            if until is not None and events[-1]["stage"] == until:
-                return events, errors
+# --- Helpers -------------------------------------------------------------------------------------------
 
 
 def codes(errors: list[dict[str, Any]]) -> list[str]:
     return [e["extensions"]["code"] for e in errors]
-
-
-def check_run(events: list[dict[str, Any]], *, first_stage: str = "LOAD") -> dict[str, Any]:
-    """A run's events: each stage once and in order from `first_stage`, progress rising to 1, one run id,
-    the improvement on the last event only. Returns the improvement."""
-    stages = [e["stage"] for e in events]
-    assert stages == STAGES[STAGES.index(first_stage) :], stages
-    progress = [e["progress"] for e in events]
-    assert progress == sorted(progress) and len(set(progress)) == len(progress) and progress[-1] == 1.0
-    assert all(0 < p <= 1 for p in progress)
-    assert [e["at"] for e in events] == sorted(e["at"] for e in events)
-    assert len({e["runId"] for e in events}) == 1 and events[0]["runId"]
-    assert [e["sequence"] for e in events] == sorted({e["sequence"] for e in events})
-    assert [e["status"] for e in events] == ["RUNNING"] * (len(events) - 1) + ["COMPLETED"]
-    assert all(e["improvement"] is None for e in events[:-1]) and not events[-1]["cached"]
-    assert all(e["message"] for e in events)
-    improvement: dict[str, Any] = events[-1]["improvement"]
-    return improvement
 
 
 def check_truthful(improvement: dict[str, Any]) -> None:
@@ -559,7 +359,8 @@ async def test_two_hundred_subscribers_on_one_process(tmp_path: Path, database_u
                     return events
 
             watchers = [asyncio.create_task(watch(i)) for i in range(200)]
-            await asyncio.sleep(0.2)
+            improvements = app.state.services.improvements
+            await wait_until(lambda: improvements.activity()["subscribers"] > 0, 30, what="the first subscribers")
             assert (await client.post("/graphql", json={"query": "{ __typename }"})).json() == {
                 "data": {"__typename": "Query"}
             }

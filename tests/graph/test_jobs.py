@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import func, select
 
 from storage.jobs import Job
-from tests.conftest import GraphQL, error_codes, register
+from tests.support.client import GraphQL, error_codes
+from tests.support.people import register
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "jobs"
 BACKEND = (FIXTURES / "senior_backend_python.txt").read_text()
@@ -235,7 +236,8 @@ async def test_import_refusals(gql: GraphQL, app: Any, tmp_path: Path, database_
     assert await count_jobs(app) == 0
 
     from graph.server.app import create_app
-    from tests.conftest import http_client, make_settings, running
+    from tests.support.servers import http_client, running
+    from tests.support.settings import make_settings
 
     small = make_settings(tmp_path, database_url, max_upload_bytes=2048)
     async with running(create_app(small)) as small_app, http_client(small_app) as client:

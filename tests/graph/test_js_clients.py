@@ -30,8 +30,11 @@ import pytest
 from starlette.applications import Starlette
 
 from graph.server.app import create_app
-from tests.conftest import REGISTER, live_server, make_settings
-from tests.graph.test_improvements import CREATE_JOB, JOB_TEXT, STAGES, UPLOAD, WEAK_RESUME
+from tests.support.improvements import STAGES
+from tests.support.operations import CREATE_JOB, REGISTER, UPLOAD
+from tests.support.servers import live_server
+from tests.support.settings import make_settings
+from tests.support.texts import JOB_TEXT, WEAK_RESUME
 
 JS_DIR = Path(__file__).resolve().parents[1] / "js"
 STAMP = JS_DIR / "node_modules" / ".tailor-npm-ci"

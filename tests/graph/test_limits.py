@@ -6,9 +6,9 @@ import random
 
 from graphql import FieldNode, OperationDefinitionNode, parse, validate
 
-from domain.settings import Settings
 from graph.limits import ExpandedCount, IntrospectionBudget, alias_rule, coded, depth_rule, introspection_rule
 from graph.schema import build_schema
+from graph.server.settings import WebSettings
 
 
 def bomb(levels: int) -> str:
@@ -47,7 +47,7 @@ def test_fragment_chains_too_deep_to_walk_are_refused() -> None:
         + " ".join(f"fragment F{i} on User {{ ...F{i + 1} }}" for i in range(3000))
         + " fragment F3000 on User { id }"
     )
-    schema = build_schema(Settings())._schema
+    schema = build_schema(WebSettings())._schema
     for rule in [depth_rule(12), alias_rule(15), introspection_rule(IntrospectionBudget(9, 500))]:
         errors = validate(schema, document, [coded(rule)])
         assert "QUERY_TOO_COMPLEX" in [(e.extensions or {}).get("code") for e in errors], [e.message for e in errors]

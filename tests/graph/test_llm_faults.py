@@ -18,14 +18,14 @@ from starlette.routing import Route
 
 from graph.server.app import create_app
 from storage.models import metadata
-from tests.conftest import GraphQL, error_codes, live_server, make_settings, running
-from tests.graph.test_enhancement import ENHANCE
-from tests.graph.test_generations import LETTER_MUTATION
-from tests.graph.test_improvements import MUTATE as IMPROVE
-from tests.graph.test_improvements import UPLOAD, WEAK_RESUME
-from tests.graph.test_ranking import RANK, job, person_with_profile
-from tests.graph.test_samples import LETTER
-from tests.graph.test_samples import upload as upload_sample
+from tests.support.client import GraphQL, error_codes
+from tests.support.improvements import MUTATE as IMPROVE
+from tests.support.operations import ENHANCE, LETTER_MUTATION, RANK, UPLOAD
+from tests.support.people import job, person_with_profile
+from tests.support.servers import live_server, running
+from tests.support.settings import make_settings
+from tests.support.texts import LETTER, WEAK_RESUME
+from tests.support.uploads import upload_sample
 
 PROFILE = "{ profile { summary enhancedSummary experiences { id description enhancedDescription } } }"
 

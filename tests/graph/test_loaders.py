@@ -19,10 +19,10 @@ from storage.generations import Generation
 from storage.improvements import Improvement
 from storage.jobs import Job
 from storage.resumes import Resume
-from tests.conftest import GraphQL, register
-from tests.conftest import statements as recorded
-from tests.graph.test_feedback import SUBMIT, subjects, submit
-from tests.graph.test_profiles import ADD, PROFILE, SAMPLE
+from tests.support.client import GraphQL
+from tests.support.operations import ADD, PROFILE, SAMPLE, SUBMIT, submit
+from tests.support.people import register, subjects
+from tests.support.statements import statements as recorded
 
 COPIES = 12
 WORKER = ("index_outbox", "embedding_cache")  # the index worker shares the engine; its reads are not the page's

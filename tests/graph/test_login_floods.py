@@ -16,7 +16,10 @@ import httpx
 from starlette.applications import Starlette
 
 from graph.server.app import create_app
-from tests.conftest import GraphQL, error_codes, make_settings, register, running
+from tests.support.client import GraphQL, error_codes
+from tests.support.people import register
+from tests.support.servers import running
+from tests.support.settings import make_settings
 
 LOGIN = "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token user { email } } }"
 

@@ -11,12 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from domain.settings import LogFormat, Settings
 from graph.logs import NOISY, configure_logging, request_id
 from graph.server.app import create_app
 from graph.server.serving import serving_message
-from tests.conftest import GraphQL, http_client, make_settings, running
-from tests.graph.test_download_links import person_with_resume
+from graph.server.settings import LogFormat, WebSettings
+from tests.support.client import GraphQL
+from tests.support.people import person_with_resume
+from tests.support.servers import http_client, running
+from tests.support.settings import make_settings
 
 FONTS = Path(__file__).resolve().parents[1] / "fixtures" / "fonts"  # DejaVu Sans: fontTools subsets it
 
@@ -73,10 +75,10 @@ def test_auto_is_text_on_a_terminal_and_json_elsewhere(monkeypatch: pytest.Monke
 
 
 def test_the_format_setting_and_the_older_switch(tmp_path: Path) -> None:
-    assert Settings(data_dir=tmp_path).effective_log_format is LogFormat.AUTO
-    assert Settings(data_dir=tmp_path, log_json=True).effective_log_format is LogFormat.JSON
-    assert Settings(data_dir=tmp_path, log_json=False).effective_log_format is LogFormat.TEXT
-    assert Settings(data_dir=tmp_path, log_json=True, log_format="text").effective_log_format is LogFormat.TEXT
+    assert WebSettings(data_dir=tmp_path).effective_log_format is LogFormat.AUTO
+    assert WebSettings(data_dir=tmp_path, log_json=True).effective_log_format is LogFormat.JSON
+    assert WebSettings(data_dir=tmp_path, log_json=False).effective_log_format is LogFormat.TEXT
+    assert WebSettings(data_dir=tmp_path, log_json=True, log_format="text").effective_log_format is LogFormat.TEXT
 
 
 def test_the_serving_line_names_a_reachable_address() -> None:

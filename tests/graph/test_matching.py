@@ -8,27 +8,21 @@ from pathlib import Path
 from typing import Any
 
 from graph.server.app import create_app
-from tests.conftest import GraphQL, error_codes, http_client, make_settings, register, running
-from tests.documents import make_pdf
-from tests.graph.test_resumes import upload as upload_resume
+from tests.support.client import GraphQL, error_codes
+from tests.support.documents import make_pdf
+from tests.support.operations import CREATE_JOB, MATCH
+from tests.support.people import register
+from tests.support.servers import http_client, running
+from tests.support.settings import make_settings
+from tests.support.uploads import upload_resume
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
-MATCH = """query ($resume: ID!, $job: ID!, $refresh: Boolean) {
-  match(resumeId: $resume, jobId: $job, refresh: $refresh) {
-    id cached createdAt expiresAt job { id title analysisCount } resume { id }
-    result { matchPercentage recommendationLevel
-      breakdown { skillsMatch experienceMatch requirementsMatch }
-      matchedSkills semanticSkills missingSkills strengths improvements
-      evidence { skill how foundAs section line } }
-  }
-}"""
 SCORE = """query ($id: ID!) { resumeScore(resumeId: $id) {
   overallScore grade totalExperienceYears strengths improvements recommendations cached computedAt
   breakdown { completeness experience skills certifications impact formatting } } }"""
 COMPARE = """query ($resume: ID!, $jobs: [ID!]!, $limit: Int) {
   compareResumeToJobs(resumeId: $resume, jobIds: $jobs, limit: $limit) {
     job { id title } result { matchPercentage recommendationLevel matchedSkills } } }"""
-CREATE_JOB = "mutation ($text: String!) { createJob(input: {rawText: $text}) { id } }"
 JOBS = ("senior_backend_python", "data_engineer", "frontend_react")
 SRE_RESUME = """Priya Raman
 priya.raman@example.com · +1 415 555 0110

@@ -22,21 +22,14 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from domain.security import Tokens
-from domain.settings import Settings
 from graph.errors import outage
 from graph.server.app import create_app
+from graph.server.settings import WebSettings
 from storage.db import create_engine
-from tests.conftest import (
-    POSTGRES_ADMIN_URL,
-    POSTGRES_ENABLED,
-    TEST_SECRET,
-    GraphQL,
-    error_codes,
-    http_client,
-    live_server,
-    make_settings,
-    running,
-)
+from tests.support.client import GraphQL, error_codes
+from tests.support.databases import POSTGRES_ADMIN_URL, POSTGRES_ENABLED
+from tests.support.servers import http_client, live_server, running
+from tests.support.settings import TEST_SECRET, make_settings
 
 LOGIN = 'mutation { login(email: "ada@example.com", password: "correct horse") { token } }'
 PASSWORD = "hunter2-secret"  # in the URL: must never reach a client
@@ -79,7 +72,7 @@ def postgres_url(port: int) -> str:
     return f"postgresql+asyncpg://tailor:{PASSWORD}@127.0.0.1:{port}/tailor"
 
 
-def down_settings(tmp_path: Path, database_url: str, **overrides: Any) -> Settings:
+def down_settings(tmp_path: Path, database_url: str, **overrides: Any) -> WebSettings:
     """A server that starts without touching the database (so requests meet the outage)."""
     values: dict[str, Any] = {"migrate_on_start": False, "index_worker": False, **FAST, **overrides}
     return make_settings(tmp_path, database_url, **values)

@@ -23,10 +23,11 @@ from storage.improvements import Improvement
 from storage.jobs import Job
 from storage.resumes import Resume
 from storage.samples import Sample
-from tests.conftest import GraphQL, register
-from tests.graph.test_feedback import SUBMIT, subjects, submit
-from tests.graph.test_samples import LETTER
-from tests.graph.test_samples import upload as upload_sample
+from tests.support.client import GraphQL
+from tests.support.operations import SUBMIT, submit
+from tests.support.people import register, subjects
+from tests.support.texts import LETTER
+from tests.support.uploads import upload_sample
 
 ROWS = 5
 PAGE = 2

@@ -10,7 +10,9 @@ from strawberry.types import Info
 from graph.context import Context
 from graph.permissions import IsAuthenticated
 from graph.schema import TailorSchema
-from tests.conftest import GraphQL, make_settings, register
+from tests.support.client import GraphQL
+from tests.support.people import register
+from tests.support.settings import make_settings
 
 
 @strawberry.type

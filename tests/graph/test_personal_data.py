@@ -20,10 +20,12 @@ from storage.blobs import content_hash
 from storage.models import metadata
 from storage.outbox import OutboxTask
 from storage.vectors import COLLECTIONS, OWNER_KINDS
-from tests.conftest import GraphQL, error_codes, http_client, make_settings, register, running
-from tests.graph.test_feedback import JOB_TEXT, SUBMIT, subjects, submit
-from tests.graph.test_improvements import UPLOAD, WEAK_RESUME
-from tests.graph.test_matching import MATCH
+from tests.support.client import GraphQL, error_codes
+from tests.support.operations import MATCH, SUBMIT, UPLOAD, submit
+from tests.support.people import register, subjects
+from tests.support.servers import http_client, running
+from tests.support.settings import make_settings
+from tests.support.texts import JOB_TEXT, WEAK_RESUME
 
 STATS = """{ storageStats { averageRating
   jobs { total newest { id title } } resumes { total newest { id } } samples { total newest { id } }

@@ -7,32 +7,14 @@ from typing import Any
 from sqlalchemy import func, select
 
 from storage.profiles import SECTION_MODELS, Profile
-from tests.conftest import GraphQL, error_codes, register
-from tests.conftest import statements as recorded
+from tests.support.client import GraphQL, error_codes
+from tests.support.operations import ADD, PROFILE, SAMPLE
+from tests.support.people import register
+from tests.support.statements import statements as recorded
 
-PROFILE = """{ profile {
-  id fullName headline email phone location summary enhancedSummary totalExperienceYears
-  links { label url }
-  experiences {
-    id title company location startMonth endMonth current description highlights skills enhancedDescription
-  }
-  projects { id name description technologies url startMonth endMonth }
-  skills { id name category level }
-  education { id institution degree fieldOfStudy startMonth endMonth gpa honours }
-  certifications { id name issuer issuedMonth url }
-} }"""
 UPDATE_PROFILE = """mutation ($input: ProfileInput!) {
   updateProfile(input: $input) { id fullName email phone links { label url } summary }
 }"""
-ADD = {
-    "experiences": "mutation ($input: ExperienceInput!) "
-    "{ addExperience(input: $input) { id title company startMonth endMonth current skills } }",
-    "projects": "mutation ($input: ProjectInput!) { addProject(input: $input) { id name technologies url } }",
-    "skills": "mutation ($input: SkillInput!) { addSkill(input: $input) { id name category level } }",
-    "education": "mutation ($input: EducationInput!) { addEducation(input: $input) { id institution gpa } }",
-    "certifications": "mutation ($input: CertificationInput!) "
-    "{ addCertification(input: $input) { id name issuedMonth } }",
-}
 UPDATE_EXPERIENCE = """mutation ($id: ID!, $input: ExperienceInput!) {
   updateExperience(id: $id, input: $input) { id title description endMonth current }
 }"""
@@ -49,13 +31,6 @@ REORDER = {
     "skills": "mutation ($ids: [ID!]!) { reorderSkills(ids: $ids) { id } }",
     "education": "mutation ($ids: [ID!]!) { reorderEducation(ids: $ids) { id } }",
     "certifications": "mutation ($ids: [ID!]!) { reorderCertifications(ids: $ids) { id } }",
-}
-SAMPLE = {
-    "experiences": {"title": "Engineer", "company": "Acme", "startMonth": "2020-01", "endMonth": "2021-12"},
-    "projects": {"name": "Tailor", "technologies": ["python", "k8s"], "url": "https://github.com/example/tailor"},
-    "skills": {"name": "postgres", "level": "EXPERT"},
-    "education": {"institution": "State University", "gpa": 3.7, "startMonth": "2012-09", "endMonth": "2016-06"},
-    "certifications": {"name": "CKA", "issuedMonth": "2022-05"},
 }
 
 

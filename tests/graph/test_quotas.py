@@ -13,7 +13,10 @@ from starlette.applications import Starlette
 
 from domain.quotas import UploadKind
 from graph.server.app import create_app
-from tests.conftest import GraphQL, error_codes, http_client, make_settings, register, running
+from tests.support.client import GraphQL, error_codes
+from tests.support.people import register
+from tests.support.servers import http_client, running
+from tests.support.settings import make_settings
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 MAYA = (FIXTURES / "resumes" / "maya_chen.txt").read_bytes()

@@ -2,37 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from tests.conftest import GraphQL, error_codes, register
-from tests.documents import make_pdf
-from tests.graph.test_resumes import upload as upload_resume
-
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
-RANK = """mutation ($input: RankContentInput!) {
-  rankContent(input: $input) {
-    jobId cached status rationale llmMetadata { provider }
-    rankedExperiences { relevanceScore matchedKeywords item { id company } }
-    rankedProjects { relevanceScore item { name } }
-    keywordMatches { skill count }
-  }
-}"""
-CREATE_JOB = "mutation ($text: String!) { createJob(input: {rawText: $text}) { id } }"
-
-
-async def person_with_profile(gql: GraphQL) -> GraphQL:
-    maya = gql.as_user((await register(gql, "maya@example.com"))["token"])
-    pdf = make_pdf((FIXTURES / "resumes" / "maya_chen.txt").read_text())
-    resume_id = (await upload_resume(maya, pdf))["data"]["uploadResume"]["resume"]["id"]
-    await maya(
-        "mutation ($id: ID!) { importProfileFromResume(resumeId: $id, mode: REPLACE) { added } }", {"id": resume_id}
-    )
-    return maya
-
-
-async def job(gql: GraphQL, name: str) -> str:
-    body = await gql(CREATE_JOB, {"text": (FIXTURES / "jobs" / f"{name}.txt").read_text()})
-    return str(body["data"]["createJob"]["id"])
+from tests.support.client import GraphQL, error_codes
+from tests.support.operations import RANK
+from tests.support.people import job, person_with_profile, register
 
 
 async def test_the_roles_a_person_would_pick_come_first(gql: GraphQL) -> None:

@@ -5,24 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import GraphQL, error_codes, register
-from tests.documents import PNG, encrypted_pdf, make_docx, make_pdf, zip_bomb_docx
+from tests.support.client import GraphQL, error_codes
+from tests.support.documents import PNG, encrypted_pdf, make_docx, make_pdf, zip_bomb_docx
+from tests.support.people import register
+from tests.support.uploads import upload_resume as upload
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "resumes"
 MAYA = (FIXTURES / "maya_chen.txt").read_text()
 DANIEL = (FIXTURES / "daniel_okafor.txt").read_text()
-UPLOAD = """mutation ($file: Upload!) {
-  uploadResume(file: $file) { deduplicated resume { id filename mediaType fileSize candidateName parsed } }
-}"""
 LIST = """query ($first: Int, $after: String) {
   resumes(first: $first, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { node { id } } }
 }"""
 GET = "query ($id: ID!) { resume(id: $id) { id text candidateName uploadedAt } }"
 DELETE = "mutation ($id: ID!) { deleteResume(id: $id) }"
-
-
-async def upload(gql: GraphQL, content: bytes, filename: str = "resume.pdf") -> Any:
-    return (await gql.upload(UPLOAD, {}, content, filename)).json()
 
 
 async def user(gql: GraphQL, email: str = "maya@example.com") -> GraphQL:
@@ -157,7 +152,7 @@ async def test_import_refuses_foreign_resumes(gql: GraphQL) -> None:
 
 
 async def test_a_two_column_pdf(gql: GraphQL) -> None:
-    from tests.documents import two_column_pdf
+    from tests.support.documents import two_column_pdf
 
     maya = await user(gql)
     pdf = two_column_pdf(

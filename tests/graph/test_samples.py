@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy.exc import IntegrityError
 
 from storage.samples import Sample
-from tests.conftest import GraphQL, error_codes, register
-from tests.documents import PNG, make_docx, make_pdf
+from tests.support.client import GraphQL, error_codes
+from tests.support.documents import PNG, make_docx, make_pdf
+from tests.support.people import register
+from tests.support.texts import LETTER
+from tests.support.uploads import upload_sample as upload
 
-LETTER = (Path(__file__).resolve().parents[1] / "fixtures" / "samples" / "cover_letter_maya.txt").read_text()
-UPLOAD = """mutation ($type: DocumentType!, $file: Upload!) {
-  uploadSample(documentType: $type, file: $file) {
-    id documentType filename mediaType wordCount characterCount isActive warnings fullText
-    writingStyle { tone formality sentenceLengthMean firstPersonRate provider }
-  }
-}"""
 LIST = """query ($type: DocumentType, $active: Boolean) {
   samples(documentType: $type, isActive: $active) { totalCount edges { node { id filename isActive documentType } } }
 }"""
@@ -30,10 +25,6 @@ async def samples_of(gql: GraphQL, variables: dict[str, Any]) -> list[dict[str, 
     connection = (await gql(LIST, variables))["data"]["samples"]
     assert connection["totalCount"] == len(connection["edges"])  # a few samples: one page
     return [edge["node"] for edge in connection["edges"]]
-
-
-async def upload(gql: GraphQL, content: bytes, filename: str = "letter.txt", kind: str = "COVER_LETTER") -> Any:
-    return (await gql.upload(UPLOAD, {"type": kind}, content, filename)).json()
 
 
 async def user(gql: GraphQL, email: str = "maya@example.com") -> GraphQL:

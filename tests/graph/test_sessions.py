@@ -8,36 +8,27 @@ import asyncio
 import json
 import subprocess
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed
 
 from domain.errors import Unauthenticated
 from domain.security import Tokens
 from domain.session_stamps import SessionStamps
 from graph.server.app import build_services, create_app
-from tests.conftest import TEST_SECRET, GraphQL, error_codes, live_server, make_settings, register
-from tests.conftest import statements as recorded
-from tests.test_cli import TAILOR, cli_env
+from tests.support.cli import TAILOR, cli_env
+from tests.support.client import GraphQL, error_codes
+from tests.support.operations import CHANGE, DELETE_ACCOUNT, ME, SIGN_OUT
+from tests.support.people import register
+from tests.support.servers import http, live_server
+from tests.support.settings import TEST_SECRET, make_settings
+from tests.support.statements import statements as recorded
+from tests.support.websockets import DEADLINE, closed_with, run, socket
 
-TRANSPORT_WS = "graphql-transport-ws"
-ME = "{ me { id email role } }"
 LOGIN = "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }"
-SIGN_OUT = "mutation { signOutEverywhere }"
-CHANGE = """
-mutation($current: String!, $new: String!) {
-  changePassword(currentPassword: $current, newPassword: $new) { token expiresAt user { id email } }
-}"""
-DELETE = "mutation($p: String!) { deleteAccount(password: $p) }"
 CREATE_PUBLIC = 'mutation { createJob(input: {rawText: "Engineer\\nPython", visibility: PUBLIC}) { id } }'
-DEADLINE = 5.0  # seconds a change may take to reach an open socket (the promise is about one)
 
 
 # --- HTTP ---------------------------------------------------------------------------------------------
@@ -133,43 +124,6 @@ async def test_stamps_read_once_per_account_per_period(gql: GraphQL, app: Any) -
 # --- Websockets through a live server ------------------------------------------------------------------
 
 
-async def receive(ws: ClientConnection) -> dict[str, Any]:
-    message: dict[str, Any] = json.loads(await ws.recv(decode=True))
-    return message
-
-
-@asynccontextmanager
-async def socket(address: str, token: str) -> AsyncIterator[ClientConnection]:
-    async with connect(f"ws://{address}/graphql", subprotocols=[TRANSPORT_WS]) as ws:  # type: ignore[list-item]
-        await ws.send(json.dumps({"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}}))
-        assert (await receive(ws))["type"] == "connection_ack"
-        yield ws
-
-
-async def run(ws: ClientConnection, query: str, op_id: str = "1") -> dict[str, Any]:
-    """One operation; its `next` payload (its `complete` is read too)."""
-    await ws.send(json.dumps({"id": op_id, "type": "subscribe", "payload": {"query": query}}))
-    message = await receive(ws)
-    assert message["type"] == "next", message
-    assert await receive(ws) == {"id": op_id, "type": "complete"}
-    payload: dict[str, Any] = message["payload"]
-    return payload
-
-
-async def closed_with(ws: ClientConnection) -> tuple[int, str]:
-    """Waits (at most DEADLINE seconds, no fixed sleep) for the server to close the socket."""
-    with pytest.raises(ConnectionClosed) as closed:
-        async with asyncio.timeout(DEADLINE):
-            while True:
-                await ws.recv()
-    assert closed.value.rcvd is not None, "the server did not close the socket"
-    return closed.value.rcvd.code, closed.value.rcvd.reason
-
-
-def http(address: str) -> httpx.AsyncClient:
-    return httpx.AsyncClient(base_url=f"http://{address}")
-
-
 async def test_deleted_account_socket_closes_on_its_next_operation(tmp_path: Path, database_url: str) -> None:
     settings = make_settings(tmp_path, database_url, session_check_seconds=60)  # no watch: the operation sees it
     # (a deletion in this process reaches its sockets at once; other processes see it within the period)
@@ -177,7 +131,7 @@ async def test_deleted_account_socket_closes_on_its_next_operation(tmp_path: Pat
         token = (await register(GraphQL(client)))["token"]
         async with socket(address, token) as ws:
             assert (await run(ws, ME))["data"]["me"]["email"] == "ada@example.com"
-            deleted = await GraphQL(client, token)(DELETE, {"p": "correct horse"})
+            deleted = await GraphQL(client, token)(DELETE_ACCOUNT, {"p": "correct horse"})
             assert deleted == {"data": {"deleteAccount": True}}
             await ws.send(json.dumps({"id": "2", "type": "subscribe", "payload": {"query": ME}}))
             code, reason = await closed_with(ws)

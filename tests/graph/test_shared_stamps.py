@@ -20,17 +20,14 @@ from domain.session_stamps import SessionStamps
 from graph.server.app import build_services, create_app
 from storage.accounts import Stamp
 from storage.stamps import RedisStampStore
-from tests.conftest import (
-    REDIS_URL,
-    GraphQL,
-    http_client,
-    live_server,
-    make_settings,
-    register,
-    running,
-    statements,
-)
-from tests.graph.test_sessions import CHANGE, DELETE, ME, SIGN_OUT, closed_with, run, socket
+from tests.support.client import GraphQL
+from tests.support.databases import REDIS_URL
+from tests.support.operations import CHANGE, DELETE_ACCOUNT, ME, SIGN_OUT
+from tests.support.people import register
+from tests.support.servers import http_client, live_server, running
+from tests.support.settings import make_settings
+from tests.support.statements import statements
+from tests.support.websockets import closed_with, run, socket
 
 PERIOD = 0.2  # session_check_seconds of the apps here
 
@@ -143,7 +140,7 @@ async def test_every_change_of_an_account_rewrites_its_shared_stamp(
         token = changed["data"]["changePassword"]["token"]
         assert await shared(client, prefix, user_id) == "2:ADMIN"
         await seen_by_two(Stamp(2, "ADMIN"))
-        assert (await GraphQL(http, token)(DELETE, {"p": "correct horse"}))["data"] == {"deleteAccount": True}
+        assert (await GraphQL(http, token)(DELETE_ACCOUNT, {"p": "correct horse"}))["data"] == {"deleteAccount": True}
 
         async def tombstone() -> bool:
             return await shared(client, prefix, user_id) == "gone"

@@ -20,7 +20,8 @@ from websockets.asyncio.client import connect
 from domain.errors import ERROR_CODES
 from graph.server.app import create_app
 from graph.server.serving import http_protocol
-from tests.conftest import live_server, make_settings
+from tests.support.servers import live_server
+from tests.support.settings import make_settings
 
 HEAD, BODY = 0.6, 0.6  # seconds: the two deadlines of the servers here
 SLACK = 2.0  # seconds past a deadline a connection may take to close (a loaded test machine)

@@ -16,8 +16,11 @@ from websockets.asyncio.client import ClientConnection, connect
 
 from domain.errors import RateLimited
 from graph.server.app import create_app
-from tests.conftest import GraphQL, live_server, make_settings, register
-from tests.graph.test_sessions import http, receive, socket
+from tests.support.client import GraphQL
+from tests.support.people import register
+from tests.support.servers import http, live_server
+from tests.support.settings import make_settings
+from tests.support.websockets import receive, socket
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 LIMIT = 2

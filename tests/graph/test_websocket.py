@@ -12,7 +12,8 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from graph.server.app import create_app
-from tests.conftest import live_server, make_settings
+from tests.support.servers import live_server
+from tests.support.settings import make_settings
 
 TRANSPORT_WS = "graphql-transport-ws"
 LEGACY_WS = "graphql-ws"

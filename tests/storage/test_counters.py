@@ -10,7 +10,7 @@ import pytest
 from redis.asyncio import Redis
 
 from storage.counters import Counters, MemoryCounters, RedisCounters
-from tests.conftest import REDIS_URL
+from tests.support.databases import REDIS_URL
 
 
 @pytest.fixture(params=["memory", "redis"])

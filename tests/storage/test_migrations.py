@@ -18,7 +18,7 @@ from storage import migrate
 from storage.accounts import User
 from storage.db import create_engine, session_factory, transaction
 from storage.models import metadata
-from tests.conftest import POSTGRES_ADMIN_URL, _asyncpg_dsn
+from tests.support.databases import POSTGRES_ADMIN_URL, asyncpg_dsn
 
 
 @pytest.fixture
@@ -28,7 +28,7 @@ async def fresh_url(backend: str, tmp_path: Path):  # type: ignore[no-untyped-de
         yield f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}"
         return
     name = f"tailor_mig_{secrets.token_hex(4)}"
-    admin = _asyncpg_dsn(POSTGRES_ADMIN_URL)
+    admin = asyncpg_dsn(POSTGRES_ADMIN_URL)
     conn = await asyncpg.connect(admin)
     await conn.execute(f'CREATE DATABASE "{name}"')
     await conn.close()

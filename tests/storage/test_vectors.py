@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from storage.vectors import VectorIndex
-from tests.conftest import free_port
+from tests.support.servers import free_port
 
 RNG = np.random.default_rng(7)
 

@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from domain.ai.groq_provider import GroqProvider
@@ -24,43 +20,14 @@ from domain.errors import LLMTimeout, LLMUnavailable, RateLimited
 from domain.settings import Settings
 from domain.skills import default_lexicon
 from graph.server.app import build_llm
-from tests.conftest import live_server
+from tests.support.llm_stub import Stub
+from tests.support.servers import live_server
 
 SAMPLE = (Path(__file__).resolve().parents[2] / "fixtures" / "samples" / "cover_letter_maya.txt").read_text()
 SECTIONS = [
     SectionText("s1", "summary", "I think I am basically a backend engineer with 6 years in Python."),
     SectionText("e1", "experience", "Responsible for migrating 14 services to Kubernetes at Harbor Health.", True),
 ]
-
-
-@dataclass
-class Stub:
-    """Scripted answers, one per request: ("json", obj) | ("text", str) | ("status", code, headers) | ("hang", s)."""
-
-    script: list[tuple[Any, ...]] = field(default_factory=list)
-    requests: list[dict[str, Any]] = field(default_factory=list)
-
-    async def completions(self, request: Request) -> Response:
-        self.requests.append(await request.json())
-        kind, *rest = self.script.pop(0) if len(self.script) > 1 else self.script[0]
-        if kind == "hang":
-            await asyncio.sleep(rest[0])
-        if kind == "status":
-            code, headers = rest
-            return JSONResponse({"error": {"message": "stub", "type": "stub"}}, code, headers=headers)
-        content = json.dumps(rest[0]) if kind == "json" else rest[0]
-        return JSONResponse(
-            {
-                "id": "stub",
-                "object": "chat.completion",
-                "created": 0,
-                "model": self.requests[-1]["model"],
-                "choices": [
-                    {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}
-                ],
-                "usage": {"prompt_tokens": 11, "completion_tokens": 7, "total_tokens": 18},
-            }
-        )
 
 
 @pytest.fixture

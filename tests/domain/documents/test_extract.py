@@ -8,7 +8,7 @@ import pytest
 
 from domain.documents.extract import DocumentKind, extract_text, sniff
 from domain.errors import UnprocessableDocument, UnsupportedMediaType
-from tests.documents import (
+from tests.support.documents import (
     PNG,
     encrypted_pdf,
     huge_stream_pdf,

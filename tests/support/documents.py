@@ -1,4 +1,5 @@
-"""Real documents made in the tests: text PDFs and DOCX files, and hostile ones."""
+"""Real documents made in the tests (text PDFs and DOCX files, and hostile ones), built in memory: shared by
+the extraction tests and the upload tests through the API."""
 
 from __future__ import annotations
 
